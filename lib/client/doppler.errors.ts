@@ -1,0 +1,115 @@
+/**
+ * Stable codes for every failure the module reports. Match on `error.code`, not on the
+ * message: messages are for people and may be reworded.
+ */
+export type DopplerErrorCode =
+  | 'DOPPLER_INVALID_OPTIONS'
+  | 'DOPPLER_BAD_REQUEST'
+  | 'DOPPLER_UNAUTHORIZED'
+  | 'DOPPLER_FORBIDDEN'
+  | 'DOPPLER_NOT_FOUND'
+  | 'DOPPLER_RATE_LIMITED'
+  | 'DOPPLER_SERVER_ERROR'
+  | 'DOPPLER_UNEXPECTED_STATUS'
+  | 'DOPPLER_REDIRECT'
+  | 'DOPPLER_TIMEOUT'
+  | 'DOPPLER_UNREACHABLE'
+  | 'DOPPLER_MALFORMED_RESPONSE'
+  | 'DOPPLER_RESPONSE_TOO_LARGE'
+  | 'DOPPLER_SECRET_NOT_DECLARED'
+  | 'DOPPLER_SECRETS_INVALID';
+
+/** Facts about a failure that are safe to print: never a token, a header or a body. */
+export interface DopplerErrorDetails {
+  /** HTTP status Doppler answered with, when it answered. */
+  status?: number;
+  /** Whether trying again later can succeed (outages, timeouts, rate limits). */
+  retryable?: boolean;
+  /** How many requests were made before giving up. @default 1 */
+  attempts?: number;
+  /** Milliseconds Doppler asked us to wait (`retry-after`), when it said. */
+  retryAfterMs?: number;
+  /** The low-level reason, e.g. `ECONNREFUSED`, never a message from a library. */
+  reason?: string;
+}
+
+/**
+ * Base class of every error this module throws. It never carries a token, a secret
+ * value, a request header, a response body or the underlying HTTP library's error
+ * (`cause` is never set): what it says is built from status codes and names only.
+ *
+ * @example
+ * try { await app.init(); } catch (e) {
+ *   if (e instanceof DopplerError && e.code === 'DOPPLER_UNAUTHORIZED') { ... }
+ * }
+ */
+export class DopplerError extends Error {
+  /** A stable machine-readable code. */
+  readonly code: DopplerErrorCode;
+  /** HTTP status, when Doppler answered. */
+  readonly status?: number;
+  /** Whether the same request may succeed if tried again later. */
+  readonly retryable: boolean;
+  /** How many requests were made. */
+  readonly attempts: number;
+  /** Milliseconds Doppler asked to wait before retrying, when it said. */
+  readonly retryAfterMs?: number;
+  /** The low-level reason (an errno code such as `ECONNREFUSED`), when there is one. */
+  readonly reason?: string;
+
+  constructor(code: DopplerErrorCode, message: string, details: DopplerErrorDetails = {}) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.retryable = details.retryable ?? false;
+    this.attempts = details.attempts ?? 1;
+    if (details.status !== undefined) this.status = details.status;
+    if (details.retryAfterMs !== undefined) this.retryAfterMs = details.retryAfterMs;
+    if (details.reason !== undefined) this.reason = details.reason;
+  }
+}
+
+/** The module's options are wrong; raised before any request is made. */
+export class DopplerConfigurationError extends DopplerError {
+  constructor(message: string) {
+    super('DOPPLER_INVALID_OPTIONS', message);
+  }
+}
+
+/** Doppler refused the token (401) or its scope (403). Final: retrying will not help. */
+export class DopplerAuthError extends DopplerError {}
+
+/** The project or config does not exist, or the token cannot see it (404). Final. */
+export class DopplerNotFoundError extends DopplerError {}
+
+/** Doppler rejected the request as malformed (400). Final. */
+export class DopplerBadRequestError extends DopplerError {}
+
+/** Doppler asked us to slow down (429). Retryable, after `retryAfterMs` when given. */
+export class DopplerRateLimitError extends DopplerError {}
+
+/** Doppler is having trouble (5xx). Retryable. */
+export class DopplerServerError extends DopplerError {}
+
+/** Doppler did not answer within the deadline. Retryable. */
+export class DopplerTimeoutError extends DopplerError {}
+
+/** Doppler could not be reached: DNS, refused or reset connection, proxy, TLS. Retryable. */
+export class DopplerConnectionError extends DopplerError {}
+
+/**
+ * Doppler (or something pretending to be it) answered with something that is not a
+ * secrets download: a redirect, an unexpected status, a body that is not a JSON object of
+ * strings, or a body over the size cap. Final.
+ */
+export class DopplerResponseError extends DopplerError {}
+
+/** `SecretsService.get()` was asked for a name the schema does not declare. */
+export class SecretNotDeclaredError extends DopplerError {
+  constructor(key: string) {
+    super(
+      'DOPPLER_SECRET_NOT_DECLARED',
+      `Secret "${key}" is not declared by the schema; add it to the schema class (with at least one class-validator decorator) to read it.`,
+    );
+  }
+}

@@ -1,0 +1,30 @@
+export { DopplerModule } from './doppler.module.js';
+export type { DopplerModuleAsyncOptions, DopplerModuleStaticOptions } from './doppler.module-definition.js';
+export { DOPPLER_MODULE_OPTIONS } from './doppler.constants.js';
+export type {
+  DopplerModuleOptions,
+  DopplerOptionsFactory,
+} from './interfaces/doppler-module-options.interface.js';
+export type { SecretsMetadata, SecretsSource } from './interfaces/secrets-metadata.interface.js';
+export { SecretsService, type SecretKey } from './secrets.service.js';
+export { Secret, SECRET_MASK } from './secret.js';
+export {
+  DopplerAuthError,
+  DopplerBadRequestError,
+  DopplerConfigurationError,
+  DopplerConnectionError,
+  DopplerError,
+  DopplerNotFoundError,
+  DopplerRateLimitError,
+  DopplerResponseError,
+  DopplerServerError,
+  DopplerTimeoutError,
+  SecretNotDeclaredError,
+  type DopplerErrorCode,
+} from './client/doppler.errors.js';
+export {
+  SecretsValidationError,
+  type SecretConstraintIssue,
+  type SecretIssue,
+} from './validation/secrets-validation.error.js';
+export type { DopplerTokenKind } from './utils/token-kind.js';

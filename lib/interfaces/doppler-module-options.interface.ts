@@ -1,0 +1,85 @@
+import type { Type } from '@nestjs/common';
+
+/**
+ * Options of {@link DopplerModule}. Pass them to `forRoot()`, or return them from the
+ * factory of `forRootAsync()` so the token can come from `ConfigService` at runtime.
+ *
+ * @example
+ * DopplerModule.forRootAsync({
+ *   imports: [ConfigModule],
+ *   inject: [ConfigService],
+ *   useFactory: (config: ConfigService) => ({
+ *     token: config.getOrThrow('DOPPLER_TOKEN'),
+ *     schema: AppSecrets,
+ *   }),
+ *   isGlobal: true,
+ * });
+ */
+export interface DopplerModuleOptions {
+  /**
+   * The Doppler token, injected at runtime (never committed). A service token (`dp.st.`)
+   * is scoped to one project and config and is the recommended kind for apps. Service
+   * account (`dp.sa.`), OIDC identity (`dp.said.`), personal (`dp.pt.`) and CLI (`dp.ct.`)
+   * tokens also work but need {@link project} and {@link config}. SCIM (`dp.scim.`) and
+   * audit (`dp.audit.`) tokens cannot read secrets and are refused.
+   */
+  token: string;
+
+  /**
+   * A class whose properties are decorated with class-validator (and class-transformer
+   * `@Type` for non-strings). The fetched secrets are transformed into it and validated as
+   * a whole; only the keys it declares are exposed, typed as it declares them.
+   * Without a schema, every key Doppler returns is exposed as a string.
+   * @default undefined
+   */
+  schema?: Type<object>;
+
+  /**
+   * The Doppler project. Optional with a service token (it is bound to one); required for
+   * every other token kind.
+   * @default undefined
+   */
+  project?: string;
+
+  /**
+   * The Doppler config (environment branch, e.g. `prd`). Optional with a service token;
+   * required for every other token kind.
+   * @default undefined
+   */
+  config?: string;
+
+  /**
+   * Base URL of the Doppler API. Must be `https:`; `http:` is accepted only for loopback
+   * addresses (the bundled emulator, local tests).
+   * @default 'https://api.doppler.com'
+   */
+  apiUrl?: string;
+
+  /**
+   * Hard deadline for one request in milliseconds: headers and the whole body must have
+   * arrived by then, however slowly the server drips them.
+   * @default 5000
+   */
+  timeout?: number;
+
+  /**
+   * Largest response body accepted, in bytes, after decompression. A secrets download is
+   * small; anything larger is refused rather than buffered.
+   * @default 1048576 (1 MiB)
+   */
+  maxResponseBytes?: number;
+}
+
+/**
+ * Implemented by a class passed to `forRootAsync({ useClass })` or `useExisting`.
+ *
+ * @example
+ * @Injectable()
+ * class DopplerConfig implements DopplerOptionsFactory {
+ *   constructor(private readonly config: ConfigService) {}
+ *   createDopplerOptions() { return { token: this.config.getOrThrow('DOPPLER_TOKEN'), schema: AppSecrets }; }
+ * }
+ */
+export interface DopplerOptionsFactory {
+  createDopplerOptions(): DopplerModuleOptions | Promise<DopplerModuleOptions>;
+}

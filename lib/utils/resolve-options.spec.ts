@@ -1,0 +1,115 @@
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { DopplerConfigurationError } from '../client/doppler.errors.js';
+import type { DopplerModuleOptions } from '../interfaces/doppler-module-options.interface.js';
+import { resolveOptions } from './resolve-options.js';
+
+const CANARY = 'CANARYtok3n9x';
+
+function failure(options: Partial<DopplerModuleOptions>): DopplerConfigurationError {
+  try {
+    resolveOptions(options as DopplerModuleOptions);
+  } catch (error) {
+    expect(error).toBeInstanceOf(DopplerConfigurationError);
+    const e = error as DopplerConfigurationError;
+    expect(e.code).toBe('DOPPLER_INVALID_OPTIONS');
+    expect(`${e.message}${e.stack}${inspect(e, { showHidden: true })}`).not.toContain(CANARY);
+    return e;
+  }
+  throw new Error('expected resolveOptions to throw');
+}
+
+describe('resolveOptions', () => {
+  it('accepts a service token alone and fills the defaults', () => {
+    const resolved = resolveOptions({ token: `dp.st.prd.${CANARY}` });
+    expect(resolved.tokenKind).toBe('service');
+    expect(resolved.apiUrl.href).toBe('https://api.doppler.com/');
+    expect(resolved.timeout).toBe(5000);
+    expect(resolved.maxResponseBytes).toBe(1024 * 1024);
+    expect(resolved.project).toBeUndefined();
+  });
+
+  it('trims a trailing newline from a token read from a file', () => {
+    expect(resolveOptions({ token: `dp.st.x.${CANARY}\n` }).token).toBe(`dp.st.x.${CANARY}`);
+  });
+
+  it.each([
+    ['dp.sa.', 'service_account'],
+    ['dp.said.', 'oidc'],
+    ['dp.pt.', 'personal'],
+    ['dp.ct.', 'cli'],
+  ])('a %s token needs project and config', (prefix, kind) => {
+    const token = `${prefix}${CANARY}`;
+    expect(failure({ token }).message).toMatch(/project and config are missing/);
+    expect(failure({ token }).message).toContain(prefix);
+    expect(failure({ token, project: 'shop' }).message).toMatch(/config is missing/);
+    expect(failure({ token, config: 'prd' }).message).toMatch(/project is missing/);
+    expect(resolveOptions({ token, project: 'shop', config: 'prd' }).tokenKind).toBe(kind);
+  });
+
+  it.each(['dp.scim.', 'dp.audit.'])('refuses a %s token, which cannot read secrets', (prefix) => {
+    const message = failure({ token: `${prefix}${CANARY}`, project: 'p', config: 'c' }).message;
+    expect(message).toContain(`${prefix} token cannot read secrets`);
+    expect(message).toContain('dp.st.');
+  });
+
+  it('asks for project and config when the token has no known prefix', () => {
+    expect(failure({ token: CANARY }).message).toMatch(/no recognised Doppler prefix/);
+    expect(resolveOptions({ token: CANARY, project: 'p', config: 'c' }).tokenKind).toBe('unknown');
+  });
+
+  it.each([
+    [undefined, /missing or empty/],
+    ['', /missing or empty/],
+    ['   ', /missing or empty/],
+    [`dp.st.${CANARY} x`, /cannot be sent in a header/],
+    [`dp.st.${CANARY}\u00e9`, /cannot be sent in a header/],
+    [42, /missing or empty/],
+  ])('refuses a malformed token (%#)', (token, pattern) => {
+    expect(failure({ token } as unknown as DopplerModuleOptions).message).toMatch(pattern);
+  });
+
+  it('refuses missing options', () => {
+    expect(failure(undefined as unknown as DopplerModuleOptions).message).toMatch(/options are missing/);
+  });
+
+  it.each([
+    ['http://api.doppler.com', /must use https/],
+    ['ftp://api.doppler.com', /must use https/],
+    ['not a url', /not a valid URL/],
+    [`https://${CANARY}@api.doppler.com`, /must not carry credentials/],
+    ['https://api.doppler.com/?x=1', /must not carry credentials, a query/],
+  ])('refuses apiUrl %s', (apiUrl, pattern) => {
+    expect(failure({ token: 'dp.st.x', apiUrl }).message).toMatch(pattern);
+  });
+
+  it.each(['http://127.0.0.1:4000', 'http://localhost:4000', 'http://[::1]:4000', 'http://127.8.0.1'])(
+    'accepts plain http to loopback %s',
+    (apiUrl) => {
+      expect(resolveOptions({ token: 'dp.st.x', apiUrl }).apiUrl.protocol).toBe('http:');
+    },
+  );
+
+  it('keeps a path prefix of apiUrl without its trailing slash', () => {
+    expect(resolveOptions({ token: 'dp.st.x', apiUrl: 'https://gw.example.com/doppler/' }).apiUrl.pathname).toBe(
+      '/doppler',
+    );
+  });
+
+  it.each([0, -1, 1.5, Number.NaN, 10_000_000, '5000'])('refuses timeout %s', (timeout) => {
+    expect(failure({ token: 'dp.st.x', timeout } as unknown as DopplerModuleOptions).message).toMatch(
+      /timeout option must be a whole number/,
+    );
+  });
+
+  it('refuses a project or config that is not a Doppler name', () => {
+    expect(failure({ token: 'dp.st.x', project: 'a b' }).message).toMatch(/project option/);
+    expect(failure({ token: 'dp.st.x', config: 'c/../d' }).message).toMatch(/config option/);
+  });
+
+  it('refuses a schema that is not a class', () => {
+    expect(
+      failure({ token: 'dp.st.x', schema: {} as unknown as DopplerModuleOptions['schema'] }).message,
+    ).toMatch(/must be a class/);
+  });
+});

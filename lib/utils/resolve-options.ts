@@ -1,0 +1,142 @@
+import type { Type } from '@nestjs/common';
+import { DEFAULT_API_URL, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS } from '../doppler.constants.js';
+import { DopplerConfigurationError } from '../client/doppler.errors.js';
+import type { DopplerModuleOptions } from '../interfaces/doppler-module-options.interface.js';
+import {
+  cannotReadSecrets,
+  isScopedKind,
+  tokenKindOf,
+  tokenPrefixOf,
+  type DopplerTokenKind,
+} from './token-kind.js';
+import { isLoopbackHost } from './loopback.js';
+
+/** Options after defaults and checks: what the rest of the module works with. */
+export interface ResolvedDopplerOptions {
+  readonly token: string;
+  readonly tokenKind: DopplerTokenKind;
+  readonly project?: string;
+  readonly config?: string;
+  readonly apiUrl: URL;
+  readonly timeout: number;
+  readonly maxResponseBytes: number;
+  readonly schema?: Type<object>;
+}
+
+// Printable ASCII only: anything else cannot go into an HTTP header, and Node's error for
+// it would be thrown from deep inside the request.
+const TOKEN_SHAPE = /^[\x21-\x7e]+$/;
+const SLUG_SHAPE = /^[A-Za-z0-9_.-]{1,128}$/;
+
+/**
+ * Checks the options and fills in defaults. Every problem it finds is reported before a
+ * request is made, and no message it builds contains the token.
+ *
+ * @throws {DopplerConfigurationError} when an option is missing or wrong.
+ */
+export function resolveOptions(options: DopplerModuleOptions): ResolvedDopplerOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new DopplerConfigurationError(
+      'DopplerModule options are missing: pass { token, schema } to forRoot() or return them from the forRootAsync() factory.',
+    );
+  }
+  const token = checkToken(options.token);
+  const tokenKind = tokenKindOf(token);
+  const project = checkSlug('project', options.project);
+  const config = checkSlug('config', options.config);
+
+  if (cannotReadSecrets(tokenKind)) {
+    throw new DopplerConfigurationError(
+      `A ${tokenPrefixOf(tokenKind)} token cannot read secrets. Use a service token (dp.st.) scoped to the project and config this app needs.`,
+    );
+  }
+  if (!isScopedKind(tokenKind) && (project === undefined || config === undefined)) {
+    const missing = [project === undefined && 'project', config === undefined && 'config']
+      .filter(Boolean)
+      .join(' and ');
+    const kind =
+      tokenKind === 'unknown'
+        ? 'The token has no recognised Doppler prefix (dp.st., dp.sa., dp.said., dp.pt., dp.ct.), so it'
+        : `A ${tokenPrefixOf(tokenKind)} token is not bound to one config, so it`;
+    throw new DopplerConfigurationError(
+      `${kind} needs explicit project and config options; ${missing} ${missing.includes(' and ') ? 'are' : 'is'} missing. ` +
+        'Pass them, or use a service token (dp.st.), which is scoped to one project and config.',
+    );
+  }
+  if (options.schema !== undefined && typeof options.schema !== 'function') {
+    throw new DopplerConfigurationError(
+      'The schema option must be a class decorated with class-validator (pass the class itself, not an instance).',
+    );
+  }
+
+  return {
+    token,
+    tokenKind,
+    ...(project !== undefined && { project }),
+    ...(config !== undefined && { config }),
+    apiUrl: checkApiUrl(options.apiUrl ?? DEFAULT_API_URL),
+    timeout: checkPositiveInt('timeout', options.timeout ?? DEFAULT_TIMEOUT_MS, 600_000),
+    maxResponseBytes: checkPositiveInt(
+      'maxResponseBytes',
+      options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+      64 * 1024 * 1024,
+    ),
+    ...(options.schema !== undefined && { schema: options.schema }),
+  };
+}
+
+function checkToken(raw: unknown): string {
+  if (typeof raw !== 'string' || raw.trim() === '') {
+    throw new DopplerConfigurationError(
+      'The Doppler token is missing or empty. Inject a service token at runtime, e.g. the DOPPLER_TOKEN environment variable.',
+    );
+  }
+  // A token read from a mounted file or a .env line often carries a trailing newline.
+  const token = raw.trim();
+  if (!TOKEN_SHAPE.test(token)) {
+    throw new DopplerConfigurationError(
+      'The Doppler token contains spaces or characters that cannot be sent in a header; check how it is injected (quotes, line breaks).',
+    );
+  }
+  return token;
+}
+
+function checkSlug(name: 'project' | 'config', raw: unknown): string | undefined {
+  if (raw === undefined || raw === null || raw === '') return undefined;
+  if (typeof raw !== 'string' || !SLUG_SHAPE.test(raw)) {
+    throw new DopplerConfigurationError(
+      `The ${name} option must be a Doppler ${name} name (letters, digits, '_', '-', '.').`,
+    );
+  }
+  return raw;
+}
+
+function checkApiUrl(raw: unknown): URL {
+  let url: URL;
+  try {
+    url = new URL(String(raw));
+  } catch {
+    throw new DopplerConfigurationError(
+      'The apiUrl option is not a valid URL; use https://api.doppler.com or leave it unset.',
+    );
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    throw new DopplerConfigurationError(
+      'The apiUrl option must not carry credentials, a query or a fragment; pass the token with the token option.',
+    );
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+    throw new DopplerConfigurationError(
+      `The apiUrl option must use https: (got ${url.protocol} for ${url.host}); plain http: is accepted only for loopback addresses such as the bundled emulator.`,
+    );
+  }
+  url.pathname = url.pathname.replace(/\/+$/, '');
+  return url;
+}
+
+function checkPositiveInt(name: string, raw: unknown, max: number): number {
+  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw <= 0 || raw > max) {
+    throw new DopplerConfigurationError(`The ${name} option must be a whole number from 1 to ${max}.`);
+  }
+  return raw;
+}
