@@ -12,7 +12,12 @@ export default defineConfig({
     projects: [
       {
         resolve: { alias },
-        test: { name: 'unit', include: ['lib/**/*.spec.ts'], environment: 'node', setupFiles: ['reflect-metadata'] },
+        test: {
+          name: 'unit',
+          include: ['lib/**/*.spec.ts'],
+          environment: 'node',
+          setupFiles: ['reflect-metadata'],
+        },
       },
       {
         resolve: { alias },

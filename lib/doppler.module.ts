@@ -1,8 +1,16 @@
-import { Module } from '@nestjs/common';
-import { ConfigurableDopplerModule, MODULE_OPTIONS_TOKEN } from './doppler.module-definition.js';
-import type { DopplerModuleOptions } from './interfaces/doppler-module-options.interface.js';
+import { type DynamicModule, Module } from '@nestjs/common';
+import {
+  ConfigurableDopplerModule,
+  MODULE_OPTIONS_TOKEN,
+  type DopplerModuleAsyncOptions,
+} from './doppler.module-definition.js';
 import { loadSecrets } from './load-secrets.js';
 import { SecretsService } from './secrets.service.js';
+import {
+  deferOptionsProvider,
+  resolveInjectedOptions,
+  type InjectedOptions,
+} from './utils/deferred-options.js';
 
 /**
  * Fetches the app's secrets from Doppler during bootstrap, validates them against the
@@ -28,10 +36,21 @@ import { SecretsService } from './secrets.service.js';
   providers: [
     {
       provide: SecretsService,
-      useFactory: (options: DopplerModuleOptions) => loadSecrets(options),
+      useFactory: async (options: InjectedOptions) => loadSecrets(await resolveInjectedOptions(options)),
       inject: [MODULE_OPTIONS_TOKEN],
     },
   ],
   exports: [SecretsService],
 })
-export class DopplerModule extends ConfigurableDopplerModule {}
+export class DopplerModule extends ConfigurableDopplerModule {
+  /**
+   * Registers the module with options computed at bootstrap (`useFactory` + `inject` +
+   * `imports`, `useClass` or `useExisting`), e.g. to read the token from `ConfigService`.
+   * The options factory runs only when `SecretsService` is built, so a test that
+   * overrides `SecretsService` needs no token.
+   */
+  static override forRootAsync(options: DopplerModuleAsyncOptions): DynamicModule {
+    const definition = super.forRootAsync(options);
+    return { ...definition, providers: deferOptionsProvider(definition.providers, MODULE_OPTIONS_TOKEN) };
+  }
+}

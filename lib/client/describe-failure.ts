@@ -150,6 +150,7 @@ const CONNECTION_REASONS: Readonly<Record<string, string>> = {
   ETIMEDOUT: 'the connection timed out',
   ERR_SOCKET_CONNECTION_TIMEOUT: 'the connection timed out',
   ECONNABORTED: 'the connection was aborted',
+  ERR_BODY_ABORTED: 'the connection closed before the whole answer arrived',
 };
 
 /**

@@ -150,6 +150,10 @@ export class DopplerClient {
           'A secrets download is small: check the apiUrl option and any proxy, or raise maxResponseBytes.',
       );
     }
+    if (code === 'ERR_BAD_RESPONSE') {
+      // axios's name for a body stream that ended early (a reset mid-body).
+      return describeTransportFailure('ERR_BODY_ABORTED', timedOut, this.context);
+    }
     const cause = axios.isAxiosError(error) ? (error.cause as { code?: unknown } | undefined) : undefined;
     const errno = typeof cause?.code === 'string' ? cause.code : code;
     return describeTransportFailure(errno === 'ERR_CANCELED' ? undefined : errno, timedOut, this.context);

@@ -91,9 +91,9 @@ describe('resolveOptions', () => {
   );
 
   it('keeps a path prefix of apiUrl without its trailing slash', () => {
-    expect(resolveOptions({ token: 'dp.st.x', apiUrl: 'https://gw.example.com/doppler/' }).apiUrl.pathname).toBe(
-      '/doppler',
-    );
+    expect(
+      resolveOptions({ token: 'dp.st.x', apiUrl: 'https://gw.example.com/doppler/' }).apiUrl.pathname,
+    ).toBe('/doppler');
   });
 
   it.each([0, -1, 1.5, Number.NaN, 10_000_000, '5000'])('refuses timeout %s', (timeout) => {

@@ -30,7 +30,9 @@ class LeakyMessages {
   @IsInt({ message: 'SHORT must be an integer, got "$value"' })
   SHORT!: number;
 
-  @MinLength(100, { message: (args) => `LONG is too short: ${String(args.value)} / ${JSON.stringify(args.object)}` })
+  @MinLength(100, {
+    message: (args) => `LONG is too short: ${String(args.value)} / ${JSON.stringify(args.object)}`,
+  })
   LONG!: string;
 }
 
@@ -96,7 +98,9 @@ describe('validateSecrets', () => {
 
   it('reports a value that does not transform, without it', () => {
     const error = errorOf(() => validateSecrets(AppSecrets, { ...valid, PORT: 'eighty' }));
-    expect(error.message).toMatch(/PORT: must not be greater than 65535, must not be less than 1, must be an integer number/);
+    expect(error.message).toMatch(
+      /PORT: must not be greater than 65535, must not be less than 1, must be an integer number/,
+    );
     expect(error.message).not.toContain('eighty');
   });
 
@@ -113,7 +117,9 @@ describe('validateSecrets', () => {
   });
 
   it('ignores names that would reach the prototype', () => {
-    const raw = JSON.parse(`{"__proto__": {"polluted": "yes"}, "constructor": "x", ${JSON.stringify(valid).slice(1)}`) as Record<string, string>;
+    const raw = JSON.parse(
+      `{"__proto__": {"polluted": "yes"}, "constructor": "x", ${JSON.stringify(valid).slice(1)}`,
+    ) as Record<string, string>;
     const values = validateSecrets(AppSecrets, raw);
     expect(Object.keys(values).sort()).toEqual(['API_KEY', 'DATABASE_URL', 'PORT']);
     expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();

@@ -1,0 +1,35 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { relative } from 'node:path';
+import { AppModule } from './app.module.js';
+import { startDemoEmulator } from './demo-emulator.js';
+
+async function bootstrap(): Promise<void> {
+  const logger = new Logger('SampleApp');
+  let stopEmulator: (() => Promise<void>) | undefined;
+
+  if (!process.env['DOPPLER_TOKEN']) {
+    const demo = await startDemoEmulator();
+    process.env['DOPPLER_TOKEN'] = demo.token;
+    process.env['DOPPLER_API_URL'] = demo.url;
+    stopEmulator = () => demo.emulator.stop();
+    logger.warn(
+      `No DOPPLER_TOKEN given: using the bundled Doppler emulator at ${demo.url} with demo secrets from ${relative(process.cwd(), demo.seedPath)}. ` +
+        'Set DOPPLER_TOKEN to a service token to use the real Doppler API.',
+    );
+  }
+
+  const app = await NestFactory.create(AppModule);
+  app.enableShutdownHooks();
+  if (stopEmulator) {
+    const stop = stopEmulator;
+    process.once('beforeExit', () => void stop());
+    app.getHttpServer().once('close', () => void stop());
+  }
+  const port = Number(process.env['HTTP_PORT'] ?? 3000);
+  await app.listen(port, '127.0.0.1');
+  logger.log(`Sample app listening on ${await app.getUrl()} (try GET /health and GET /config)`);
+}
+
+void bootstrap();
