@@ -9,6 +9,10 @@ export const DOWNLOAD_PATH = '/v3/configs/config/secrets/download';
 
 export const DEFAULT_TIMEOUT_MS = 5_000;
 
+export const DEFAULT_RETRIES = 2;
+
+export const DEFAULT_DEADLINE_MS = 15_000;
+
 export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 
 /** Nest logger context of everything this module logs. */

@@ -6,7 +6,7 @@ export type {
   DopplerOptionsFactory,
 } from './interfaces/doppler-module-options.interface.js';
 export type { SecretsMetadata, SecretsSource } from './interfaces/secrets-metadata.interface.js';
-export { SecretsService, type SecretKey } from './secrets.service.js';
+export { SecretsService, type SecretKey, type SecretValue } from './secrets.service.js';
 export { Secret, SECRET_MASK } from './secret.js';
 export {
   DopplerAuthError,

@@ -3,8 +3,14 @@ import { SecretNotDeclaredError } from './client/doppler.errors.js';
 import type { SecretsMetadata } from './interfaces/secrets-metadata.interface.js';
 import { Secret, SECRET_MASK } from './secret.js';
 
-/** The names of a schema's properties, as strings. */
-export type SecretKey<T> = Extract<keyof T, string>;
+/**
+ * The names of a schema's properties, as strings; any string when the schema is unknown
+ * (e.g. `moduleRef.get(SecretsService)` without a type argument).
+ */
+export type SecretKey<T> = [keyof T] extends [never] ? string : Extract<keyof T, string>;
+
+/** The type of a schema property, `unknown` when the schema is unknown. */
+export type SecretValue<T, K> = K extends keyof T ? T[K] : unknown;
 
 /**
  * The app's secrets, each a masked {@link Secret}, typed by the schema class.
@@ -44,10 +50,10 @@ export class SecretsService<T extends object = Record<string, string>> {
    * @example
    * const port: number = secrets.get('PORT').reveal();
    */
-  get<K extends SecretKey<T>>(key: K): Secret<T[K]> {
+  get<K extends SecretKey<T>>(key: K): Secret<SecretValue<T, K>> {
     const secret = this.#secrets.get(key);
     if (secret === undefined) throw new SecretNotDeclaredError(key);
-    return secret as Secret<T[K]>;
+    return secret as Secret<SecretValue<T, K>>;
   }
 
   /** Whether the set holds `key` (an optional key Doppler did not send is not held). */

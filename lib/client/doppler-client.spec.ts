@@ -22,7 +22,7 @@ const emulator = new DopplerEmulator({
   },
   tokens: [
     { token: TOKEN, project: 'shop', config: 'dev' },
-    { token: 'dp.pt.CANARYpersonal', project: undefined as unknown as string },
+    { token: 'dp.pt.CANARYpersonal', project: undefined },
   ],
 });
 let url = '';

@@ -28,6 +28,8 @@ export interface DownloadRequest {
   readonly etag?: string;
   /** Aborts the request, e.g. on application shutdown. */
   readonly signal?: AbortSignal;
+  /** Deadline of this request in milliseconds. @default the `timeout` option */
+  readonly timeout?: number;
 }
 
 const USER_AGENT = 'nestjs-doppler';
@@ -81,7 +83,8 @@ export class DopplerClient {
    * @throws {DopplerError} a subclass naming what went wrong; never an HTTP library error.
    */
   async download(request: DownloadRequest = {}): Promise<DownloadResult> {
-    const deadline = AbortSignal.timeout(this.options.timeout);
+    const timeout = request.timeout ?? this.options.timeout;
+    const deadline = AbortSignal.timeout(timeout);
     const signal = request.signal ? AbortSignal.any([deadline, request.signal]) : deadline;
     let response: AxiosResponse<unknown>;
     try {
@@ -96,7 +99,7 @@ export class DopplerClient {
         signal,
       });
     } catch (error: unknown) {
-      throw this.transportError(error, deadline.aborted);
+      throw this.transportError(error, deadline.aborted, timeout);
     }
     return this.read(response, request.etag);
   }
@@ -139,7 +142,7 @@ export class DopplerClient {
     };
   }
 
-  private transportError(error: unknown, timedOut: boolean): DopplerError {
+  private transportError(error: unknown, timedOut: boolean, timeout: number): DopplerError {
     if (error instanceof DopplerError) return error;
     const code = axios.isAxiosError(error) ? error.code : undefined;
     // Only the message of axios's own size check is inspected, and never passed on.
@@ -152,10 +155,13 @@ export class DopplerClient {
     }
     if (code === 'ERR_BAD_RESPONSE') {
       // axios's name for a body stream that ended early (a reset mid-body).
-      return describeTransportFailure('ERR_BODY_ABORTED', timedOut, this.context);
+      return describeTransportFailure('ERR_BODY_ABORTED', timedOut, { ...this.context, timeout });
     }
     const cause = axios.isAxiosError(error) ? (error.cause as { code?: unknown } | undefined) : undefined;
     const errno = typeof cause?.code === 'string' ? cause.code : code;
-    return describeTransportFailure(errno === 'ERR_CANCELED' ? undefined : errno, timedOut, this.context);
+    return describeTransportFailure(errno === 'ERR_CANCELED' ? undefined : errno, timedOut, {
+      ...this.context,
+      timeout,
+    });
   }
 }

@@ -17,7 +17,11 @@ export type DopplerErrorCode =
   | 'DOPPLER_MALFORMED_RESPONSE'
   | 'DOPPLER_RESPONSE_TOO_LARGE'
   | 'DOPPLER_SECRET_NOT_DECLARED'
-  | 'DOPPLER_SECRETS_INVALID';
+  | 'DOPPLER_SECRETS_INVALID'
+  | 'DOPPLER_FALLBACK_MISSING'
+  | 'DOPPLER_FALLBACK_INVALID'
+  | 'DOPPLER_FALLBACK_EXPIRED'
+  | 'DOPPLER_FALLBACK_WRITE_FAILED';
 
 /** Facts about a failure that are safe to print: never a token, a header or a body. */
 export interface DopplerErrorDetails {
@@ -112,4 +116,27 @@ export class SecretNotDeclaredError extends DopplerError {
       `Secret "${key}" is not declared by the schema; add it to the schema class (with at least one class-validator decorator) to read it.`,
     );
   }
+}
+
+/**
+ * The same error (class, code, status) with a sentence added and details updated: used
+ * to say how many attempts were made, or that the fallback could not serve either. For
+ * errors built with {@link DopplerError}'s own constructor signature (every HTTP and
+ * transport error).
+ */
+export function withNote(error: DopplerError, note: string, details: DopplerErrorDetails = {}): DopplerError {
+  const merged: DopplerErrorDetails = {
+    retryable: error.retryable,
+    attempts: error.attempts,
+    ...(error.status !== undefined && { status: error.status }),
+    ...(error.retryAfterMs !== undefined && { retryAfterMs: error.retryAfterMs }),
+    ...(error.reason !== undefined && { reason: error.reason }),
+    ...details,
+  };
+  const Kind = error.constructor as new (
+    code: DopplerErrorCode,
+    message: string,
+    details: DopplerErrorDetails,
+  ) => DopplerError;
+  return new Kind(error.code, `${error.message} ${note}`.trim(), merged);
 }

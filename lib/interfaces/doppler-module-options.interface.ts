@@ -50,10 +50,18 @@ export interface DopplerModuleOptions {
 
   /**
    * Base URL of the Doppler API. Must be `https:`; `http:` is accepted only for loopback
-   * addresses (the bundled emulator, local tests).
+   * addresses (the bundled emulator, local tests) unless
+   * {@link dangerouslyAllowInsecureHttp} is set.
    * @default 'https://api.doppler.com'
    */
   apiUrl?: string;
+
+  /**
+   * Lets `apiUrl` use plain `http:` to a host that is not loopback, sending the token in
+   * clear text. Only for a trusted in-cluster proxy that terminates TLS; never in general.
+   * @default false
+   */
+  dangerouslyAllowInsecureHttp?: boolean;
 
   /**
    * Hard deadline for one request in milliseconds: headers and the whole body must have
@@ -63,11 +71,52 @@ export interface DopplerModuleOptions {
   timeout?: number;
 
   /**
+   * Extra attempts after the first when Doppler is unreachable, times out, rate-limits
+   * (429) or fails (5xx). 400, 401, 403, 404 and malformed answers are never retried.
+   * Backoff is exponential with full jitter from 500 ms; Doppler's `retry-after` is
+   * honoured when it fits in the deadline.
+   * @default 2
+   */
+  retries?: number;
+
+  /**
+   * Milliseconds for the whole fetch at start-up: every attempt and every wait. Bootstrap
+   * never waits on Doppler longer than this.
+   * @default 15000
+   */
+  deadline?: number;
+
+  /**
+   * An encrypted last-known-good copy of the secrets, used only when Doppler is
+   * unreachable or failing (timeouts, connection errors, 429, 5xx) after the retries.
+   * Off by default; see the README for when to turn it on.
+   * @default undefined (no fallback)
+   */
+  fallback?: DopplerFallbackOptions;
+
+  /**
    * Largest response body accepted, in bytes, after decompression. A secrets download is
    * small; anything larger is refused rather than buffered.
    * @default 1048576 (1 MiB)
    */
   maxResponseBytes?: number;
+}
+
+/** Where and how the last-known-good copy is kept. */
+export interface DopplerFallbackOptions {
+  /** File path of the encrypted copy (its directory is created with mode 0700). */
+  path: string;
+  /**
+   * Refuse a copy older than this many milliseconds (the Doppler CLI has no limit).
+   * @default undefined (no limit)
+   */
+  maxAge?: number;
+  /**
+   * Passphrase the key is derived from (PBKDF2-SHA256). Set it (e.g. from
+   * `DOPPLER_PASSPHRASE`) so the copy survives a token rotation.
+   * @default `<token>:<project>:<config>` when both options are set, else the token (as the Doppler CLI does)
+   */
+  passphrase?: string;
 }
 
 /**

@@ -1,9 +1,22 @@
+import type { DopplerErrorCode } from '../client/doppler.errors.js';
+
 /**
  * Where a set of secrets came from:
- * - `doppler-api`: fetched from Doppler's API at start-up;
+ * - `doppler-api`: fetched from Doppler's API;
+ * - `fallback`: Doppler was unreachable or failing, so the encrypted last-known-good copy served;
  * - `static`: built from plain values (tests, `createSecretsService`).
  */
-export type SecretsSource = 'doppler-api' | 'static';
+export type SecretsSource = 'doppler-api' | 'fallback' | 'static';
+
+/** Why and from how old a copy the fallback served. */
+export interface FallbackMetadata {
+  /** The code of the failure that made the fallback serve. */
+  readonly reason: DopplerErrorCode;
+  /** How old the copy was when it was read, in milliseconds. */
+  readonly ageMs: number;
+  /** Which file format served: this module's, or a Doppler CLI fallback file. */
+  readonly format: 'nestjs-doppler' | 'doppler-cli';
+}
 
 /** Facts about the current set of secrets. Safe to print: it holds no value. */
 export interface SecretsMetadata {
@@ -15,8 +28,10 @@ export interface SecretsMetadata {
   readonly environment?: string;
   /** Where the values came from. */
   readonly source: SecretsSource;
-  /** When the values were fetched (or built). */
+  /** When the values were fetched from Doppler (for a fallback copy: when it was written). */
   readonly fetchedAt: Date;
   /** Doppler's version tag of the set, when it sent one. */
   readonly etag?: string;
+  /** Present when the fallback served. */
+  readonly fallback?: FallbackMetadata;
 }

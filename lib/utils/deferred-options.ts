@@ -33,10 +33,7 @@ export function deferOptionsProvider(providers: Provider[] | undefined, token: s
     const deferred: FactoryProvider<DeferredOptions> = {
       provide: token,
       inject: factory.inject ?? [],
-      useFactory: (...deps: unknown[]) =>
-        new DeferredOptions(
-          () => factory.useFactory(...deps) as DopplerModuleOptions | Promise<DopplerModuleOptions>,
-        ),
+      useFactory: (...deps: unknown[]) => new DeferredOptions(() => factory.useFactory(...deps)),
     };
     return deferred;
   });

@@ -1,5 +1,11 @@
 import type { Type } from '@nestjs/common';
-import { DEFAULT_API_URL, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT_MS } from '../doppler.constants.js';
+import {
+  DEFAULT_API_URL,
+  DEFAULT_DEADLINE_MS,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_RETRIES,
+  DEFAULT_TIMEOUT_MS,
+} from '../doppler.constants.js';
 import { DopplerConfigurationError } from '../client/doppler.errors.js';
 import type { DopplerModuleOptions } from '../interfaces/doppler-module-options.interface.js';
 import {
@@ -19,8 +25,18 @@ export interface ResolvedDopplerOptions {
   readonly config?: string;
   readonly apiUrl: URL;
   readonly timeout: number;
+  readonly retries: number;
+  readonly deadline: number;
   readonly maxResponseBytes: number;
   readonly schema?: Type<object>;
+  readonly fallback?: ResolvedFallbackOptions;
+}
+
+/** Fallback options with the passphrase settled. */
+export interface ResolvedFallbackOptions {
+  readonly path: string;
+  readonly passphrase: string;
+  readonly maxAge?: number;
 }
 
 // Printable ASCII only: anything else cannot go into an HTTP header, and Node's error for
@@ -69,13 +85,17 @@ export function resolveOptions(options: DopplerModuleOptions): ResolvedDopplerOp
     );
   }
 
+  const fallback = checkFallback(options.fallback, token, project, config);
   return {
     token,
     tokenKind,
     ...(project !== undefined && { project }),
     ...(config !== undefined && { config }),
-    apiUrl: checkApiUrl(options.apiUrl ?? DEFAULT_API_URL),
+    apiUrl: checkApiUrl(options.apiUrl ?? DEFAULT_API_URL, options.dangerouslyAllowInsecureHttp === true),
     timeout: checkPositiveInt('timeout', options.timeout ?? DEFAULT_TIMEOUT_MS, 600_000),
+    retries: checkWholeNumber('retries', options.retries ?? DEFAULT_RETRIES, 0, 10),
+    deadline: checkPositiveInt('deadline', options.deadline ?? DEFAULT_DEADLINE_MS, 3_600_000),
+    ...(fallback !== undefined && { fallback }),
     maxResponseBytes: checkPositiveInt(
       'maxResponseBytes',
       options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
@@ -111,7 +131,7 @@ function checkSlug(name: 'project' | 'config', raw: unknown): string | undefined
   return raw;
 }
 
-function checkApiUrl(raw: unknown): URL {
+function checkApiUrl(raw: unknown, allowInsecureHttp: boolean): URL {
   let url: URL;
   try {
     url = new URL(String(raw));
@@ -125,9 +145,11 @@ function checkApiUrl(raw: unknown): URL {
       'The apiUrl option must not carry credentials, a query or a fragment; pass the token with the token option.',
     );
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+  const httpAllowed = url.protocol === 'http:' && (allowInsecureHttp || isLoopbackHost(url.hostname));
+  if (url.protocol !== 'https:' && !httpAllowed) {
     throw new DopplerConfigurationError(
-      `The apiUrl option must use https: (got ${url.protocol} for ${url.host}); plain http: is accepted only for loopback addresses such as the bundled emulator.`,
+      `The apiUrl option must use https: (got ${url.protocol} for ${url.host}); plain http: is accepted only for loopback addresses such as the bundled emulator, ` +
+        'or with dangerouslyAllowInsecureHttp: true, which sends the token in clear text.',
     );
   }
   url.pathname = url.pathname.replace(/\/+$/, '');
@@ -135,8 +157,36 @@ function checkApiUrl(raw: unknown): URL {
 }
 
 function checkPositiveInt(name: string, raw: unknown, max: number): number {
-  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw <= 0 || raw > max) {
-    throw new DopplerConfigurationError(`The ${name} option must be a whole number from 1 to ${max}.`);
+  return checkWholeNumber(name, raw, 1, max);
+}
+
+function checkWholeNumber(name: string, raw: unknown, min: number, max: number): number {
+  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < min || raw > max) {
+    throw new DopplerConfigurationError(`The ${name} option must be a whole number from ${min} to ${max}.`);
   }
   return raw;
+}
+
+function checkFallback(
+  raw: DopplerModuleOptions['fallback'],
+  token: string,
+  project: string | undefined,
+  config: string | undefined,
+): ResolvedFallbackOptions | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== 'object' || typeof raw.path !== 'string' || raw.path.trim() === '') {
+    throw new DopplerConfigurationError(
+      'The fallback option needs a path, e.g. { path: "/var/cache/app/doppler-fallback" }.',
+    );
+  }
+  if (raw.passphrase !== undefined && (typeof raw.passphrase !== 'string' || raw.passphrase.length < 8)) {
+    throw new DopplerConfigurationError('The fallback passphrase must be a string of at least 8 characters.');
+  }
+  const maxAge =
+    raw.maxAge === undefined
+      ? undefined
+      : checkPositiveInt('fallback.maxAge', raw.maxAge, Number.MAX_SAFE_INTEGER);
+  // The Doppler CLI's default, so a copy it made can be read with the same inputs.
+  const passphrase = raw.passphrase ?? (project && config ? `${token}:${project}:${config}` : token);
+  return { path: raw.path, passphrase, ...(maxAge !== undefined && { maxAge }) };
 }

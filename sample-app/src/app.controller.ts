@@ -26,6 +26,7 @@ export class AppController {
   /** Uses a secret without showing it: the HMAC of the body under the payments key. */
   @Post('payments/signature')
   signature(@Body() body: { payload?: unknown }) {
-    return { signature: this.payments.sign(String(body?.payload ?? '')) };
+    const payload = typeof body?.payload === 'string' ? body.payload : '';
+    return { signature: this.payments.sign(payload) };
   }
 }

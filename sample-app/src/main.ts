@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { Server } from 'node:http';
 import { relative } from 'node:path';
 import { AppModule } from './app.module.js';
 import { startDemoEmulator } from './demo-emulator.js';
@@ -24,8 +25,9 @@ async function bootstrap(): Promise<void> {
   app.enableShutdownHooks();
   if (stopEmulator) {
     const stop = stopEmulator;
+    // The demo emulator lives as long as the app: closed on shutdown (SIGINT/SIGTERM).
     process.once('beforeExit', () => void stop());
-    app.getHttpServer().once('close', () => void stop());
+    (app.getHttpServer() as Server).once('close', () => void stop());
   }
   const port = Number(process.env['HTTP_PORT'] ?? 3000);
   await app.listen(port, '127.0.0.1');

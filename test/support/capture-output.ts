@@ -11,10 +11,10 @@ export class OutputCapture {
   start(): this {
     for (const stream of [process.stdout, process.stderr]) {
       const original = stream.write.bind(stream);
-      stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      stream.write = (chunk: string | Uint8Array, ...rest: unknown[]) => {
         this.chunks.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
         return (original as (c: unknown, ...r: unknown[]) => boolean)(chunk, ...rest);
-      }) as typeof stream.write;
+      };
       this.restores.push(() => {
         stream.write = original;
       });

@@ -1,0 +1,90 @@
+import type { DopplerClient, DownloadRequest, DownloadResult } from './doppler-client.js';
+import { DopplerError, withNote } from './doppler.errors.js';
+
+/** How hard to try before giving up. */
+export interface RetryPolicy {
+  /** Extra attempts after the first. */
+  readonly retries: number;
+  /** Milliseconds for the whole fetch: every attempt and every wait. */
+  readonly deadline: number;
+  /** Per-request deadline in milliseconds (cut short when the overall deadline is nearer). */
+  readonly timeout: number;
+  /** First backoff ceiling; doubles per attempt. @default 500 */
+  readonly baseDelayMs?: number;
+  /** Largest backoff ceiling. @default 8000 */
+  readonly maxDelayMs?: number;
+  /** Source of randomness for jitter, in [0, 1). @default Math.random */
+  readonly random?: () => number;
+}
+
+/**
+ * Downloads with retries inside one deadline. Retries what can heal (timeouts, connection
+ * errors, 429, 5xx) with exponential backoff and full jitter, honouring Doppler's
+ * `retry-after` when it fits in what is left of the deadline; never retries what cannot
+ * (400, 401, 403, 404, a malformed answer). The error that ends the loop says how many
+ * attempts were made and why the last one failed.
+ *
+ * @throws {DopplerError} the last attempt's error, with `attempts` set.
+ */
+export async function downloadWithRetries(
+  client: DopplerClient,
+  policy: RetryPolicy,
+  request: DownloadRequest = {},
+): Promise<DownloadResult> {
+  const started = Date.now();
+  const deadlineAt = started + policy.deadline;
+  const maxAttempts = policy.retries + 1;
+  const random = policy.random ?? Math.random;
+  const base = policy.baseDelayMs ?? 500;
+  const cap = policy.maxDelayMs ?? 8000;
+
+  for (let attempt = 1; ; attempt++) {
+    const remaining = deadlineAt - Date.now();
+    try {
+      return await client.download({ ...request, timeout: Math.max(1, Math.min(policy.timeout, remaining)) });
+    } catch (error: unknown) {
+      if (!(error instanceof DopplerError)) throw error;
+      const elapsed = Date.now() - started;
+      if (!error.retryable || request.signal?.aborted) throw withAttempts(error, attempt, elapsed, '');
+      if (attempt >= maxAttempts) {
+        throw withAttempts(error, attempt, elapsed, `no retries left (retries: ${policy.retries})`);
+      }
+      const backoff = random() * Math.min(cap, base * 2 ** (attempt - 1));
+      const wait = error.retryAfterMs ?? backoff;
+      const left = deadlineAt - Date.now();
+      // A wait that ends past the deadline, or leaves no time for a useful attempt, is pointless.
+      if (wait >= left - 1) {
+        const why =
+          error.retryAfterMs !== undefined
+            ? `Doppler asked to wait ${Math.ceil(error.retryAfterMs / 1000)} s, past the ${policy.deadline} ms deadline`
+            : `the ${policy.deadline} ms deadline left no time for another attempt`;
+        throw withAttempts(error, attempt, elapsed, why);
+      }
+      await sleep(wait, request.signal);
+    }
+  }
+}
+
+function withAttempts(error: DopplerError, attempts: number, elapsedMs: number, why: string): DopplerError {
+  if (attempts === 1 && why === '') return error;
+  const plural = attempts === 1 ? '' : 's';
+  return withNote(
+    error,
+    `Gave up after ${attempts} attempt${plural} in ${elapsedMs} ms${why ? `: ${why}` : ''}.`,
+    {
+      attempts,
+    },
+  );
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,89 @@
+import { DopplerFallbackError } from './fallback.errors.js';
+import type { FallbackScope } from './fallback-store.interfaces.js';
+
+/** The usual way out: the file is disposable, the next good fetch recreates it. */
+export const DELETE_IT = 'Delete it; it is rewritten after the next successful fetch from Doppler.';
+
+const NAME_SHAPE = /^[A-Za-z0-9_.-]{1,128}$/;
+
+/**
+ * A project, config or secret name quoted for a message. Names are not secret, but a
+ * tampered file can put anything in its header, so odd text is never echoed.
+ */
+export function printableName(name: string | null | undefined): string {
+  if (name === undefined || name === null) return '(none)';
+  return NAME_SHAPE.test(name) ? `"${name}"` : '(a name with unexpected characters)';
+}
+
+/** `project "shop", config "dev"`, listing only the fields given. */
+export function describeScope(scope: FallbackScope, fields: readonly ('project' | 'config')[]): string {
+  return fields.map((field) => `${field} ${printableName(scope[field])}`).join(', ');
+}
+
+/** `3d 4h`, `12m 5s`, `250 ms`: two units are enough to judge an age. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
+  const units: [string, number][] = [
+    ['d', 86_400],
+    ['h', 3_600],
+    ['m', 60],
+    ['s', 1],
+  ];
+  let rest = Math.floor(ms / 1000);
+  const parts: string[] = [];
+  for (const [unit, size] of units) {
+    const count = Math.floor(rest / size);
+    rest -= count * size;
+    if (count > 0 || parts.length > 0) parts.push(`${count}${unit}`);
+  }
+  return parts.slice(0, 2).join(' ');
+}
+
+/** The errno code of a file-system error (`EACCES`...), never its message. */
+export function errnoCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) ? code : undefined;
+}
+
+export function fallbackMissing(path: string): DopplerFallbackError {
+  return new DopplerFallbackError(
+    'DOPPLER_FALLBACK_MISSING',
+    `Fallback file ${path} does not exist. It is written after the first successful fetch from Doppler; until then there is no copy to fall back to.`,
+    { reason: 'ENOENT' },
+  );
+}
+
+export function fallbackInvalid(
+  path: string,
+  problem: string,
+  remedy: string = DELETE_IT,
+  reason?: string,
+): DopplerFallbackError {
+  return new DopplerFallbackError(
+    'DOPPLER_FALLBACK_INVALID',
+    `Fallback file ${path} ${problem}. ${remedy}`,
+    reason === undefined ? {} : { reason },
+  );
+}
+
+export function fallbackExpired(
+  path: string,
+  ageMs: number,
+  maxAgeMs: number,
+  basis: string,
+): DopplerFallbackError {
+  return new DopplerFallbackError(
+    'DOPPLER_FALLBACK_EXPIRED',
+    `Fallback file ${path} is ${formatDuration(ageMs)} old (${basis}), over the maxAgeMs limit of ${formatDuration(maxAgeMs)} (${maxAgeMs} ms), so it is not trusted. ` +
+      'It is refreshed after the next successful fetch from Doppler; raise maxAgeMs if older secrets are acceptable.',
+  );
+}
+
+export function fallbackWriteFailed(path: string, problem: string, reason?: string): DopplerFallbackError {
+  return new DopplerFallbackError(
+    'DOPPLER_FALLBACK_WRITE_FAILED',
+    `Fallback file ${path} ${problem}${reason === undefined ? '' : ` (${reason})`}. ` +
+      'Check that its directory exists or can be created and is writable by this process; until then the app has no copy to start from if Doppler is unreachable.',
+    reason === undefined ? {} : { reason },
+  );
+}

@@ -1,0 +1,277 @@
+import { open, unlink, type FileHandle } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { DopplerConfigurationError } from '../client/doppler.errors.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { looksLikeCli, openCli, parseCli } from './doppler-cli-format.js';
+import {
+  describeScope,
+  errnoCode,
+  fallbackExpired,
+  fallbackInvalid,
+  fallbackMissing,
+  fallbackWriteFailed,
+} from './fallback-failures.js';
+import { DopplerFallbackError } from './fallback.errors.js';
+import { parseSecretsJson, serializeSecrets } from './fallback-secrets-json.js';
+import type { FallbackScope, FallbackSnapshot, FallbackStoreOptions } from './fallback-store.interfaces.js';
+import {
+  DEFAULT_PBKDF2_ROUNDS,
+  DerivedKeyCache,
+  isAcceptedRounds,
+  MAX_PBKDF2_ROUNDS,
+  MIN_PBKDF2_ROUNDS,
+} from './key-derivation.js';
+import { looksNative, openNative, parseNative, sealNative } from './native-format.js';
+
+export type { FallbackScope, FallbackSnapshot, FallbackStoreOptions } from './fallback-store.interfaces.js';
+
+/** Secrets files are kilobytes; anything this large is not one, and is not read into memory. */
+const MAX_FILE_BYTES = 16 * 1024 * 1024;
+
+const WRONG_KEY =
+  'could not be decrypted: it was written with another passphrase, or it was modified or damaged since';
+const CLI_WRONG_KEY =
+  'could not be decrypted as a Doppler CLI fallback file: the passphrase differs from the one the CLI used ' +
+  '(DOPPLER_PASSPHRASE or --passphrase if set, else "<token>:<project>:<config>", else the token), or the file was modified or damaged';
+const CHECK_PASSPHRASE = `Check the passphrase, or delete the file; it is rewritten after the next successful fetch from Doppler.`;
+
+/**
+ * Keeps an encrypted last-known-good copy of the secrets, to start from when Doppler cannot
+ * be reached. Files are AES-256-GCM encrypted under a PBKDF2-HMAC-SHA256 key, written
+ * atomically with mode 0600, and refused, never half-used, when missing, damaged, tampered
+ * with, encrypted with another passphrase, written for another project/config, or too old.
+ *
+ * Doppler CLI compatibility: `read()` also accepts a fallback file written by `doppler run`
+ * (`--fallback`; formats `4:base64:<rounds>:...` and the CLI's older `base64:`/`hex:`
+ * variants) when given the passphrase the CLI used: `DOPPLER_PASSPHRASE`, else
+ * `<token>:<project>:<config>`, else the token. For such a file the scope is taken from the
+ * `DOPPLER_PROJECT`/`DOPPLER_CONFIG` secrets inside it and the age from its mtime. `write()`
+ * always writes this library's own format, which the CLI cannot read; point the two at
+ * different paths if both are used.
+ *
+ * Errors never contain the passphrase, a secret value or the file's contents.
+ *
+ * @example
+ * const store = new FallbackStore({
+ *   path: '/var/lib/my-app/doppler-fallback',
+ *   passphrase: process.env.DOPPLER_FALLBACK_PASSPHRASE!,
+ *   expectedScope: { project: 'shop', config: 'prd' },
+ *   maxAgeMs: 7 * 24 * 60 * 60 * 1000,
+ * });
+ * await store.write(secrets, { project: 'shop', config: 'prd' }); // after each successful fetch
+ * const { secrets, writtenAt } = await store.read();               // when Doppler is unreachable
+ */
+export class FallbackStore {
+  /** Absolute path of the file. */
+  readonly path: string;
+  readonly #keys: DerivedKeyCache;
+  readonly #rounds: number;
+  readonly #expectedScope: FallbackScope | undefined;
+  readonly #maxAgeMs: number | undefined;
+  readonly #now: () => number;
+
+  /**
+   * @throws {DopplerConfigurationError} when `path` or `passphrase` is empty, `rounds` is
+   *   not an integer in 1000..1000000, or `maxAgeMs` is negative or not a number.
+   */
+  constructor(options: FallbackStoreOptions) {
+    if (typeof options.path !== 'string' || options.path.length === 0) {
+      throw new DopplerConfigurationError('The fallback store needs a non-empty `path`.');
+    }
+    if (typeof options.passphrase !== 'string' || options.passphrase.length === 0) {
+      throw new DopplerConfigurationError(
+        'The fallback store needs a non-empty `passphrase` to encrypt the file.',
+      );
+    }
+    const rounds = options.rounds ?? DEFAULT_PBKDF2_ROUNDS;
+    if (!isAcceptedRounds(rounds)) {
+      throw new DopplerConfigurationError(
+        `The fallback store's \`rounds\` must be an integer from ${MIN_PBKDF2_ROUNDS} to ${MAX_PBKDF2_ROUNDS}; leave it unset for ${DEFAULT_PBKDF2_ROUNDS}.`,
+      );
+    }
+    const { maxAgeMs } = options;
+    if (
+      maxAgeMs !== undefined &&
+      !(typeof maxAgeMs === 'number' && maxAgeMs >= 0 && !Number.isNaN(maxAgeMs))
+    ) {
+      throw new DopplerConfigurationError(
+        "The fallback store's `maxAgeMs` must be a number of milliseconds, 0 or more.",
+      );
+    }
+    this.path = resolve(options.path);
+    this.#keys = new DerivedKeyCache(options.passphrase);
+    this.#rounds = rounds;
+    this.#expectedScope = options.expectedScope;
+    this.#maxAgeMs = maxAgeMs;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** How many PBKDF2 key derivations this store has started; for tests and diagnostics. */
+  get derivations(): number {
+    return this.#keys.derivations;
+  }
+
+  /**
+   * Reads, authenticates and checks the file.
+   *
+   * @throws {DopplerFallbackError} `DOPPLER_FALLBACK_MISSING` when there is no file;
+   *   `DOPPLER_FALLBACK_INVALID` when it is unreadable, damaged, tampered with, encrypted with
+   *   another passphrase, asks for out-of-bounds KDF rounds, or was written for another
+   *   scope; `DOPPLER_FALLBACK_EXPIRED` when it is older than `maxAgeMs`.
+   */
+  async read(): Promise<FallbackSnapshot> {
+    const { data, mtimeMs } = await this.#load();
+    if (looksNative(data)) return this.#readNative(data);
+    if (looksLikeCli(data)) return this.#readCli(data, mtimeMs);
+    throw fallbackInvalid(
+      this.path,
+      'is neither a nestjs-doppler fallback file nor a Doppler CLI one; check the path, or delete the file if it is a damaged fallback file',
+      'It is rewritten after the next successful fetch from Doppler.',
+    );
+  }
+
+  /**
+   * Encrypts `secrets` and atomically replaces the file with them. A crash at any point
+   * leaves the previous file intact. The key is derived once per store and reused, with a
+   * fresh nonce every write.
+   *
+   * @param scope Project and config the secrets belong to, recorded (authenticated) in the file.
+   * @throws {DopplerFallbackError} `DOPPLER_FALLBACK_WRITE_FAILED` when the secrets are not an
+   *   object of strings or the file cannot be written; `reason` holds the errno code.
+   */
+  async write(secrets: Readonly<Record<string, string>>, scope: FallbackScope): Promise<void> {
+    for (const field of ['project', 'config'] as const) {
+      const value = (scope as FallbackScope | undefined)?.[field];
+      if (value !== undefined && typeof value !== 'string') {
+        throw fallbackWriteFailed(this.path, `was not written: the scope's ${field} is not a string`);
+      }
+    }
+    const plaintext = serializeSecrets(this.path, secrets);
+    let data: Buffer;
+    try {
+      const { salt, key } = await this.#keys.forWrite(this.#rounds);
+      data = sealNative({
+        key,
+        salt,
+        rounds: this.#rounds,
+        scope,
+        writtenAt: new Date(this.#now()),
+        plaintext,
+      });
+    } catch {
+      throw fallbackWriteFailed(this.path, 'was not written: the secrets could not be encrypted');
+    } finally {
+      plaintext.fill(0);
+    }
+    try {
+      await writeFileAtomic(this.path, data);
+    } catch (error) {
+      throw fallbackWriteFailed(this.path, 'could not be written', errnoCode(error));
+    }
+  }
+
+  /**
+   * Deletes the file, e.g. when Doppler says the token was revoked. No error when it is absent.
+   *
+   * @throws {DopplerFallbackError} `DOPPLER_FALLBACK_WRITE_FAILED` when it exists but cannot be deleted.
+   */
+  async remove(): Promise<void> {
+    try {
+      await unlink(this.path);
+    } catch (error) {
+      const code = errnoCode(error);
+      if (code !== 'ENOENT') throw fallbackWriteFailed(this.path, 'could not be deleted', code);
+    }
+  }
+
+  async #load(): Promise<{ data: Buffer; mtimeMs: number }> {
+    let handle: FileHandle | undefined;
+    try {
+      handle = await open(this.path, 'r');
+      // One descriptor for stat and read, so the mtime belongs to the bytes read.
+      const stat = await handle.stat();
+      if (!stat.isFile()) {
+        throw fallbackInvalid(this.path, 'is not a regular file', 'Point the fallback path at a file.');
+      }
+      if (stat.size > MAX_FILE_BYTES)
+        throw fallbackInvalid(this.path, `is over ${MAX_FILE_BYTES} bytes, too large to be a fallback file`);
+      const data = await handle.readFile();
+      if (data.length > MAX_FILE_BYTES)
+        throw fallbackInvalid(this.path, `is over ${MAX_FILE_BYTES} bytes, too large to be a fallback file`);
+      return { data, mtimeMs: stat.mtimeMs };
+    } catch (error) {
+      if (error instanceof DopplerFallbackError) throw error;
+      const code = errnoCode(error);
+      if (code === 'ENOENT') throw fallbackMissing(this.path);
+      throw fallbackInvalid(
+        this.path,
+        `cannot be read${code === undefined ? '' : ` (${code})`}`,
+        'Check its owner and permissions, or delete it; it is rewritten after the next successful fetch from Doppler.',
+        code,
+      );
+    } finally {
+      await handle?.close().catch(() => undefined);
+    }
+  }
+
+  async #readNative(data: Buffer): Promise<FallbackSnapshot> {
+    const file = parseNative(this.path, data);
+    // Before decrypting: a file for another scope usually has another passphrase too, and
+    // "wrong project" is the more useful thing to say. Authentication still follows.
+    this.#checkScope(file.scope, 'its header says');
+    const key = await this.#keys.forRead(file.salt, file.rounds);
+    const plaintext = openNative(file, key);
+    if (plaintext === undefined) throw fallbackInvalid(this.path, WRONG_KEY, CHECK_PASSPHRASE);
+    if (file.rounds === this.#rounds) this.#keys.remember(file.salt, file.rounds, key);
+    try {
+      const secrets = parseSecretsJson(this.path, plaintext);
+      this.#checkAge(file.writtenAt.getTime(), `written at ${file.writtenAt.toISOString()}`);
+      return Object.freeze({
+        secrets,
+        writtenAt: file.writtenAt,
+        scope: Object.freeze(file.scope),
+        format: 'nestjs-doppler',
+      });
+    } finally {
+      plaintext.fill(0);
+    }
+  }
+
+  async #readCli(data: Buffer, mtimeMs: number): Promise<FallbackSnapshot> {
+    const file = parseCli(this.path, data);
+    // The mtime is all there is, and checking it first spares a derivation.
+    this.#checkAge(mtimeMs, `last modified ${new Date(mtimeMs).toISOString()}`);
+    const plaintext = openCli(file, await this.#keys.forRead(file.salt, file.rounds));
+    if (plaintext === undefined) throw fallbackInvalid(this.path, CLI_WRONG_KEY, CHECK_PASSPHRASE);
+    try {
+      const secrets = parseSecretsJson(this.path, plaintext);
+      const scope: FallbackScope = Object.freeze({
+        ...(secrets['DOPPLER_PROJECT'] === undefined ? {} : { project: secrets['DOPPLER_PROJECT'] }),
+        ...(secrets['DOPPLER_CONFIG'] === undefined ? {} : { config: secrets['DOPPLER_CONFIG'] }),
+      });
+      this.#checkScope(scope, 'its DOPPLER_PROJECT/DOPPLER_CONFIG secrets say');
+      return Object.freeze({ secrets, writtenAt: new Date(mtimeMs), scope, format: 'doppler-cli' });
+    } finally {
+      plaintext.fill(0);
+    }
+  }
+
+  #checkScope(actual: FallbackScope, source: string): void {
+    const expected = this.#expectedScope;
+    if (expected === undefined) return;
+    const fields = (['project', 'config'] as const).filter((field) => expected[field] !== undefined);
+    if (fields.every((field) => actual[field] === expected[field])) return;
+    throw fallbackInvalid(
+      this.path,
+      `holds secrets for ${describeScope(actual, fields)} (${source}), but this app expects ${describeScope(expected, fields)}; it is not used, so another environment's secrets are never loaded`,
+      'Point the fallback path at a file of its own for each project/config, or delete this one; it is rewritten after the next successful fetch from Doppler.',
+    );
+  }
+
+  #checkAge(writtenAtMs: number, basis: string): void {
+    if (this.#maxAgeMs === undefined) return;
+    // A file dated in the future (clock change) counts as new rather than as invalid.
+    const age = Math.max(0, this.#now() - writtenAtMs);
+    if (age > this.#maxAgeMs) throw fallbackExpired(this.path, age, this.#maxAgeMs, basis);
+  }
+}

@@ -1,0 +1,180 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { fallbackInvalid } from './fallback-failures.js';
+import type { FallbackScope } from './fallback-store.interfaces.js';
+import { isAcceptedRounds, MAX_PBKDF2_ROUNDS, MIN_PBKDF2_ROUNDS, SALT_BYTES } from './key-derivation.js';
+import { decodeBase64 } from './strict-encoding.js';
+
+/*
+ * This library's fallback file is two newline-terminated lines:
+ *
+ *   {"format":"nestjs-doppler/1","kdf":"pbkdf2-sha256","rounds":500000,"salt":"<b64>","nonce":"<b64>",
+ *    "project":"shop","config":"dev","writtenAt":"2025-01-31T12:00:00.000Z"}        (one line)
+ *   <b64 of the AES-256-GCM ciphertext followed by its 16-byte tag>
+ *
+ * base64 is standard and padded; salt is 16 random bytes, nonce 12; project/config are
+ * strings or null. The key is PBKDF2-HMAC-SHA256(passphrase, salt, rounds, 32 bytes); the
+ * plaintext is the secrets as a JSON object of strings. The exact bytes of line 1 (without
+ * its newline) are GCM's additional authenticated data, so editing anything in the header
+ * (scope, date, rounds, even a space) makes decryption fail. The header stays readable so
+ * a wrong scope can be reported without the passphrase, and so the rounds can be bounded
+ * before any work is done.
+ */
+
+export const NATIVE_FORMAT = 'nestjs-doppler/1';
+const KDF = 'pbkdf2-sha256';
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+const NEWLINE = 0x0a;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** A parsed, not yet authenticated, file of this library's format. */
+export interface NativeFile {
+  readonly header: Buffer;
+  readonly rounds: number;
+  readonly salt: Buffer;
+  readonly nonce: Buffer;
+  readonly scope: FallbackScope;
+  readonly writtenAt: Date;
+  readonly sealed: Buffer;
+}
+
+export interface SealInput {
+  readonly key: Buffer;
+  readonly salt: Buffer;
+  readonly rounds: number;
+  readonly scope: FallbackScope;
+  readonly writtenAt: Date;
+  readonly plaintext: Buffer;
+}
+
+/** A JSON object is the only thing this format starts with; the CLI's starts with a digit, `base64:` or `hex:`. */
+export function looksNative(data: Buffer): boolean {
+  return data[0] === 0x7b;
+}
+
+/** Encrypts under a fresh nonce and lays out the file. */
+export function sealNative(input: SealInput): Buffer {
+  const nonce = randomBytes(NONCE_BYTES);
+  // Field order is fixed here; readers authenticate the bytes, never a re-serialisation.
+  const header = Buffer.from(
+    JSON.stringify({
+      format: NATIVE_FORMAT,
+      kdf: KDF,
+      rounds: input.rounds,
+      salt: input.salt.toString('base64'),
+      nonce: nonce.toString('base64'),
+      project: input.scope.project ?? null,
+      config: input.scope.config ?? null,
+      writtenAt: input.writtenAt.toISOString(),
+    }),
+    'utf8',
+  );
+  const cipher = createCipheriv('aes-256-gcm', input.key, nonce, { authTagLength: TAG_BYTES });
+  cipher.setAAD(header);
+  const sealed = Buffer.concat([cipher.update(input.plaintext), cipher.final(), cipher.getAuthTag()]);
+  const body = Buffer.from(`\n${sealed.toString('base64')}\n`, 'ascii');
+  return Buffer.concat([header, body]);
+}
+
+/**
+ * Splits and checks a file without the key: structure, KDF name, rounds bound, sizes.
+ *
+ * @throws {DopplerFallbackError} `DOPPLER_FALLBACK_INVALID` naming what is wrong.
+ */
+export function parseNative(path: string, data: Buffer): NativeFile {
+  const end = data.indexOf(NEWLINE);
+  const last = end === -1 ? -1 : data.indexOf(NEWLINE, end + 1);
+  if (end <= 0 || last !== data.length - 1) {
+    throw fallbackInvalid(path, 'is cut short or damaged (expected a header line and a ciphertext line)');
+  }
+  const header = data.subarray(0, end);
+  const fields = parseHeader(path, header);
+  const sealed = decodeBase64(data.subarray(end + 1, last).toString('latin1'));
+  if (sealed === undefined || sealed.length < TAG_BYTES) {
+    throw fallbackInvalid(
+      path,
+      'is cut short or damaged (its ciphertext line is not valid base64 of a sealed payload)',
+    );
+  }
+  return { header, sealed, ...fields };
+}
+
+/** The plaintext, or `undefined` when the key is wrong or any byte was changed. */
+export function openNative(file: NativeFile, key: Buffer): Buffer | undefined {
+  const ciphertext = file.sealed.subarray(0, file.sealed.length - TAG_BYTES);
+  const decipher = createDecipheriv('aes-256-gcm', key, file.nonce, { authTagLength: TAG_BYTES });
+  decipher.setAAD(file.header);
+  decipher.setAuthTag(file.sealed.subarray(file.sealed.length - TAG_BYTES));
+  const plaintext = decipher.update(ciphertext);
+  try {
+    return Buffer.concat([plaintext, decipher.final()]);
+  } catch {
+    return undefined;
+  } finally {
+    // update() output is unauthenticated until final() succeeds: never handed out, never left behind.
+    plaintext.fill(0);
+  }
+}
+
+type HeaderFields = Omit<NativeFile, 'header' | 'sealed'>;
+
+function parseHeader(path: string, header: Buffer): HeaderFields {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(header.toString('utf8'));
+  } catch {
+    throw fallbackInvalid(path, 'has a header that is not valid JSON; it is damaged or not a fallback file');
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw fallbackInvalid(
+      path,
+      'has a header that is not a JSON object; it is damaged or not a fallback file',
+    );
+  }
+  const h = parsed as Record<string, unknown>;
+  if (h['format'] !== NATIVE_FORMAT) {
+    throw fallbackInvalid(
+      path,
+      `is not in a format this version reads (expected "${NATIVE_FORMAT}"); it may come from another version of nestjs-doppler`,
+    );
+  }
+  if (h['kdf'] !== KDF) throw fallbackInvalid(path, `names a key derivation other than ${KDF}`);
+  const rounds = h['rounds'];
+  if (!isAcceptedRounds(rounds)) {
+    const shown =
+      typeof rounds === 'number' && Number.isFinite(rounds) ? String(rounds) : 'an unreadable number of';
+    throw fallbackInvalid(
+      path,
+      `asks for ${shown} PBKDF2 rounds, outside the accepted ${MIN_PBKDF2_ROUNDS}..${MAX_PBKDF2_ROUNDS}; it was not written by this library or was tampered with`,
+    );
+  }
+  const salt = typeof h['salt'] === 'string' ? decodeBase64(h['salt']) : undefined;
+  const nonce = typeof h['nonce'] === 'string' ? decodeBase64(h['nonce']) : undefined;
+  if (salt?.length !== SALT_BYTES || nonce?.length !== NONCE_BYTES) {
+    throw fallbackInvalid(
+      path,
+      `has a header whose salt or nonce is not base64 of ${SALT_BYTES} and ${NONCE_BYTES} bytes`,
+    );
+  }
+  const writtenAt =
+    typeof h['writtenAt'] === 'string' && ISO_DATE.test(h['writtenAt'])
+      ? new Date(h['writtenAt'])
+      : undefined;
+  if (writtenAt === undefined || Number.isNaN(writtenAt.getTime())) {
+    throw fallbackInvalid(path, 'has a header whose writtenAt is not an ISO 8601 UTC date');
+  }
+  return {
+    rounds,
+    salt,
+    nonce,
+    writtenAt,
+    scope: { ...scopeField(path, h, 'project'), ...scopeField(path, h, 'config') },
+  };
+}
+
+function scopeField(path: string, h: Record<string, unknown>, field: 'project' | 'config'): FallbackScope {
+  const value = h[field];
+  if (value === null) return {};
+  if (typeof value === 'string') return { [field]: value };
+  throw fallbackInvalid(path, `has a header whose ${field} is neither a name nor null`);
+}

@@ -1,0 +1,333 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { readCredentials, tokenKindOf } from './emulator-auth.js';
+import { answerDownload, DOWNLOAD_PATH } from './emulator-download.js';
+import { DOPPLER_MESSAGES, dopplerError, sendPlanned } from './emulator-errors.js';
+import { respondWithFault } from './emulator-fault-responder.js';
+import { assertValidFault, type EmulatorFault } from './emulator-faults.js';
+import { SlidingWindowRateLimiter } from './emulator-rate-limiter.js';
+import { RequestLog, type EmulatorRequest } from './emulator-request-log.js';
+import {
+  parseEmulatorSeed,
+  readEmulatorSeedFile,
+  type EmulatorSeed,
+  type EmulatorTokenSeed,
+} from './emulator-seed.js';
+import { EmulatorStore } from './emulator-store.js';
+
+/**
+ * Per-token request budget, enforced like Doppler's: `429` with `retry-after` when exceeded.
+ *
+ * @publicApi
+ */
+export interface EmulatorRateLimit {
+  readonly requestsPerMinute: number;
+}
+
+/**
+ * @publicApi
+ */
+export interface DopplerEmulatorOptions {
+  /**
+   * Port to listen on; `0` picks a free one.
+   * @default 0
+   */
+  readonly port?: number;
+  /**
+   * Interface to bind; keep it on loopback so seeded secrets never leave the machine.
+   * @default '127.0.0.1'
+   */
+  readonly host?: string;
+  /**
+   * Sliding-window rate limit per token.
+   * @default undefined (no limit)
+   */
+  readonly rateLimit?: EmulatorRateLimit;
+}
+
+/**
+ * Counts of what the emulator serves, safe to print.
+ *
+ * @publicApi
+ */
+export interface EmulatorSummary {
+  readonly projects: number;
+  readonly configs: number;
+  readonly tokens: number;
+}
+
+/**
+ * A local HTTP server that answers Doppler's secrets download endpoint
+ * (`GET /v3/configs/config/secrets/download`) like the real API: same auth schemes,
+ * token kinds, error bodies, `ETag`/`304`, plus fault injection for resilience tests.
+ *
+ * @example
+ * const emulator = new DopplerEmulator({
+ *   projects: { 'sample-app': { configs: { dev: { secrets: { PORT: '3000' } } } } },
+ *   tokens: [{ token: 'dp.st.dev.test', project: 'sample-app', config: 'dev' }],
+ * });
+ * const apiUrl = await emulator.start();
+ * // ... point the client at apiUrl ...
+ * await emulator.stop();
+ *
+ * @publicApi
+ */
+export class DopplerEmulator {
+  private readonly store: EmulatorStore;
+  private readonly log = new RequestLog();
+  private readonly limiter: SlidingWindowRateLimiter | undefined;
+  private readonly sockets = new Set<Socket>();
+  private readonly queuedFaults: EmulatorFault[] = [];
+  private persistentFault: EmulatorFault | undefined;
+  private server: Server | undefined;
+
+  constructor(
+    seed: EmulatorSeed,
+    private readonly options: DopplerEmulatorOptions = {},
+  ) {
+    this.store = new EmulatorStore(parseEmulatorSeed(seed));
+    const perMinute = options.rateLimit?.requestsPerMinute;
+    if (perMinute !== undefined && (!Number.isInteger(perMinute) || perMinute < 1)) {
+      throw new RangeError('DopplerEmulator: rateLimit.requestsPerMinute must be an integer >= 1');
+    }
+    this.limiter = perMinute === undefined ? undefined : new SlidingWindowRateLimiter(perMinute);
+  }
+
+  /**
+   * Creates an emulator from a JSON seed file.
+   *
+   * @example
+   * const emulator = DopplerEmulator.fromFile('test/doppler-seed.json', { port: 8787 });
+   *
+   * @throws Error naming the path or the malformed field, never a token or secret value.
+   */
+  static fromFile(path: string, options?: DopplerEmulatorOptions): DopplerEmulator {
+    return new DopplerEmulator(readEmulatorSeedFile(path), options);
+  }
+
+  /**
+   * Base URL of the running emulator, e.g. `http://127.0.0.1:43567`.
+   *
+   * @throws Error when the emulator is not listening.
+   */
+  get url(): string {
+    const host = this.options.host ?? '127.0.0.1';
+    return `http://${host.includes(':') ? `[${host}]` : host}:${this.port}`;
+  }
+
+  /**
+   * Port the emulator listens on.
+   *
+   * @throws Error when the emulator is not listening.
+   */
+  get port(): number {
+    const address = this.server?.address();
+    if (address === null || address === undefined || typeof address === 'string') {
+      throw new Error('DopplerEmulator is not listening; await start() first');
+    }
+    return (address satisfies AddressInfo).port;
+  }
+
+  /** Projects, configs and tokens currently served. */
+  get summary(): EmulatorSummary {
+    return {
+      projects: this.store.projectCount,
+      configs: this.store.configCount,
+      tokens: this.store.tokenCount,
+    };
+  }
+
+  /** Copies of every logged request, oldest first. Never contains a token or secret value. */
+  get requests(): readonly EmulatorRequest[] {
+    return this.log.snapshot();
+  }
+
+  /** Number of requests received since start or the last `resetRequests()`. */
+  get requestCount(): number {
+    return this.log.size;
+  }
+
+  /**
+   * Starts listening.
+   *
+   * @returns the base URL to give the Doppler client
+   */
+  async start(): Promise<string> {
+    if (this.server !== undefined) {
+      throw new Error('DopplerEmulator is already running');
+    }
+    const server = createServer((req, res) => this.handle(req, res));
+    server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+    this.server = server;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (error: unknown) {
+      this.server = undefined;
+      throw error;
+    }
+    return this.url;
+  }
+
+  /**
+   * Stops listening and destroys every open connection, hung and dripping ones included,
+   * so the test process can exit. Safe to call when not running.
+   */
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (server === undefined) {
+      return;
+    }
+    this.server = undefined;
+    await new Promise<void>((resolve, reject) => {
+      server.close((error) => (error ? reject(error) : resolve()));
+      for (const socket of this.sockets) {
+        socket.destroy();
+      }
+    });
+  }
+
+  /**
+   * Replaces all secrets of a config, creating the project and config when missing.
+   *
+   * @example
+   * emulator.setSecrets('sample-app', 'dev', { PORT: '4000' });
+   */
+  setSecrets(project: string, config: string, secrets: Readonly<Record<string, string>>): void {
+    this.store.setSecrets(project, config, secrets);
+  }
+
+  /**
+   * Sets one secret, creating the project and config when missing.
+   *
+   * @example
+   * emulator.setSecret('sample-app', 'dev', 'FEATURE_FLAG', '');
+   */
+  setSecret(project: string, config: string, name: string, value: string): void {
+    this.store.setSecret(project, config, name, value);
+  }
+
+  /**
+   * Deletes one secret.
+   *
+   * @returns whether the secret existed
+   */
+  deleteSecret(project: string, config: string, name: string): boolean {
+    return this.store.deleteSecret(project, config, name);
+  }
+
+  /**
+   * Accepts another token from the next request on.
+   *
+   * @example
+   * emulator.addToken({ token: 'dp.sa.ci', project: 'sample-app' });
+   */
+  addToken(entry: EmulatorTokenSeed): void {
+    this.store.addToken(entry);
+  }
+
+  /**
+   * Rejects a token (`401`) from the next request on.
+   *
+   * @returns whether the token was accepted before
+   */
+  revokeToken(token: string): boolean {
+    return this.store.revokeToken(token);
+  }
+
+  /**
+   * Queues faults; each request to the download endpoint consumes the next one instead of
+   * the normal answer. Queued faults take precedence over the persistent one.
+   *
+   * @example
+   * emulator.injectFaults({ kind: 'status', status: 503 }, { kind: 'hang' });
+   */
+  injectFaults(...faults: EmulatorFault[]): void {
+    faults.forEach(assertValidFault);
+    this.queuedFaults.push(...faults);
+  }
+
+  /**
+   * Applies a fault to every request to the download endpoint until cleared with `undefined`.
+   *
+   * @example
+   * emulator.setFault({ kind: 'status', status: 500 });
+   * emulator.setFault(undefined);
+   */
+  setFault(fault: EmulatorFault | undefined): void {
+    if (fault !== undefined) {
+      assertValidFault(fault);
+    }
+    this.persistentFault = fault;
+  }
+
+  /** Drops queued faults and the persistent fault. */
+  clearFaults(): void {
+    this.queuedFaults.length = 0;
+    this.persistentFault = undefined;
+  }
+
+  /** Empties the request log. */
+  resetRequests(): void {
+    this.log.clear();
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    // Bodies are never read; draining keeps keep-alive connections usable.
+    req.resume();
+    const raw = req.url ?? '/';
+    const queryStart = raw.indexOf('?');
+    const path = queryStart === -1 ? raw : raw.slice(0, queryStart);
+    const query = new URLSearchParams(queryStart === -1 ? '' : raw.slice(queryStart + 1));
+    const credentials = readCredentials(req.headers.authorization);
+    const secrets = [...this.store.knownTokens(), ...(credentials.token ? [credentials.token] : [])];
+    const entry = this.log.record(
+      {
+        method: req.method ?? 'GET',
+        auth: credentials.scheme,
+        tokenKind: tokenKindOf(credentials.token),
+        status: 0,
+        at: new Date(),
+      },
+      path,
+      query,
+      secrets,
+    );
+    try {
+      if (path !== DOWNLOAD_PATH) {
+        const planned = dopplerError(404, DOPPLER_MESSAGES.routeNotFound);
+        entry.status = planned.status;
+        sendPlanned(res, planned);
+        return;
+      }
+      const fault = this.queuedFaults.shift() ?? this.persistentFault;
+      if (fault !== undefined) {
+        entry.fault = fault.kind;
+        entry.status = respondWithFault(fault, res);
+        return;
+      }
+      const planned = answerDownload(
+        { method: entry.method, query, credentials, ifNoneMatch: req.headers['if-none-match'] },
+        { store: this.store, limiter: this.limiter, now: Date.now() },
+      );
+      entry.status = planned.status;
+      sendPlanned(res, planned);
+    } catch {
+      // The error may quote a header value, so it is not echoed to the client.
+      entry.status = 500;
+      if (res.headersSent) {
+        res.destroy();
+      } else {
+        sendPlanned(res, dopplerError(500, DOPPLER_MESSAGES.internalError));
+      }
+    }
+  }
+}

@@ -1,0 +1,21 @@
+export { createSecretsService, type CreateSecretsServiceOptions } from './create-secrets-service.js';
+export { DopplerEmulator } from './doppler-emulator.js';
+export type { DopplerEmulatorOptions, EmulatorRateLimit, EmulatorSummary } from './doppler-emulator.js';
+export type { EmulatorAuthScheme, EmulatorTokenKind } from './emulator-auth.js';
+export type {
+  EmulatorDripFault,
+  EmulatorFault,
+  EmulatorFaultKind,
+  EmulatorHangFault,
+  EmulatorRawFault,
+  EmulatorRedirectFault,
+  EmulatorResetFault,
+  EmulatorStatusFault,
+} from './emulator-faults.js';
+export type { EmulatorRequest } from './emulator-request-log.js';
+export type {
+  EmulatorConfigSeed,
+  EmulatorProjectSeed,
+  EmulatorSeed,
+  EmulatorTokenSeed,
+} from './emulator-seed.js';
