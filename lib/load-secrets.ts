@@ -116,7 +116,7 @@ async function fetchRaw(
       raw: read.value.secrets,
       source: 'fallback',
       fetchedAt: read.value.writtenAt,
-      fallback: { reason: error.code, ageMs, format: read.value.format },
+      fallback: { reason: error.code, attempts: error.attempts, ageMs, format: read.value.format },
     };
   }
 }

@@ -12,6 +12,8 @@ export type SecretsSource = 'doppler-api' | 'fallback' | 'static';
 export interface FallbackMetadata {
   /** The code of the failure that made the fallback serve. */
   readonly reason: DopplerErrorCode;
+  /** How many requests to Doppler were made before the fallback served. */
+  readonly attempts: number;
   /** How old the copy was when it was read, in milliseconds. */
   readonly ageMs: number;
   /** Which file format served: this module's, or a Doppler CLI fallback file. */
