@@ -29,10 +29,7 @@ const emulator = new DopplerEmulator({
   projects: {
     shop: { configs: { dev: { secrets: { API_KEY: VALUE } }, prd: { secrets: { API_KEY: 'x' } } } },
   },
-  tokens: [
-    { token: TOKEN, project: 'shop', config: 'dev' },
-    { token: PERSONAL, project: undefined as unknown as string },
-  ],
+  tokens: [{ token: TOKEN, project: 'shop', config: 'dev' }, { token: PERSONAL }],
 });
 const output = new OutputCapture();
 let apiUrl = '';

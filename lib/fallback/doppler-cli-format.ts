@@ -1,4 +1,4 @@
-import { createDecipheriv } from 'node:crypto';
+import { GCM_NONCE_BYTES, GCM_TAG_BYTES, openAesGcm } from './aes-gcm.js';
 import { fallbackInvalid } from './fallback-failures.js';
 import { isAcceptedRounds, MAX_PBKDF2_ROUNDS, MIN_PBKDF2_ROUNDS } from './key-derivation.js';
 import { decodeBase64, decodeHex } from './strict-encoding.js';
@@ -22,8 +22,6 @@ import { decodeBase64, decodeHex } from './strict-encoding.js';
  */
 
 const LEGACY_ROUNDS = 50_000;
-const NONCE_BYTES = 12;
-const TAG_BYTES = 16;
 const MIN_SALT_BYTES = 8;
 const MAX_SALT_BYTES = 64;
 const PREFIXED = /^(?:4:)?(?:base64|hex):/;
@@ -82,8 +80,8 @@ export function parseCli(path: string, data: Buffer): CliFile {
   if (
     salt.length < MIN_SALT_BYTES ||
     salt.length > MAX_SALT_BYTES ||
-    nonce.length !== NONCE_BYTES ||
-    sealed.length < TAG_BYTES
+    nonce.length !== GCM_NONCE_BYTES ||
+    sealed.length < GCM_TAG_BYTES
   ) {
     throw fallbackInvalid(path, 'is cut short or damaged (its salt, nonce or ciphertext has the wrong size)');
   }
@@ -115,15 +113,5 @@ function splitEnvelope(text: string): Envelope | undefined {
 
 /** The plaintext, or `undefined` when the key is wrong or any byte was changed. */
 export function openCli(file: CliFile, key: Buffer): Buffer | undefined {
-  const decipher = createDecipheriv('aes-256-gcm', key, file.nonce, { authTagLength: TAG_BYTES });
-  decipher.setAuthTag(file.sealed.subarray(file.sealed.length - TAG_BYTES));
-  const plaintext = decipher.update(file.sealed.subarray(0, file.sealed.length - TAG_BYTES));
-  try {
-    return Buffer.concat([plaintext, decipher.final()]);
-  } catch {
-    return undefined;
-  } finally {
-    // update() output is unauthenticated until final() succeeds: never handed out, never left behind.
-    plaintext.fill(0);
-  }
+  return openAesGcm(key, file.nonce, file.sealed);
 }

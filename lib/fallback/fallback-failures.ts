@@ -1,19 +1,9 @@
+import { printableName } from '../utils/flat-string-map.js';
 import { DopplerFallbackError } from './fallback.errors.js';
 import type { FallbackScope } from './fallback-store.interfaces.js';
 
 /** The usual way out: the file is disposable, the next good fetch recreates it. */
 export const DELETE_IT = 'Delete it; it is rewritten after the next successful fetch from Doppler.';
-
-const NAME_SHAPE = /^[A-Za-z0-9_.-]{1,128}$/;
-
-/**
- * A project, config or secret name quoted for a message. Names are not secret, but a
- * tampered file can put anything in its header, so odd text is never echoed.
- */
-export function printableName(name: string | null | undefined): string {
-  if (name === undefined || name === null) return '(none)';
-  return NAME_SHAPE.test(name) ? `"${name}"` : '(a name with unexpected characters)';
-}
 
 /** `project "shop", config "dev"`, listing only the fields given. */
 export function describeScope(scope: FallbackScope, fields: readonly ('project' | 'config')[]): string {

@@ -1,10 +1,5 @@
-import { fallbackInvalid, fallbackWriteFailed, printableName } from './fallback-failures.js';
-
-function typeOf(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
-}
+import { checkFlatStringMap, parseFlatStringMap } from '../utils/flat-string-map.js';
+import { fallbackInvalid, fallbackWriteFailed } from './fallback-failures.js';
 
 /**
  * Reads decrypted secrets: a flat JSON object of strings, or the file is refused. V8's
@@ -14,26 +9,19 @@ function typeOf(value: unknown): string {
  * @throws {DopplerFallbackError} `DOPPLER_FALLBACK_INVALID` for anything else.
  */
 export function parseSecretsJson(path: string, plaintext: Buffer): Readonly<Record<string, string>> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(plaintext.toString('utf8'));
-  } catch {
-    throw fallbackInvalid(path, 'decrypted, but its contents are not valid JSON');
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw fallbackInvalid(path, `decrypted, but holds ${typeOf(parsed)} instead of an object of secrets`);
-  }
-  const secrets = Object.create(null) as Record<string, string>;
-  for (const [name, value] of Object.entries(parsed as Record<string, unknown>)) {
-    if (typeof value !== 'string') {
+  const result = parseFlatStringMap(plaintext.toString('utf8'));
+  if (result.ok) return Object.freeze(result.secrets);
+  switch (result.problem) {
+    case 'not-json':
+      throw fallbackInvalid(path, 'decrypted, but its contents are not valid JSON');
+    case 'not-object':
+      throw fallbackInvalid(path, `decrypted, but holds ${result.type} instead of an object of secrets`);
+    case 'not-string':
       throw fallbackInvalid(
         path,
-        `decrypted, but holds ${typeOf(value)} for ${printableName(name)}; every secret must be a string`,
+        `decrypted, but holds ${result.type} for ${result.name}; every secret must be a string`,
       );
-    }
-    secrets[name] = value;
   }
-  return Object.freeze(secrets);
 }
 
 /**
@@ -43,21 +31,15 @@ export function parseSecretsJson(path: string, plaintext: Buffer): Readonly<Reco
  *   object of strings (it names the secret, not its value).
  */
 export function serializeSecrets(path: string, secrets: Readonly<Record<string, string>>): Buffer {
-  if (secrets === null || typeof secrets !== 'object' || Array.isArray(secrets)) {
-    throw fallbackWriteFailed(
-      path,
-      `was not written: the secrets given are ${typeOf(secrets)}, not an object`,
-    );
-  }
-  const flat = Object.create(null) as Record<string, string>;
-  for (const [name, value] of Object.entries(secrets)) {
-    if (typeof value !== 'string') {
+  const result = checkFlatStringMap(secrets);
+  if (result.ok) return Buffer.from(JSON.stringify(result.secrets), 'utf8');
+  switch (result.problem) {
+    case 'not-object':
+      throw fallbackWriteFailed(path, `was not written: the secrets given are ${result.type}, not an object`);
+    case 'not-string':
       throw fallbackWriteFailed(
         path,
-        `was not written: the secret ${printableName(name)} is ${typeOf(value)}; every secret must be a string`,
+        `was not written: the secret ${result.name} is ${result.type}; every secret must be a string`,
       );
-    }
-    flat[name] = value;
   }
-  return Buffer.from(JSON.stringify(flat), 'utf8');
 }

@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, randomBytes } from 'node:crypto';
+import { GCM_NONCE_BYTES, GCM_TAG_BYTES, openAesGcm } from './aes-gcm.js';
 import { fallbackInvalid } from './fallback-failures.js';
 import type { FallbackScope } from './fallback-store.interfaces.js';
 import { isAcceptedRounds, MAX_PBKDF2_ROUNDS, MIN_PBKDF2_ROUNDS, SALT_BYTES } from './key-derivation.js';
@@ -22,8 +23,6 @@ import { decodeBase64 } from './strict-encoding.js';
 
 export const NATIVE_FORMAT = 'nestjs-doppler/1';
 const KDF = 'pbkdf2-sha256';
-const NONCE_BYTES = 12;
-const TAG_BYTES = 16;
 const NEWLINE = 0x0a;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -54,7 +53,7 @@ export function looksNative(data: Buffer): boolean {
 
 /** Encrypts under a fresh nonce and lays out the file. */
 export function sealNative(input: SealInput): Buffer {
-  const nonce = randomBytes(NONCE_BYTES);
+  const nonce = randomBytes(GCM_NONCE_BYTES);
   // Field order is fixed here; readers authenticate the bytes, never a re-serialisation.
   const header = Buffer.from(
     JSON.stringify({
@@ -69,7 +68,7 @@ export function sealNative(input: SealInput): Buffer {
     }),
     'utf8',
   );
-  const cipher = createCipheriv('aes-256-gcm', input.key, nonce, { authTagLength: TAG_BYTES });
+  const cipher = createCipheriv('aes-256-gcm', input.key, nonce, { authTagLength: GCM_TAG_BYTES });
   cipher.setAAD(header);
   const sealed = Buffer.concat([cipher.update(input.plaintext), cipher.final(), cipher.getAuthTag()]);
   const body = Buffer.from(`\n${sealed.toString('base64')}\n`, 'ascii');
@@ -90,7 +89,7 @@ export function parseNative(path: string, data: Buffer): NativeFile {
   const header = data.subarray(0, end);
   const fields = parseHeader(path, header);
   const sealed = decodeBase64(data.subarray(end + 1, last).toString('latin1'));
-  if (sealed === undefined || sealed.length < TAG_BYTES) {
+  if (sealed === undefined || sealed.length < GCM_TAG_BYTES) {
     throw fallbackInvalid(
       path,
       'is cut short or damaged (its ciphertext line is not valid base64 of a sealed payload)',
@@ -99,21 +98,9 @@ export function parseNative(path: string, data: Buffer): NativeFile {
   return { header, sealed, ...fields };
 }
 
-/** The plaintext, or `undefined` when the key is wrong or any byte was changed. */
+/** The plaintext, or `undefined` when the key is wrong or any byte, header included, was changed. */
 export function openNative(file: NativeFile, key: Buffer): Buffer | undefined {
-  const ciphertext = file.sealed.subarray(0, file.sealed.length - TAG_BYTES);
-  const decipher = createDecipheriv('aes-256-gcm', key, file.nonce, { authTagLength: TAG_BYTES });
-  decipher.setAAD(file.header);
-  decipher.setAuthTag(file.sealed.subarray(file.sealed.length - TAG_BYTES));
-  const plaintext = decipher.update(ciphertext);
-  try {
-    return Buffer.concat([plaintext, decipher.final()]);
-  } catch {
-    return undefined;
-  } finally {
-    // update() output is unauthenticated until final() succeeds: never handed out, never left behind.
-    plaintext.fill(0);
-  }
+  return openAesGcm(key, file.nonce, file.sealed, file.header);
 }
 
 type HeaderFields = Omit<NativeFile, 'header' | 'sealed'>;
@@ -150,10 +137,10 @@ function parseHeader(path: string, header: Buffer): HeaderFields {
   }
   const salt = typeof h['salt'] === 'string' ? decodeBase64(h['salt']) : undefined;
   const nonce = typeof h['nonce'] === 'string' ? decodeBase64(h['nonce']) : undefined;
-  if (salt?.length !== SALT_BYTES || nonce?.length !== NONCE_BYTES) {
+  if (salt?.length !== SALT_BYTES || nonce?.length !== GCM_NONCE_BYTES) {
     throw fallbackInvalid(
       path,
-      `has a header whose salt or nonce is not base64 of ${SALT_BYTES} and ${NONCE_BYTES} bytes`,
+      `has a header whose salt or nonce is not base64 of ${SALT_BYTES} and ${GCM_NONCE_BYTES} bytes`,
     );
   }
   const writtenAt =

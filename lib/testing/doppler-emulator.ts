@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { readCredentials, tokenKindOf } from './emulator-auth.js';
+import { presentedTokenKind, readCredentials } from './emulator-auth.js';
 import { answerDownload, DOWNLOAD_PATH } from './emulator-download.js';
 import { DOPPLER_MESSAGES, dopplerError, sendPlanned } from './emulator-errors.js';
 import { respondWithFault } from './emulator-fault-responder.js';
@@ -293,7 +293,7 @@ export class DopplerEmulator {
       {
         method: req.method ?? 'GET',
         auth: credentials.scheme,
-        tokenKind: tokenKindOf(credentials.token),
+        tokenKind: presentedTokenKind(credentials.token),
         status: 0,
         at: new Date(),
       },

@@ -1,3 +1,5 @@
+import { tokenKindOf, type DopplerTokenKind } from '../utils/token-kind.js';
+
 /**
  * How a request presented its Doppler token.
  *
@@ -11,8 +13,7 @@ export type EmulatorAuthScheme = 'bearer' | 'basic' | 'none';
  *
  * @publicApi
  */
-export type EmulatorTokenKind =
-  'service' | 'service_account' | 'oidc' | 'personal' | 'cli' | 'scim' | 'audit' | 'unknown' | 'none';
+export type EmulatorTokenKind = DopplerTokenKind | 'none';
 
 /** Token as read from the `Authorization` header; never logged or echoed. */
 export interface PresentedCredentials {
@@ -22,30 +23,15 @@ export interface PresentedCredentials {
   readonly malformed: boolean;
 }
 
-const TOKEN_PREFIXES: ReadonlyArray<readonly [prefix: string, kind: EmulatorTokenKind]> = [
-  ['dp.st.', 'service'],
-  ['dp.sa.', 'service_account'],
-  ['dp.said.', 'oidc'],
-  ['dp.pt.', 'personal'],
-  ['dp.ct.', 'cli'],
-  ['dp.scim.', 'scim'],
-  ['dp.audit.', 'audit'],
-];
-
-/** Prefixes a seed token may start with, for error messages. */
-export const DOPPLER_TOKEN_PREFIXES: readonly string[] = TOKEN_PREFIXES.map(([prefix]) => prefix);
-
 /**
- * Classifies a token by its prefix.
+ * Classifies a presented token by its prefix; no token at all is `none`.
  *
  * @example
- * tokenKindOf('dp.st.dev.abc'); // 'service'
+ * presentedTokenKind('dp.st.dev.abc'); // 'service'
+ * presentedTokenKind(undefined); // 'none'
  */
-export function tokenKindOf(token: string | undefined): EmulatorTokenKind {
-  if (token === undefined || token === '') {
-    return 'none';
-  }
-  return TOKEN_PREFIXES.find(([prefix]) => token.startsWith(prefix))?.[1] ?? 'unknown';
+export function presentedTokenKind(token: string | undefined): EmulatorTokenKind {
+  return token === undefined || token === '' ? 'none' : tokenKindOf(token);
 }
 
 /**

@@ -1,4 +1,5 @@
-import { tokenKindOf, type PresentedCredentials } from './emulator-auth.js';
+import { cannotReadSecrets, tokenKindOf } from '../utils/token-kind.js';
+import type { PresentedCredentials } from './emulator-auth.js';
 import { DOPPLER_MESSAGES, dopplerError, type PlannedResponse } from './emulator-errors.js';
 import type { SlidingWindowRateLimiter } from './emulator-rate-limiter.js';
 import {
@@ -51,7 +52,7 @@ export function answerDownload(request: DownloadRequest, context: DownloadContex
     });
   }
   const kind = tokenKindOf(entry.token);
-  if (kind === 'scim' || kind === 'audit') {
+  if (cannotReadSecrets(kind)) {
     return dopplerError(403, DOPPLER_MESSAGES.cannotReadSecrets);
   }
   const format = request.query.get('format') ?? 'json';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { DOPPLER_TOKEN_PREFIXES, tokenKindOf } from './emulator-auth.js';
+import { DOPPLER_TOKEN_PREFIXES, tokenKindOf } from '../utils/token-kind.js';
 
 /**
  * One Doppler config (e.g. `dev`, `dev_personal`, `prd`) in an emulator seed.

@@ -2,16 +2,20 @@
 export type DopplerTokenKind =
   'service' | 'service_account' | 'oidc' | 'personal' | 'cli' | 'scim' | 'audit' | 'unknown';
 
-// Longest prefix first: `dp.said.` must not be read as `dp.sa.`.
+// Every prefix ends at its own dot, so none is the start of another (`dp.said.` is never
+// read as `dp.sa.`); the order is only the order they are listed in messages.
 const PREFIXES: ReadonlyArray<readonly [string, DopplerTokenKind]> = [
-  ['dp.said.', 'oidc'],
-  ['dp.scim.', 'scim'],
-  ['dp.audit.', 'audit'],
   ['dp.st.', 'service'],
   ['dp.sa.', 'service_account'],
+  ['dp.said.', 'oidc'],
   ['dp.pt.', 'personal'],
   ['dp.ct.', 'cli'],
+  ['dp.scim.', 'scim'],
+  ['dp.audit.', 'audit'],
 ];
+
+/** Every prefix Doppler gives its tokens (`dp.st.`, `dp.sa.`, ...), for messages. */
+export const DOPPLER_TOKEN_PREFIXES: readonly string[] = PREFIXES.map(([prefix]) => prefix);
 
 /** Tells a token's kind from its prefix, without looking at the rest of it. */
 export function tokenKindOf(token: string): DopplerTokenKind {
