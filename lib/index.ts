@@ -2,10 +2,16 @@ export { DopplerModule } from './doppler.module.js';
 export type { DopplerModuleAsyncOptions, DopplerModuleStaticOptions } from './doppler.module-definition.js';
 export { DOPPLER_MODULE_OPTIONS } from './doppler.constants.js';
 export type {
+  DopplerFallbackOptions,
   DopplerModuleOptions,
   DopplerOptionsFactory,
 } from './interfaces/doppler-module-options.interface.js';
-export type { SecretsMetadata, SecretsSource } from './interfaces/secrets-metadata.interface.js';
+export type {
+  FallbackMetadata,
+  SecretsMetadata,
+  SecretsSource,
+} from './interfaces/secrets-metadata.interface.js';
+export { DopplerFallbackError } from './fallback/fallback.errors.js';
 export { SecretsService, type SecretKey, type SecretValue } from './secrets.service.js';
 export { Secret, SECRET_MASK } from './secret.js';
 export {
