@@ -4,7 +4,10 @@ import {
   MODULE_OPTIONS_TOKEN,
   type DopplerModuleAsyncOptions,
 } from './doppler.module-definition.js';
-import { loadSecrets } from './load-secrets.js';
+import { DopplerLifecycle } from './refresh/doppler-lifecycle.js';
+import { attachRefresher } from './refresh/refresher-registry.js';
+import { SecretsRefresher } from './refresh/secrets-refresher.js';
+import { SecretsLoader } from './secrets-loader.js';
 import { SecretsService } from './secrets.service.js';
 import {
   deferOptionsProvider,
@@ -36,9 +39,17 @@ import {
   providers: [
     {
       provide: SecretsService,
-      useFactory: async (options: InjectedOptions) => loadSecrets(await resolveInjectedOptions(options)),
+      useFactory: async (options: InjectedOptions) => {
+        const loader = await SecretsLoader.create(await resolveInjectedOptions(options));
+        const service = await loader.bootstrap();
+        if (loader.resolved.refresh || loader.resolved.webhook) {
+          attachRefresher(service, new SecretsRefresher(loader, service));
+        }
+        return service;
+      },
       inject: [MODULE_OPTIONS_TOKEN],
     },
+    DopplerLifecycle,
   ],
   exports: [SecretsService],
 })

@@ -12,7 +12,9 @@ export type {
   SecretsSource,
 } from './interfaces/secrets-metadata.interface.js';
 export { DopplerFallbackError } from './fallback/fallback.errors.js';
-export { SecretsService, type SecretKey, type SecretValue } from './secrets.service.js';
+export { SecretsService } from './secrets.service.js';
+export { SecretsSnapshot, type SecretKey, type SecretValue } from './secrets-snapshot.js';
+export type { SecretsChange, SecretsStatus } from './interfaces/secrets-status.interface.js';
 export { Secret, SECRET_MASK } from './secret.js';
 export {
   DopplerAuthError,

@@ -1,24 +1,29 @@
+import { Subject, type Observable } from 'rxjs';
 import { inspect } from 'node:util';
-import { SecretNotDeclaredError } from './client/doppler.errors.js';
+import type { DopplerErrorCode } from './client/doppler.errors.js';
 import type { SecretsMetadata } from './interfaces/secrets-metadata.interface.js';
-import { Secret, SECRET_MASK } from './secret.js';
+import type { SecretsChange, SecretsStatus } from './interfaces/secrets-status.interface.js';
+import type { Secret } from './secret.js';
+import { SecretsSnapshot, type SecretKey, type SecretValue } from './secrets-snapshot.js';
 
-/**
- * The names of a schema's properties, as strings; any string when the schema is unknown
- * (e.g. `moduleRef.get(SecretsService)` without a type argument).
- */
-export type SecretKey<T> = [keyof T] extends [never] ? string : Extract<keyof T, string>;
+export type { SecretKey, SecretValue } from './secrets-snapshot.js';
 
-/** The type of a schema property, `unknown` when the schema is unknown. */
-export type SecretValue<T, K> = K extends keyof T ? T[K] : unknown;
+/** Internal: how the refresher swaps the set and records checks. Not part of the public API. */
+export const APPLY_SNAPSHOT = Symbol('nestjs-doppler:apply-snapshot');
+export const RECORD_CHECK = Symbol('nestjs-doppler:record-check');
+
+/** Internal: the outcome of one check with Doppler. */
+export type CheckOutcome = { ok: true; etag?: string } | { ok: false; code: DopplerErrorCode };
 
 /**
  * The app's secrets, each a masked {@link Secret}, typed by the schema class.
  * It is the provider that fetched them, so `overrideProvider(SecretsService)` in a test
  * replaces the fetch entirely.
  *
- * Printing or serialising the service shows names and masks and the metadata, never a
- * value.
+ * With `refresh` enabled, the set is replaced in place when Doppler's changes; every
+ * `get()` reads one whole version, and {@link snapshot} pins one version for several
+ * reads. Printing or serialising the service shows names and masks and the metadata,
+ * never a value.
  *
  * @example
  * @Injectable()
@@ -30,17 +35,34 @@ export type SecretValue<T, K> = K extends keyof T ? T[K] : unknown;
  * }
  */
 export class SecretsService<T extends object = Record<string, string>> {
-  // One immutable snapshot behind one reference: a reader sees one whole set, never a mix.
-  #secrets: ReadonlyMap<string, Secret<unknown>>;
-  #metadata: SecretsMetadata;
+  // One immutable snapshot behind one reference: swapping it is a single assignment.
+  #current: SecretsSnapshot<T>;
+  readonly #changes = new Subject<SecretsChange>();
+  #etag: string | undefined;
+  #lastSuccessAt: Date | undefined;
+  #lastFailureAt: Date | undefined;
+  #lastFailureCode: DopplerErrorCode | undefined;
+  #consecutiveFailures = 0;
+
+  /**
+   * Emits after each refresh that changed the set: which names changed, were added or
+   * removed, never values. Completes when the application shuts down.
+   *
+   * @example
+   * secrets.changes.subscribe(({ changed }) => {
+   *   if (changed.includes('DATABASE_URL')) pool.reconnect();
+   * });
+   */
+  readonly changes: Observable<SecretsChange> = this.#changes.asObservable();
 
   /**
    * Wraps already-validated values. Apps get an instance from `DopplerModule`; tests build
    * one with `createSecretsService()` from `nestjs-doppler/testing`.
    */
   constructor(values: Readonly<Record<string, unknown>>, metadata: SecretsMetadata) {
-    this.#secrets = toSecrets(values);
-    this.#metadata = Object.freeze({ ...metadata });
+    this.#current = new SecretsSnapshot<T>(values, metadata, 1);
+    this.#etag = metadata.etag;
+    if (metadata.source === 'doppler-api') this.#lastSuccessAt = metadata.fetchedAt;
   }
 
   /**
@@ -51,42 +73,81 @@ export class SecretsService<T extends object = Record<string, string>> {
    * const port: number = secrets.get('PORT').reveal();
    */
   get<K extends SecretKey<T>>(key: K): Secret<SecretValue<T, K>> {
-    const secret = this.#secrets.get(key);
-    if (secret === undefined) throw new SecretNotDeclaredError(key);
-    return secret as Secret<SecretValue<T, K>>;
+    return this.#current.get(key);
   }
 
   /** Whether the set holds `key` (an optional key Doppler did not send is not held). */
   has(key: string): key is SecretKey<T> {
-    return this.#secrets.has(key);
+    return this.#current.has(key);
   }
 
   /** Every key held, in Doppler's order. */
   keys(): SecretKey<T>[] {
-    return [...this.#secrets.keys()] as SecretKey<T>[];
+    return this.#current.keys();
+  }
+
+  /** The current version, immutable: several reads from it always belong together. */
+  snapshot(): SecretsSnapshot<T> {
+    return this.#current;
   }
 
   /** Project, config, source and time of the current set. */
   get metadata(): SecretsMetadata {
-    return this.#metadata;
+    return this.#current.metadata;
   }
 
-  /** A printable view: names with masks, plus the metadata. */
-  toJSON(): { metadata: SecretsMetadata; secrets: Record<string, string> } {
-    const secrets: Record<string, string> = {};
-    for (const key of this.#secrets.keys()) secrets[key] = SECRET_MASK;
-    return { metadata: this.#metadata, secrets };
+  /** Version, ETag, last success and failure, staleness. */
+  get status(): SecretsStatus {
+    const confirmedAt = this.#lastSuccessAt ?? this.#current.metadata.fetchedAt;
+    const failing = this.#lastFailureAt !== undefined && this.#consecutiveFailures > 0;
+    return {
+      version: this.#current.version,
+      ...(this.#etag !== undefined && { etag: this.#etag }),
+      ...(this.#lastSuccessAt !== undefined && { lastSuccessAt: this.#lastSuccessAt }),
+      ...(this.#lastFailureAt !== undefined && { lastFailureAt: this.#lastFailureAt }),
+      ...(this.#lastFailureCode !== undefined && { lastFailureCode: this.#lastFailureCode }),
+      consecutiveFailures: this.#consecutiveFailures,
+      ageMs: Math.max(0, Date.now() - confirmedAt.getTime()),
+      stale: failing || this.#current.metadata.source === 'fallback',
+    };
+  }
+
+  /** A printable view: names with masks, plus the metadata and version. */
+  toJSON(): ReturnType<SecretsSnapshot<T>['toJSON']> {
+    return this.#current.toJSON();
   }
 
   [inspect.custom](): string {
     return `SecretsService ${inspect(this.toJSON(), { depth: 3 })}`;
   }
-}
 
-function toSecrets(values: Readonly<Record<string, unknown>>): ReadonlyMap<string, Secret<unknown>> {
-  const map = new Map<string, Secret<unknown>>();
-  for (const [key, value] of Object.entries(values)) {
-    map.set(key, value instanceof Secret ? value : new Secret(value));
+  /** Internal: replaces the set (already validated) and tells subscribers what changed. */
+  [APPLY_SNAPSHOT](
+    values: Readonly<Record<string, unknown>>,
+    metadata: SecretsMetadata,
+    change: Omit<SecretsChange, 'version' | 'previousVersion'>,
+  ): SecretsChange {
+    const previousVersion = this.#current.version;
+    this.#current = new SecretsSnapshot<T>(values, metadata, previousVersion + 1);
+    const event: SecretsChange = { ...change, version: this.#current.version, previousVersion };
+    this.#changes.next(event);
+    return event;
   }
-  return map;
+
+  /** Internal: records the outcome of a check with Doppler. */
+  [RECORD_CHECK](outcome: CheckOutcome | 'closed'): void {
+    if (outcome === 'closed') {
+      this.#changes.complete();
+      return;
+    }
+    if (outcome.ok) {
+      this.#lastSuccessAt = new Date();
+      this.#consecutiveFailures = 0;
+      if (outcome.etag !== undefined) this.#etag = outcome.etag;
+    } else {
+      this.#lastFailureAt = new Date();
+      this.#lastFailureCode = outcome.code;
+      this.#consecutiveFailures++;
+    }
+  }
 }

@@ -22,8 +22,33 @@ export interface DopplerModuleOptions {
    * account (`dp.sa.`), OIDC identity (`dp.said.`), personal (`dp.pt.`) and CLI (`dp.ct.`)
    * tokens also work but need {@link project} and {@link config}. SCIM (`dp.scim.`) and
    * audit (`dp.audit.`) tokens cannot read secrets and are refused.
+   * Give either `token` or {@link tokenFile}, not both.
    */
-  token: string;
+  token?: string;
+
+  /**
+   * A file holding the token (e.g. a mounted Kubernetes secret), read at start-up and
+   * again before every refresh, so a rotated token is picked up without a restart.
+   * Give either `tokenFile` or {@link token}, not both.
+   * @default undefined
+   */
+  tokenFile?: string;
+
+  /**
+   * Refresh the secrets in place while the app runs. Each cycle asks Doppler with
+   * `If-None-Match`, so an unchanged set costs a 304 and no parsing or validation. A
+   * changed set is validated as a whole before it replaces the old one; an invalid set or a
+   * failed fetch keeps the current one and is retried with backoff.
+   * @default undefined (no refresh)
+   */
+  refresh?: DopplerRefreshOptions;
+
+  /**
+   * Accept Doppler's webhook to refresh at once when a secret changes (see
+   * `createDopplerWebhookController`). Works with or without {@link refresh}.
+   * @default undefined (webhook refused)
+   */
+  webhook?: DopplerWebhookOptions;
 
   /**
    * A class whose properties are decorated with class-validator (and class-transformer
@@ -100,6 +125,30 @@ export interface DopplerModuleOptions {
    * @default 1048576 (1 MiB)
    */
   maxResponseBytes?: number;
+}
+
+/** How often to refresh. */
+export interface DopplerRefreshOptions {
+  /** Milliseconds between checks with Doppler (at least 100). */
+  interval: number;
+  /**
+   * Spread of each wait, as a fraction of it: 0.1 waits 90% to 110% of the interval, so a
+   * fleet started together does not poll Doppler in lockstep.
+   * @default 0.1
+   */
+  jitter?: number;
+}
+
+/** Doppler webhook settings. */
+export interface DopplerWebhookOptions {
+  /** The webhook's signing secret, as set in Doppler (verifies `X-Doppler-Signature`). */
+  secret: string;
+  /**
+   * Webhooks arriving within this many milliseconds trigger one refresh (Doppler may send
+   * several, and delivery is not exactly-once).
+   * @default 250
+   */
+  coalesceMs?: number;
 }
 
 /** Where and how the last-known-good copy is kept. */

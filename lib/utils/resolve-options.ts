@@ -30,6 +30,9 @@ export interface ResolvedDopplerOptions {
   readonly maxResponseBytes: number;
   readonly schema?: Type<object>;
   readonly fallback?: ResolvedFallbackOptions;
+  readonly tokenFile?: string;
+  readonly refresh?: { readonly interval: number; readonly jitter: number };
+  readonly webhook?: { readonly secret: string; readonly coalesceMs: number };
 }
 
 /** Fallback options with the passphrase settled. */
@@ -50,13 +53,24 @@ const SLUG_SHAPE = /^[A-Za-z0-9_.-]{1,128}$/;
  *
  * @throws {DopplerConfigurationError} when an option is missing or wrong.
  */
-export function resolveOptions(options: DopplerModuleOptions): ResolvedDopplerOptions {
+export function resolveOptions(
+  options: DopplerModuleOptions,
+  tokenFromFile?: string,
+): ResolvedDopplerOptions {
   if (options === null || typeof options !== 'object') {
     throw new DopplerConfigurationError(
       'DopplerModule options are missing: pass { token, schema } to forRoot() or return them from the forRootAsync() factory.',
     );
   }
-  const token = checkToken(options.token);
+  if (options.token !== undefined && options.tokenFile !== undefined) {
+    throw new DopplerConfigurationError(
+      'Give either the token option or tokenFile, not both: tokenFile is re-read on every refresh, so the two could disagree.',
+    );
+  }
+  const token = checkToken(
+    options.tokenFile !== undefined ? tokenFromFile : options.token,
+    options.tokenFile,
+  );
   const tokenKind = tokenKindOf(token);
   const project = checkSlug('project', options.project);
   const config = checkSlug('config', options.config);
@@ -95,6 +109,9 @@ export function resolveOptions(options: DopplerModuleOptions): ResolvedDopplerOp
     timeout: checkPositiveInt('timeout', options.timeout ?? DEFAULT_TIMEOUT_MS, 600_000),
     retries: checkWholeNumber('retries', options.retries ?? DEFAULT_RETRIES, 0, 10),
     deadline: checkPositiveInt('deadline', options.deadline ?? DEFAULT_DEADLINE_MS, 3_600_000),
+    ...(options.tokenFile !== undefined && { tokenFile: options.tokenFile }),
+    ...(options.refresh !== undefined && { refresh: checkRefresh(options.refresh) }),
+    ...(options.webhook !== undefined && { webhook: checkWebhook(options.webhook) }),
     ...(fallback !== undefined && { fallback }),
     maxResponseBytes: checkPositiveInt(
       'maxResponseBytes',
@@ -105,20 +122,47 @@ export function resolveOptions(options: DopplerModuleOptions): ResolvedDopplerOp
   };
 }
 
-function checkToken(raw: unknown): string {
+function checkToken(raw: unknown, tokenFile: string | undefined): string {
+  const where = tokenFile !== undefined ? `The token file ${tokenFile}` : 'The Doppler token';
   if (typeof raw !== 'string' || raw.trim() === '') {
     throw new DopplerConfigurationError(
-      'The Doppler token is missing or empty. Inject a service token at runtime, e.g. the DOPPLER_TOKEN environment variable.',
+      `${where} is missing or empty. Inject a service token at runtime, e.g. the DOPPLER_TOKEN environment variable or a mounted file.`,
     );
   }
   // A token read from a mounted file or a .env line often carries a trailing newline.
   const token = raw.trim();
   if (!TOKEN_SHAPE.test(token)) {
     throw new DopplerConfigurationError(
-      'The Doppler token contains spaces or characters that cannot be sent in a header; check how it is injected (quotes, line breaks).',
+      `${where} contains spaces or characters that cannot be sent in a header; check how it is injected (quotes, line breaks).`,
     );
   }
   return token;
+}
+
+function checkRefresh(raw: DopplerModuleOptions['refresh']): { interval: number; jitter: number } {
+  if (raw === null || typeof raw !== 'object') {
+    throw new DopplerConfigurationError('The refresh option must be an object such as { interval: 60000 }.');
+  }
+  const interval = checkWholeNumber('refresh.interval', raw.interval, 100, 86_400_000);
+  const jitter = raw.jitter ?? 0.1;
+  if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) {
+    throw new DopplerConfigurationError(
+      'The refresh.jitter option must be a fraction from 0 to 1, e.g. 0.1.',
+    );
+  }
+  return { interval, jitter };
+}
+
+function checkWebhook(raw: DopplerModuleOptions['webhook']): { secret: string; coalesceMs: number } {
+  if (raw === null || typeof raw !== 'object' || typeof raw.secret !== 'string' || raw.secret.length < 16) {
+    throw new DopplerConfigurationError(
+      "The webhook option needs the webhook's signing secret (at least 16 characters), as set in Doppler.",
+    );
+  }
+  return {
+    secret: raw.secret,
+    coalesceMs: checkWholeNumber('webhook.coalesceMs', raw.coalesceMs ?? 250, 0, 60_000),
+  };
 }
 
 function checkSlug(name: 'project' | 'config', raw: unknown): string | undefined {

@@ -1,0 +1,81 @@
+import { inspect } from 'node:util';
+import { SecretNotDeclaredError } from './client/doppler.errors.js';
+import type { SecretsMetadata } from './interfaces/secrets-metadata.interface.js';
+import { Secret, SECRET_MASK } from './secret.js';
+
+/**
+ * The names of a schema's properties, as strings; any string when the schema is unknown
+ * (e.g. `moduleRef.get(SecretsService)` without a type argument).
+ */
+export type SecretKey<T> = [keyof T] extends [never] ? string : Extract<keyof T, string>;
+
+/** The type of a schema property, `unknown` when the schema is unknown. */
+export type SecretValue<T, K> = K extends keyof T ? T[K] : unknown;
+
+/**
+ * One version of the secrets, immutable. Read several keys from one snapshot when they
+ * must belong together (a user name and its password): a refresh between two reads
+ * cannot mix versions inside a snapshot.
+ *
+ * @example
+ * const s = secrets.snapshot();
+ * connect(s.get('DB_USER').reveal(), s.get('DB_PASSWORD').reveal());
+ */
+export class SecretsSnapshot<T extends object = Record<string, string>> {
+  readonly #secrets: ReadonlyMap<string, Secret<unknown>>;
+  readonly #metadata: SecretsMetadata;
+  readonly #version: number;
+
+  constructor(values: Readonly<Record<string, unknown>>, metadata: SecretsMetadata, version = 1) {
+    const map = new Map<string, Secret<unknown>>();
+    for (const [key, value] of Object.entries(values)) {
+      map.set(key, value instanceof Secret ? value : new Secret(value));
+    }
+    this.#secrets = map;
+    this.#metadata = Object.freeze({ ...metadata });
+    this.#version = version;
+    Object.freeze(this);
+  }
+
+  /**
+   * The masked secret for `key`, typed as the schema declares it.
+   *
+   * @throws {SecretNotDeclaredError} when the schema does not declare `key`.
+   */
+  get<K extends SecretKey<T>>(key: K): Secret<SecretValue<T, K>> {
+    const secret = this.#secrets.get(key);
+    if (secret === undefined) throw new SecretNotDeclaredError(key);
+    return secret as Secret<SecretValue<T, K>>;
+  }
+
+  /** Whether this version holds `key`. */
+  has(key: string): key is SecretKey<T> {
+    return this.#secrets.has(key);
+  }
+
+  /** Every key of this version. */
+  keys(): SecretKey<T>[] {
+    return [...this.#secrets.keys()] as SecretKey<T>[];
+  }
+
+  /** Project, config, source and time of this version. */
+  get metadata(): SecretsMetadata {
+    return this.#metadata;
+  }
+
+  /** Counts the versions this process has held: 1 at bootstrap, +1 per applied change. */
+  get version(): number {
+    return this.#version;
+  }
+
+  /** A printable view: names with masks, plus the metadata. */
+  toJSON(): { metadata: SecretsMetadata; version: number; secrets: Record<string, string> } {
+    const secrets: Record<string, string> = {};
+    for (const key of this.#secrets.keys()) secrets[key] = SECRET_MASK;
+    return { metadata: this.#metadata, version: this.#version, secrets };
+  }
+
+  [inspect.custom](): string {
+    return `SecretsSnapshot ${inspect(this.toJSON(), { depth: 3 })}`;
+  }
+}
