@@ -8,6 +8,7 @@ import { DopplerLifecycle } from './refresh/doppler-lifecycle.js';
 import { attachRefresher } from './refresh/refresher-registry.js';
 import { SecretsRefresher } from './refresh/secrets-refresher.js';
 import { SecretsLoader } from './secrets-loader.js';
+import { DopplerWebhookHandler } from './webhook/doppler-webhook.handler.js';
 import { SecretsService } from './secrets.service.js';
 import {
   deferOptionsProvider,
@@ -50,8 +51,9 @@ import {
       inject: [MODULE_OPTIONS_TOKEN],
     },
     DopplerLifecycle,
+    DopplerWebhookHandler,
   ],
-  exports: [SecretsService],
+  exports: [SecretsService, DopplerWebhookHandler],
 })
 export class DopplerModule extends ConfigurableDopplerModule {
   /**

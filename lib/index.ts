@@ -3,6 +3,8 @@ export type { DopplerModuleAsyncOptions, DopplerModuleStaticOptions } from './do
 export { DOPPLER_MODULE_OPTIONS } from './doppler.constants.js';
 export type {
   DopplerFallbackOptions,
+  DopplerRefreshOptions,
+  DopplerWebhookOptions,
   DopplerModuleOptions,
   DopplerOptionsFactory,
 } from './interfaces/doppler-module-options.interface.js';
@@ -36,3 +38,7 @@ export {
   type SecretIssue,
 } from './validation/secrets-validation.error.js';
 export type { DopplerTokenKind } from './utils/token-kind.js';
+export type { RefreshResult } from './secrets-loader.js';
+export { DopplerWebhookHandler, type WebhookVerdict } from './webhook/doppler-webhook.handler.js';
+export { createDopplerWebhookController } from './webhook/create-doppler-webhook-controller.js';
+export { signDopplerWebhook, verifyDopplerSignature } from './webhook/verify-signature.js';

@@ -25,6 +25,11 @@ export class SecretsRefresher {
     private readonly random: () => number = Math.random,
   ) {}
 
+  /** The webhook settings, when the module accepts webhooks. */
+  get webhook(): { readonly secret: string; readonly coalesceMs: number } | undefined {
+    return this.loader.resolved.webhook;
+  }
+
   /** Starts the timer, when the `refresh` option asks for one. */
   start(): void {
     if (this.#stopped || this.#timer !== undefined || !this.loader.resolved.refresh) return;

@@ -8,7 +8,7 @@ const CANARY = 'CANARYtok3n9x';
 
 function failure(options: Partial<DopplerModuleOptions>): DopplerConfigurationError {
   try {
-    resolveOptions(options as DopplerModuleOptions);
+    resolveOptions(options);
   } catch (error) {
     expect(error).toBeInstanceOf(DopplerConfigurationError);
     const e = error as DopplerConfigurationError;

@@ -1,0 +1,297 @@
+import { type INestApplication, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Type } from 'class-transformer';
+import {
+  IsInt,
+  IsString,
+  MinLength,
+  Validate,
+  ValidatorConstraint,
+  type ValidatorConstraintInterface,
+} from 'class-validator';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { firstValueFrom, toArray } from 'rxjs';
+import request from 'supertest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  createDopplerWebhookController,
+  DopplerModule,
+  SecretsService,
+  signDopplerWebhook,
+  type DopplerModuleOptions,
+  type SecretsChange,
+} from 'nestjs-doppler';
+import { DopplerEmulator } from 'nestjs-doppler/testing';
+import { waitFor } from './support/wait-for.js';
+
+const TOKEN = 'dp.st.dev.refresh-token-1';
+const WEBHOOK_SECRET = 'webhook-signing-secret-0123456789';
+
+let validations = 0;
+
+/** Counts how often the schema is validated, to prove a 304 costs none. */
+@ValidatorConstraint({ name: 'counted' })
+class Counted implements ValidatorConstraintInterface {
+  validate(): boolean {
+    validations++;
+    return true;
+  }
+}
+
+class Secrets {
+  @IsString()
+  @MinLength(8)
+  @Validate(Counted)
+  API_KEY!: string;
+
+  @Type(() => Number)
+  @IsInt()
+  POOL!: number;
+}
+
+const initial = { API_KEY: 'key-version-1', POOL: '5' };
+const emulator = new DopplerEmulator({
+  projects: { p: { configs: { dev: { secrets: initial } } } },
+  tokens: [{ token: TOKEN, project: 'p', config: 'dev' }],
+});
+let apiUrl = '';
+let dir = '';
+let app: INestApplication | undefined;
+
+beforeAll(async () => {
+  apiUrl = await emulator.start();
+  dir = await mkdtemp(join(tmpdir(), 'doppler-refresh-'));
+});
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+  emulator.clearFaults();
+  emulator.resetRequests();
+  emulator.setSecrets('p', 'dev', initial);
+});
+afterAll(async () => {
+  await emulator.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function start(
+  options: Partial<DopplerModuleOptions>,
+  controllers: unknown[] = [],
+): Promise<SecretsService<Secrets>> {
+  @Module({
+    imports: [DopplerModule.forRoot({ token: TOKEN, apiUrl, schema: Secrets, ...options })],
+    controllers: controllers as never[],
+  })
+  class AppModule {}
+  app = await NestFactory.create(AppModule, { logger: false, rawBody: true, abortOnError: false });
+  await app.init();
+  return app.get<SecretsService<Secrets>>(SecretsService);
+}
+
+describe('refresh in place', () => {
+  it('sees a rotated secret within one interval, and reports names only', async () => {
+    const secrets = await start({ refresh: { interval: 200, jitter: 0 } });
+    expect(secrets.status.version).toBe(1);
+    const next = firstValueFrom(secrets.changes);
+    emulator.setSecrets('p', 'dev', { API_KEY: 'key-version-2', POOL: '5', EXTRA: 'undeclared' });
+
+    const change: SecretsChange = await next;
+    expect(change).toMatchObject({
+      changed: ['API_KEY'],
+      added: [],
+      removed: [],
+      version: 2,
+      previousVersion: 1,
+    });
+    expect(JSON.stringify(change)).not.toContain('key-version');
+    expect(secrets.get('API_KEY').reveal()).toBe('key-version-2');
+    expect(secrets.status).toMatchObject({ version: 2, stale: false, consecutiveFailures: 0 });
+    expect(secrets.status.etag).toBe(change.etag);
+  });
+
+  it('an unchanged set costs a 304 and no validation', async () => {
+    const secrets = await start({ refresh: { interval: 100, jitter: 0 } });
+    const before = validations;
+    await waitFor('three 304s', () => emulator.requests.filter((r) => r.status === 304).length >= 3);
+    expect(validations).toBe(before);
+    expect(secrets.status.version).toBe(1);
+    expect(secrets.status.lastSuccessAt?.getTime()).toBeGreaterThan(secrets.metadata.fetchedAt.getTime());
+  });
+
+  it('rejects an invalid new set as a whole and keeps the old one', async () => {
+    const secrets = await start({ refresh: { interval: 100, jitter: 0 } });
+    let events = 0;
+    secrets.changes.subscribe(() => events++);
+    emulator.setSecrets('p', 'dev', { API_KEY: 'key-version-3', POOL: 'not-a-number' });
+    await waitFor('a rejected refresh', () => secrets.status.lastFailureCode === 'DOPPLER_SECRETS_INVALID');
+    expect(secrets.get('API_KEY').reveal()).toBe('key-version-1');
+    expect(secrets.get('POOL').reveal()).toBe(5);
+    expect(secrets.status).toMatchObject({ version: 1, stale: true });
+    expect(events).toBe(0);
+  });
+
+  it('keeps serving through an outage, reports staleness, and recovers', async () => {
+    const secrets = await start({ refresh: { interval: 100, jitter: 0 } });
+    emulator.setFault({ kind: 'status', status: 503 });
+    await waitFor('a failed refresh', () => secrets.status.consecutiveFailures >= 1);
+    expect(secrets.status).toMatchObject({ stale: true, lastFailureCode: 'DOPPLER_SERVER_ERROR' });
+    expect(secrets.get('API_KEY').reveal()).toBe('key-version-1');
+    emulator.clearFaults();
+    // Backoff doubles the wait after each failure: 200 ms, then 400 ms.
+    await waitFor('recovery', () => !secrets.status.stale, 5000);
+    expect(secrets.status.consecutiveFailures).toBe(0);
+  });
+
+  it('picks up a rotated token file without a restart', async () => {
+    const tokenFile = join(dir, 'token');
+    await writeFile(tokenFile, `${TOKEN}\n`);
+    const secrets = await start({ token: undefined, tokenFile, refresh: { interval: 100, jitter: 0 } });
+    emulator.addToken({ token: 'dp.st.dev.refresh-token-2', project: 'p', config: 'dev' });
+    await writeFile(tokenFile, 'dp.st.dev.refresh-token-2\n');
+    emulator.revokeToken(TOKEN);
+    emulator.setSecrets('p', 'dev', { API_KEY: 'key-after-rotation', POOL: '5' });
+    await waitFor('the new value', () => secrets.get('API_KEY').reveal() === 'key-after-rotation');
+    expect(secrets.status.consecutiveFailures).toBe(0);
+    emulator.addToken({ token: TOKEN, project: 'p', config: 'dev' });
+  });
+
+  it('refuses token and tokenFile together', async () => {
+    await expect(start({ tokenFile: join(dir, 'token') })).rejects.toThrow(
+      /either the token option or tokenFile, not both/,
+    );
+  });
+
+  it('readers never see a mix of two versions during many swaps', async () => {
+    const setVersion = (v: number) =>
+      emulator.setSecrets('p', 'dev', { API_KEY: `key-version-${v}`, POOL: String(v) });
+    setVersion(9);
+    const secrets = await start({ refresh: { interval: 100, jitter: 0 } });
+    const seen = new Set<number>();
+    let reads = 0;
+    let stop = false;
+    const reader = async () => {
+      while (!stop) {
+        const snapshot = secrets.snapshot();
+        const first = snapshot.get('POOL').reveal();
+        await new Promise((r) => setImmediate(r));
+        // Within one snapshot, across an await, every key is from the same version.
+        expect(snapshot.get('API_KEY').reveal()).toBe(`key-version-${first}`);
+        // Synchronous reads of the live service also come from one version.
+        const live = secrets.get('POOL').reveal();
+        expect(secrets.get('API_KEY').reveal()).toBe(`key-version-${live}`);
+        seen.add(first);
+        reads++;
+      }
+    };
+    const readers = Array.from({ length: 8 }, reader);
+    for (let v = 10; v < 20; v++) {
+      setVersion(v);
+      await waitFor(`version ${v}`, () => secrets.get('POOL').reveal() === v, 3000);
+    }
+    stop = true;
+    await Promise.all(readers);
+    expect(seen.size).toBeGreaterThanOrEqual(5);
+    expect(reads).toBeGreaterThan(100);
+  });
+
+  it('shutdown abandons a refresh in flight and leaves no timer or socket behind', async () => {
+    const count = () =>
+      process
+        .getActiveResourcesInfo()
+        .filter((r) => ['Timeout', 'TCPSocketWrap', 'TCPServerWrap'].includes(r)).length;
+    const before = count();
+    const secrets = await start({ refresh: { interval: 100, jitter: 0 } });
+    emulator.setFault({ kind: 'hang' });
+    await waitFor('a request in flight', () => emulator.requests.some((r) => r.status === 0));
+    const closing = secrets.changes.pipe(toArray());
+    await app?.close();
+    app = undefined;
+    // The change stream completes on shutdown.
+    await expect(firstValueFrom(closing)).resolves.toEqual([]);
+    await waitFor('handles released', () => count() <= before, 2000);
+  });
+});
+
+describe('webhook trigger', () => {
+  const Webhook = createDopplerWebhookController('webhooks/doppler');
+  const body = JSON.stringify({
+    type: 'config.secrets.update',
+    config: { name: 'dev' },
+    project: { id: 'p' },
+  });
+
+  it('a signed webhook triggers one refresh', async () => {
+    const secrets = await start({ webhook: { secret: WEBHOOK_SECRET, coalesceMs: 50 } }, [Webhook]);
+    emulator.setSecrets('p', 'dev', { API_KEY: 'key-from-webhook', POOL: '5' });
+    const next = firstValueFrom(secrets.changes);
+    await request(app?.getHttpServer())
+      .post('/webhooks/doppler')
+      .set('content-type', 'application/json')
+      .set('x-doppler-signature', signDopplerWebhook(body, WEBHOOK_SECRET))
+      .send(body)
+      .expect(202, { accepted: true });
+    await next;
+    expect(secrets.get('API_KEY').reveal()).toBe('key-from-webhook');
+  });
+
+  it.each([
+    ['missing', undefined],
+    ['wrong', signDopplerWebhook(body, 'another-secret-0123456789')],
+    ['malformed', 'sha256=zz'],
+    ['for another body', signDopplerWebhook(`${body} `, WEBHOOK_SECRET)],
+  ])('a %s signature is refused with 401 and triggers nothing', async (_name, signature) => {
+    await start({ webhook: { secret: WEBHOOK_SECRET, coalesceMs: 10 } }, [Webhook]);
+    emulator.resetRequests();
+    const req = request(app?.getHttpServer())
+      .post('/webhooks/doppler')
+      .set('content-type', 'application/json');
+    if (signature) req.set('x-doppler-signature', signature);
+    await req.send(body).expect(401);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(emulator.requestCount).toBe(0);
+  });
+
+  it('a burst of deliveries is coalesced into one refresh', async () => {
+    await start({ webhook: { secret: WEBHOOK_SECRET, coalesceMs: 150 } }, [Webhook]);
+    emulator.resetRequests();
+    const signature = signDopplerWebhook(body, WEBHOOK_SECRET);
+    await Promise.all(
+      Array.from({ length: 10 }, () =>
+        request(app?.getHttpServer())
+          .post('/webhooks/doppler')
+          .set('content-type', 'application/json')
+          .set('x-doppler-signature', signature)
+          .send(body)
+          .expect(202),
+      ),
+    );
+    await waitFor('one refresh', () => emulator.requestCount === 1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(emulator.requestCount).toBe(1);
+  });
+
+  it('other event types are accepted but trigger nothing', async () => {
+    await start({ webhook: { secret: WEBHOOK_SECRET, coalesceMs: 10 } }, [Webhook]);
+    emulator.resetRequests();
+    const other = JSON.stringify({ type: 'project.created' });
+    await request(app?.getHttpServer())
+      .post('/webhooks/doppler')
+      .set('content-type', 'application/json')
+      .set('x-doppler-signature', signDopplerWebhook(other, WEBHOOK_SECRET))
+      .send(other)
+      .expect(202, { accepted: false });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(emulator.requestCount).toBe(0);
+  });
+
+  it('answers 404 when the module has no webhook option', async () => {
+    await start({}, [Webhook]);
+    await request(app?.getHttpServer())
+      .post('/webhooks/doppler')
+      .set('x-doppler-signature', signDopplerWebhook(body, WEBHOOK_SECRET))
+      .send(body)
+      .expect(404);
+  });
+});
