@@ -9,7 +9,8 @@ import {
   ValidatorConstraint,
   type ValidatorConstraintInterface,
 } from 'class-validator';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstValueFrom, toArray } from 'rxjs';
@@ -155,6 +156,23 @@ describe('refresh in place', () => {
     await waitFor('the new value', () => secrets.get('API_KEY').reveal() === 'key-after-rotation');
     expect(secrets.status.consecutiveFailures).toBe(0);
     emulator.addToken({ token: TOKEN, project: 'p', config: 'dev' });
+  });
+
+  it('rewrites the fallback copy after a changed refresh', async () => {
+    const path = join(dir, 'fallback.enc');
+    const fallback = { path, passphrase: 'refresh-fallback-passphrase' };
+    const secrets = await start({ refresh: { interval: 100, jitter: 0 }, fallback });
+    const written = (await stat(path)).mtimeMs;
+    const changed = firstValueFrom(secrets.changes);
+    emulator.setSecrets('p', 'dev', { API_KEY: 'key-for-the-copy', POOL: '5' });
+    await changed;
+    await waitFor('the copy rewritten', () => statSync(path).mtimeMs > written);
+    // Doppler down at the next start: the copy holds the refreshed value.
+    await app?.close();
+    emulator.setFault({ kind: 'status', status: 503 });
+    const fromCopy = await start({ fallback, retries: 0 });
+    expect(fromCopy.metadata.source).toBe('fallback');
+    expect(fromCopy.get('API_KEY').reveal()).toBe('key-for-the-copy');
   });
 
   it('refuses token and tokenFile together', async () => {

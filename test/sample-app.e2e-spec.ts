@@ -24,6 +24,7 @@ describe('sample app against the emulator', () => {
   beforeAll(async () => {
     const url = await emulator.start();
     restoreEnv = useDopplerEnv({ DOPPLER_TOKEN: demoToken, DOPPLER_API_URL: url });
+    process.env['DOPPLER_REFRESH_INTERVAL_MS'] = '100';
     const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
     app = moduleRef.createNestApplication({ logger: false });
     await app.init();
@@ -33,10 +34,10 @@ describe('sample app against the emulator', () => {
     await app?.close();
     await emulator.stop();
     restoreEnv();
+    delete process.env['DOPPLER_REFRESH_INTERVAL_MS'];
   });
 
-  it('fetched the secrets once, with the service token', () => {
-    expect(emulator.requestCount).toBe(1);
+  it('fetched the secrets with the service token', () => {
     expect(emulator.requests[0]).toMatchObject({ auth: 'bearer', tokenKind: 'service', status: 200 });
   });
 
@@ -76,6 +77,28 @@ describe('sample app against the emulator', () => {
       .update('order-42')
       .digest('hex');
     expect(res.body).toEqual({ signature: expected });
+  });
+
+  it('a secret changed in Doppler shows on GET /config as a new version, without a restart', async () => {
+    const before = await request(app.getHttpServer()).get('/config').expect(200);
+    expect(before.body.status).toMatchObject({ stale: false });
+    const version = before.body.status.version as number;
+    emulator.setSecret('sample-app', 'dev', 'PAYMENTS_API_KEY', 'sk_demo_rotated_0123456789');
+    let after = before;
+    for (let i = 0; i < 100 && (after.body.status.version as number) === version; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      after = await request(app.getHttpServer()).get('/config').expect(200);
+    }
+    expect(after.body.status.version).toBe(version + 1);
+    expect(after.body.secrets.PAYMENTS_API_KEY).toBe(SECRET_MASK);
+    expect(after.text).not.toContain('sk_demo_rotated');
+    const signed = await request(app.getHttpServer())
+      .post('/payments/signature')
+      .send({ payload: 'p' })
+      .expect(201);
+    expect(signed.body.signature).toBe(
+      createHmac('sha256', 'sk_demo_rotated_0123456789').update('p').digest('hex'),
+    );
   });
 
   it('types values as the schema declares them', () => {

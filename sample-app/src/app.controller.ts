@@ -14,13 +14,17 @@ export class AppController {
   @Get('health')
   health() {
     const { source, fetchedAt } = this.secrets.metadata;
-    return { status: 'ok', secrets: { source, fetchedAt, count: this.secrets.keys().length } };
+    const { version, stale } = this.secrets.status;
+    return {
+      status: 'ok',
+      secrets: { source, fetchedAt, version, stale, count: this.secrets.keys().length },
+    };
   }
 
-  /** The configuration as the app sees it: names with masks, plus metadata. */
+  /** The configuration as the app sees it: names with masks, metadata, version and freshness. */
   @Get('config')
   config() {
-    return this.secrets.toJSON();
+    return { ...this.secrets.toJSON(), status: this.secrets.status };
   }
 
   /** Uses a secret without showing it: the HMAC of the body under the payments key. */

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { DopplerModule } from 'nestjs-doppler';
+import { createDopplerWebhookController, DopplerModule, type DopplerWebhookOptions } from 'nestjs-doppler';
 import { AppController } from './app.controller.js';
 import { AppSecrets } from './app-secrets.js';
 import { PaymentsClient } from './payments.client.js';
@@ -18,11 +18,19 @@ import { PaymentsClient } from './payments.client.js';
         project: config.get<string>('DOPPLER_PROJECT'),
         config: config.get<string>('DOPPLER_CONFIG'),
         apiUrl: config.get<string>('DOPPLER_API_URL'),
+        // Rotated secrets reach the running app: checked every 30 s (a 304 when nothing changed).
+        refresh: { interval: Number(config.get<string>('DOPPLER_REFRESH_INTERVAL_MS') ?? 30_000) },
+        // Doppler's webhook makes it immediate, when a signing secret is configured.
+        webhook: webhookOptions(config.get<string>('DOPPLER_WEBHOOK_SECRET')),
       }),
       isGlobal: true,
     }),
   ],
-  controllers: [AppController],
+  controllers: [AppController, createDopplerWebhookController('webhooks/doppler')],
   providers: [PaymentsClient],
 })
 export class AppModule {}
+
+function webhookOptions(secret: string | undefined): DopplerWebhookOptions | undefined {
+  return secret ? { secret } : undefined;
+}

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, unwatchFile, watchFile } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DopplerEmulator, type EmulatorSeed } from 'nestjs-doppler/testing';
 
@@ -23,5 +23,23 @@ export async function startDemoEmulator(): Promise<DemoEmulator> {
   if (token === undefined) throw new Error(`${seedPath} declares no token`);
   const emulator = new DopplerEmulator(seed);
   const url = await emulator.start();
+  watchSeed(seedPath, emulator);
   return { emulator, url, token, seedPath };
+}
+
+/** Applies edits of the seed file to the running emulator, so a refresh can be watched live. */
+function watchSeed(seedPath: string, emulator: DopplerEmulator): void {
+  const watcher = watchFile(seedPath, { interval: 500, persistent: false }, () => {
+    try {
+      const seed = JSON.parse(readFileSync(seedPath, 'utf8')) as EmulatorSeed;
+      for (const [project, { configs }] of Object.entries(seed.projects)) {
+        for (const [config, { secrets }] of Object.entries(configs))
+          emulator.setSecrets(project, config, secrets ?? {});
+      }
+    } catch {
+      // A half-saved or invalid file: keep serving what was there; the next save retries.
+    }
+  });
+  watcher.unref();
+  process.once('exit', () => unwatchFile(seedPath));
 }

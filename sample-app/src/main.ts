@@ -16,12 +16,13 @@ async function bootstrap(): Promise<void> {
     process.env['DOPPLER_API_URL'] = demo.url;
     stopEmulator = () => demo.emulator.stop();
     logger.warn(
-      `No DOPPLER_TOKEN given: using the bundled Doppler emulator at ${demo.url} with demo secrets from ${relative(process.cwd(), demo.seedPath)}. ` +
-        'Set DOPPLER_TOKEN to a service token to use the real Doppler API.',
+      `No DOPPLER_TOKEN given: using the bundled Doppler emulator at ${demo.url} with demo secrets from ${relative(process.cwd(), demo.seedPath)} ` +
+        '(edit that file while the app runs: GET /config shows a new version). Set DOPPLER_TOKEN to a service token to use the real Doppler API.',
     );
   }
 
-  const app = await NestFactory.create(AppModule);
+  // rawBody: the Doppler webhook's signature is checked over the exact bytes received.
+  const app = await NestFactory.create(AppModule, { rawBody: true });
   app.enableShutdownHooks();
   if (stopEmulator) {
     const stop = stopEmulator;
