@@ -8,6 +8,8 @@ import { DopplerLifecycle } from './refresh/doppler-lifecycle.js';
 import { attachRefresher } from './refresh/refresher-registry.js';
 import { SecretsRefresher } from './refresh/secrets-refresher.js';
 import { SecretsLoader } from './secrets-loader.js';
+import { loadFromEnvironment } from './sources/load-from-environment.js';
+import { selectSource } from './sources/select-source.js';
 import { DopplerWebhookHandler } from './webhook/doppler-webhook.handler.js';
 import { SecretsService } from './secrets.service.js';
 import {
@@ -40,8 +42,10 @@ import {
   providers: [
     {
       provide: SecretsService,
-      useFactory: async (options: InjectedOptions) => {
-        const loader = await SecretsLoader.create(await resolveInjectedOptions(options));
+      useFactory: async (injected: InjectedOptions) => {
+        const options = await resolveInjectedOptions(injected);
+        if (selectSource(options) === 'env') return loadFromEnvironment(options);
+        const loader = await SecretsLoader.create(options);
         const service = await loader.bootstrap();
         if (loader.resolved.refresh || loader.resolved.webhook) {
           attachRefresher(service, new SecretsRefresher(loader, service));

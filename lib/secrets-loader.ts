@@ -95,7 +95,7 @@ export class SecretsLoader {
     // one reuses the key.
     const copy = this.#store ? settle(this.#store.read()) : undefined;
     const fetched = await this.fetchAtBootstrap(copy);
-    const { values, metadata } = this.validate(fetched);
+    const { values, metadata } = await this.validate(fetched);
     const service = new SecretsService(values, metadata);
     this.#currentRaw = fetched.raw;
     if (fetched.source === 'doppler-api') await this.writeFallback(fetched.raw, metadata);
@@ -129,7 +129,7 @@ export class SecretsLoader {
         fetchedAt: new Date(),
         ...(download.etag !== undefined && { etag: download.etag }),
       };
-      const { values, metadata } = this.validate(fetched);
+      const { values, metadata } = await this.validate(fetched);
       const diff = diffNames(this.#currentRaw, fetched.raw, Object.keys(values), service.keys());
       this.#currentRaw = fetched.raw;
       service[RECORD_CHECK]({ ok: true, ...(download.etag !== undefined && { etag: download.etag }) });
@@ -203,12 +203,14 @@ export class SecretsLoader {
     }
   }
 
-  private validate(fetched: RawSecrets): { values: Record<string, unknown>; metadata: SecretsMetadata } {
+  private async validate(
+    fetched: RawSecrets,
+  ): Promise<{ values: Record<string, unknown>; metadata: SecretsMetadata }> {
     const project = fetched.raw['DOPPLER_PROJECT'] ?? this.#resolved.project;
     const config = fetched.raw['DOPPLER_CONFIG'] ?? this.#resolved.config;
     const environment = fetched.raw['DOPPLER_ENVIRONMENT'];
     const scope = { ...(project && { project }), ...(config && { config }) };
-    const values = validateSecrets(this.#resolved.schema, fetched.raw, scope);
+    const values = await validateSecrets(this.#resolved.schema, fetched.raw, scope);
     const metadata: SecretsMetadata = {
       ...scope,
       ...(environment && { environment }),

@@ -1,4 +1,5 @@
 import type { Type } from '@nestjs/common';
+import type { StandardSchemaV1 } from '@standard-schema/spec';
 
 /**
  * Options of {@link DopplerModule}. Pass them to `forRoot()`, or return them from the
@@ -51,13 +52,27 @@ export interface DopplerModuleOptions {
   webhook?: DopplerWebhookOptions;
 
   /**
+   * Where the secrets come from:
+   * - `'api'`: fetched from Doppler's API with {@link token} or {@link tokenFile};
+   * - `'env'`: read from `process.env`, as populated by `doppler run` (the schema's keys
+   *   only; a schema is required), through the same validation and masking;
+   * - `'auto'`: the API when a token or token file is configured, else the environment when
+   *   it carries Doppler's `DOPPLER_PROJECT` and `DOPPLER_CONFIG` markers, else an error that
+   *   explains both ways to run.
+   * @default 'auto'
+   */
+  source?: 'api' | 'env' | 'auto';
+
+  /**
    * A class whose properties are decorated with class-validator (and class-transformer
    * `@Type` for non-strings). The fetched secrets are transformed into it and validated as
    * a whole; only the keys it declares are exposed, typed as it declares them.
    * Without a schema, every key Doppler returns is exposed as a string.
+   * A Standard Schema object (zod, valibot, arktype, ...) works too: its output object is
+   * what the app reads, and failures are reported the same way, without values.
    * @default undefined
    */
-  schema?: Type<object>;
+  schema?: Type<object> | StandardSchemaV1;
 
   /**
    * The Doppler project. Optional with a service token (it is bound to one); required for

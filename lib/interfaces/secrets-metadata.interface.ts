@@ -4,9 +4,10 @@ import type { DopplerErrorCode } from '../client/doppler.errors.js';
  * Where a set of secrets came from:
  * - `doppler-api`: fetched from Doppler's API;
  * - `fallback`: Doppler was unreachable or failing, so the encrypted last-known-good copy served;
+ * - `environment`: read from `process.env`, as `doppler run` populates it;
  * - `static`: built from plain values (tests, `createSecretsService`).
  */
-export type SecretsSource = 'doppler-api' | 'fallback' | 'static';
+export type SecretsSource = 'doppler-api' | 'fallback' | 'environment' | 'static';
 
 /** Why and from how old a copy the fallback served. */
 export interface FallbackMetadata {

@@ -1,7 +1,7 @@
 import type { Type } from '@nestjs/common';
 import type { SecretsMetadata } from '../interfaces/secrets-metadata.interface.js';
 import { SecretsService } from '../secrets.service.js';
-import { validateSecrets } from '../validation/validate-secrets.js';
+import { validateSecretsSync, type SecretsSchema } from '../validation/validate-secrets.js';
 
 export interface CreateSecretsServiceOptions<T extends object> {
   /** Plain values, as Doppler would send them (strings), keyed by name. */
@@ -10,7 +10,7 @@ export interface CreateSecretsServiceOptions<T extends object> {
    * The app's schema class. When given, the values go through the same transformation and
    * validation as at bootstrap, so a test cannot pass with secrets production would refuse.
    */
-  readonly schema?: Type<T>;
+  readonly schema?: Type<T> | SecretsSchema;
   /** Metadata to report (defaults: source `static`, fetched now). */
   readonly metadata?: Partial<SecretsMetadata>;
 }
@@ -39,6 +39,6 @@ export function createSecretsService<T extends object>(
     ...(metadata.project !== undefined && { project: metadata.project }),
     ...(metadata.config !== undefined && { config: metadata.config }),
   };
-  const values = validateSecrets(options.schema, options.values, scope);
+  const values = validateSecretsSync(options.schema, options.values, scope);
   return new SecretsService<T>(values, metadata);
 }

@@ -1,4 +1,3 @@
-import type { Type } from '@nestjs/common';
 import {
   DEFAULT_API_URL,
   DEFAULT_DEADLINE_MS,
@@ -16,6 +15,8 @@ import {
   type DopplerTokenKind,
 } from './token-kind.js';
 import { isLoopbackHost } from './loopback.js';
+import type { SecretsSchema } from '../validation/validate-secrets.js';
+import { isStandardSchema } from '../validation/validate-standard-schema.js';
 
 /** Options after defaults and checks: what the rest of the module works with. */
 export interface ResolvedDopplerOptions {
@@ -28,7 +29,7 @@ export interface ResolvedDopplerOptions {
   readonly retries: number;
   readonly deadline: number;
   readonly maxResponseBytes: number;
-  readonly schema?: Type<object>;
+  readonly schema?: SecretsSchema;
   readonly fallback?: ResolvedFallbackOptions;
   readonly tokenFile?: string;
   readonly refresh?: { readonly interval: number; readonly jitter: number };
@@ -93,9 +94,13 @@ export function resolveOptions(
         'Pass them, or use a service token (dp.st.), which is scoped to one project and config.',
     );
   }
-  if (options.schema !== undefined && typeof options.schema !== 'function') {
+  if (
+    options.schema !== undefined &&
+    typeof options.schema !== 'function' &&
+    !isStandardSchema(options.schema)
+  ) {
     throw new DopplerConfigurationError(
-      'The schema option must be a class decorated with class-validator (pass the class itself, not an instance).',
+      'The schema option must be a class decorated with class-validator (pass the class itself, not an instance) or a Standard Schema object (zod, valibot, arktype).',
     );
   }
 

@@ -16,7 +16,7 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { DopplerError } from '../client/doppler.errors.js';
 import { parseSecretsPayload } from '../client/parse-secrets-payload.js';
-import { validateSecrets } from './validate-secrets.js';
+import { validateSecretsSync as validateSecrets } from './validate-secrets.js';
 
 /** Every generated value carries this marker, so a leak is visible whatever else it holds. */
 const MARK = 'CNRY';

@@ -3,7 +3,7 @@ import { IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength } from 'class-v
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { SecretsValidationError } from './secrets-validation.error.js';
-import { validateSecrets } from './validate-secrets.js';
+import { validateSecretsSync as validateSecrets } from './validate-secrets.js';
 
 const CANARY = 'CANARY-value-91f2';
 

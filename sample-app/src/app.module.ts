@@ -12,7 +12,9 @@ import { PaymentsClient } from './payments.client.js';
       imports: [ConfigModule],
       inject: [ConfigService],
       useFactory: (config: ConfigService) => ({
-        token: config.getOrThrow<string>('DOPPLER_TOKEN'),
+        // With a token: fetched from the API. Without one, under `doppler run`: read from the
+        // environment (source 'auto'), through the same schema and masking.
+        token: config.get<string>('DOPPLER_TOKEN'),
         schema: AppSecrets,
         // Optional: only needed for tokens that are not service tokens, or for the emulator.
         project: config.get<string>('DOPPLER_PROJECT'),

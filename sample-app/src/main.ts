@@ -10,7 +10,8 @@ async function bootstrap(): Promise<void> {
   const logger = new Logger('SampleApp');
   let stopEmulator: (() => Promise<void>) | undefined;
 
-  if (!process.env['DOPPLER_TOKEN']) {
+  const underDopplerRun = Boolean(process.env['DOPPLER_PROJECT'] && process.env['DOPPLER_CONFIG']);
+  if (!process.env['DOPPLER_TOKEN'] && !underDopplerRun) {
     const demo = await startDemoEmulator();
     process.env['DOPPLER_TOKEN'] = demo.token;
     process.env['DOPPLER_API_URL'] = demo.url;
