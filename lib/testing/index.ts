@@ -1,4 +1,5 @@
 export { createSecretsService, type CreateSecretsServiceOptions } from './create-secrets-service.js';
+export { useDopplerEmulator, type DopplerEmulatorFixture, type TestHooks } from './use-doppler-emulator.js';
 export { DopplerEmulator } from './doppler-emulator.js';
 export type { DopplerEmulatorOptions, EmulatorRateLimit, EmulatorSummary } from './doppler-emulator.js';
 export type { EmulatorAuthScheme, EmulatorTokenKind } from './emulator-auth.js';
