@@ -40,7 +40,9 @@ interface RawSecrets {
 export type RefreshResult =
   | { readonly kind: 'unchanged' }
   | { readonly kind: 'changed'; readonly change: SecretsChange }
-  | { readonly kind: 'failed'; readonly code: DopplerError['code'] };
+  | { readonly kind: 'failed'; readonly code: DopplerError['code'] }
+  /** The application is shutting down; no request was made. */
+  | { readonly kind: 'stopped' };
 
 /**
  * Fetches, validates and applies secrets: once at bootstrap, then on every refresh. Holds

@@ -41,7 +41,7 @@ export class SecretsRefresher {
    * @returns what the cycle did; never rejects.
    */
   refreshNow(): Promise<RefreshResult> {
-    if (this.#stopped) return Promise.resolve({ kind: 'failed', code: 'DOPPLER_TIMEOUT' });
+    if (this.#stopped) return Promise.resolve({ kind: 'stopped' });
     if (this.#inflight === undefined) return this.run();
     this.#queued ??= this.#inflight.then(() => {
       this.#queued = undefined;
