@@ -10,14 +10,10 @@ import {
 import { DopplerEmulator } from 'nestjs-doppler/testing';
 import { AppModule } from '../sample-app/src/app.module.js';
 import { useDopplerEnv } from './support/doppler-env.js';
+import { VALID_SAMPLE_SECRETS } from './support/sample-values.js';
 
 const TOKEN = 'dp.st.dev.bootstrap-failures';
-const valid = {
-  DATABASE_URL: 'postgres://u@db/app',
-  DATABASE_POOL_SIZE: '4',
-  PAYMENTS_API_KEY: 'pay-key-0123456789abc',
-  SESSION_SECRET: 'session-secret-0123456789abcdef',
-};
+const valid = VALID_SAMPLE_SECRETS;
 
 const emulator = new DopplerEmulator({
   projects: { 'sample-app': { configs: { dev: { secrets: valid } } } },

@@ -2,23 +2,15 @@ import { Test } from '@nestjs/testing';
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import {
-  DopplerModule,
-  SecretsService,
-  SecretsValidationError,
-} from 'nestjs-doppler';
+import { DopplerModule, SecretsService, SecretsValidationError } from 'nestjs-doppler';
 import { DopplerEmulator } from 'nestjs-doppler/testing';
 import { AppModule } from '../sample-app/src/app.module.js';
 import { AppSecrets } from '../sample-app/src/app-secrets.js';
 import { useDopplerEnv } from './support/doppler-env.js';
+import { VALID_SAMPLE_SECRETS } from './support/sample-values.js';
 
 const TOKEN = 'dp.st.dev.sources-token';
-const VALUES = {
-  DATABASE_URL: 'postgres://u@db/app',
-  DATABASE_POOL_SIZE: '4',
-  PAYMENTS_API_KEY: 'pay-key-0123456789abc',
-  SESSION_SECRET: 'session-secret-0123456789abcdef',
-};
+const VALUES = VALID_SAMPLE_SECRETS;
 const RUN_ENV = {
   ...VALUES,
   DOPPLER_PROJECT: 'sample-app',
