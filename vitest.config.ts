@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 
 const alias = {
   'nestjs-doppler/testing': fileURLToPath(new URL('./lib/testing/index.ts', import.meta.url)),
+  'nestjs-doppler/health': fileURLToPath(new URL('./lib/health/index.ts', import.meta.url)),
+  'nestjs-doppler/config': fileURLToPath(new URL('./lib/config/index.ts', import.meta.url)),
   'nestjs-doppler': fileURLToPath(new URL('./lib/index.ts', import.meta.url)),
 };
 

@@ -1,8 +1,11 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
+import { TerminusModule } from '@nestjs/terminus';
 import { createDopplerWebhookController, DopplerModule, type DopplerWebhookOptions } from 'nestjs-doppler';
+import { DopplerHealthIndicator } from 'nestjs-doppler/health';
 import { AppController } from './app.controller.js';
 import { AppSecrets } from './app-secrets.js';
+import { HealthController } from './health.controller.js';
 import { PaymentsClient } from './payments.client.js';
 
 @Module({
@@ -27,9 +30,11 @@ import { PaymentsClient } from './payments.client.js';
       }),
       isGlobal: true,
     }),
+    // GET /health/doppler: a Terminus check of the secrets' freshness (see health.controller.ts).
+    TerminusModule.forRoot(),
   ],
-  controllers: [AppController, createDopplerWebhookController('webhooks/doppler')],
-  providers: [PaymentsClient],
+  controllers: [AppController, HealthController, createDopplerWebhookController('webhooks/doppler')],
+  providers: [PaymentsClient, DopplerHealthIndicator],
 })
 export class AppModule {}
 

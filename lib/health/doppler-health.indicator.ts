@@ -1,0 +1,75 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import { SecretsService } from '../secrets.service.js';
+import {
+  judgeDopplerHealth,
+  type DopplerHealthDetails,
+  type DopplerHealthOptions,
+} from './doppler-health.js';
+
+/**
+ * A Terminus health indicator for the Doppler secrets: `up` while they are fresh, `down`
+ * when they are stale (the last check with Doppler failed, or the fallback copy served)
+ * and Doppler has not confirmed them for longer than `maxAgeMs`. It reports the source,
+ * version, age, threshold, staleness, failure count and the last failure code; never a
+ * value, a token, the project or the config.
+ *
+ * Add it to the providers of the module that holds your health controller, beside
+ * `TerminusModule`; `SecretsService` must be injectable there (`DopplerModule` with
+ * `isGlobal: true`, or imported).
+ *
+ * @example
+ * // health.module.ts
+ * @Module({
+ *   imports: [TerminusModule.forRoot()],
+ *   controllers: [HealthController],
+ *   providers: [DopplerHealthIndicator],
+ * })
+ * export class HealthModule {}
+ *
+ * // health.controller.ts
+ * @Controller('health')
+ * export class HealthController {
+ *   constructor(
+ *     private readonly health: HealthCheckService,
+ *     private readonly doppler: DopplerHealthIndicator,
+ *   ) {}
+ *
+ *   @Get('ready')
+ *   @HealthCheck()
+ *   ready() {
+ *     return this.health.check([() => this.doppler.isHealthy('doppler', { maxAgeMs: 10 * 60_000 })]);
+ *   }
+ * }
+ */
+@Injectable()
+export class DopplerHealthIndicator {
+  constructor(
+    // Only the status is read: a structural type accepts a SecretsService of any schema
+    // (one built by hand in a test, too), which SecretsService<object> would not.
+    @Inject(SecretsService) private readonly secrets: Pick<SecretsService, 'metadata' | 'status'>,
+    private readonly indicator: HealthIndicatorService,
+  ) {}
+
+  /**
+   * Judges the secrets now. Synchronous and free: it reads `SecretsService.status` and
+   * `metadata` and makes no request to Doppler, so probes can call it as often as they like.
+   *
+   * @param key The key of the result in the health check's body.
+   * @default key 'doppler'
+   * @param options See {@link DopplerHealthOptions}; `maxAgeMs` defaults to 15 minutes.
+   * @returns `{ [key]: { status: 'up' | 'down', ...DopplerHealthDetails } }`
+   * @throws {DopplerConfigurationError} when `options.maxAgeMs` is not a finite number of 0 or
+   *   more (Terminus then answers 500: a wrong threshold is a bug, not an outage).
+   * @example
+   * this.health.check([() => this.doppler.isHealthy('secrets', { maxAgeMs: 0 })]);
+   */
+  isHealthy<const Key extends string = 'doppler'>(
+    key?: Key,
+    options?: DopplerHealthOptions,
+  ): HealthIndicatorResult<Key, 'up' | 'down', DopplerHealthDetails> {
+    const session = this.indicator.check<Key>(key ?? ('doppler' as Key));
+    const { healthy, details } = judgeDopplerHealth(this.secrets, options);
+    return healthy ? session.up(details) : session.down(details);
+  }
+}

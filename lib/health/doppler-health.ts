@@ -1,0 +1,120 @@
+import { DopplerConfigurationError, type DopplerErrorCode } from '../client/doppler.errors.js';
+import type { SecretsMetadata, SecretsSource } from '../interfaces/secrets-metadata.interface.js';
+import type { SecretsStatus } from '../interfaces/secrets-status.interface.js';
+
+/**
+ * Default for {@link DopplerHealthOptions.maxAgeMs}: 15 minutes. With the refresh backoff
+ * (the wait doubles after each failure, capped at 5 minutes) that is several failed checks
+ * in a row, so one lost request or a short Doppler hiccup never turns the check red.
+ */
+export const DEFAULT_DOPPLER_HEALTH_MAX_AGE_MS = 15 * 60 * 1000;
+
+/** Options of {@link DopplerHealthIndicator.isHealthy}. */
+export interface DopplerHealthOptions {
+  /**
+   * How long, in milliseconds, the app may run on secrets that are stale before the check
+   * reports `down`. "Stale" is `SecretsService.status.stale`: the last check with Doppler
+   * failed, or the set was served from the fallback copy. The age compared is
+   * `status.ageMs`: the time since Doppler last confirmed the set (a changed set or a 304),
+   * or, if it never did, since the values were fetched (for a fallback copy: since the copy
+   * was written).
+   *
+   * A set that is not stale is `up` at any age: without `refresh`, the set is never
+   * re-checked, and that alone is not a failure. Choose a value above `refresh.interval`
+   * (with room for a few backoff waits), or the first failed refresh turns the check red.
+   * Use `0` to report `down` as soon as the set is stale.
+   * @default 900000 (15 minutes, {@link DEFAULT_DOPPLER_HEALTH_MAX_AGE_MS})
+   */
+  maxAgeMs?: number;
+}
+
+/**
+ * What the check reports besides Terminus's `status`. Names, codes, counts and times only:
+ * never a secret value, a token, the project or the config.
+ */
+// A type alias, not an interface: Terminus takes `Record<string, unknown>`, which only type
+// literals satisfy without an explicit index signature.
+export type DopplerHealthDetails = {
+  /** Where the current set came from (`doppler-api`, `fallback`, ...). */
+  readonly source: SecretsSource;
+  /** Counts the versions held: 1 at bootstrap, +1 per applied change. */
+  readonly version: number;
+  /** Milliseconds since Doppler last confirmed the set (see {@link DopplerHealthOptions.maxAgeMs}). */
+  readonly ageMs: number;
+  /** The threshold the age was compared against. */
+  readonly maxAgeMs: number;
+  /** The last check with Doppler failed, or the set came from the fallback copy. */
+  readonly stale: boolean;
+  /** Failed checks since the last success. */
+  readonly consecutiveFailures: number;
+  /** Code of the last failed refresh, when one failed. */
+  readonly lastFailureCode?: DopplerErrorCode;
+  /** When Doppler last confirmed the set (ISO 8601): the fetch at start-up or a later refresh. */
+  readonly lastSuccessAt?: string;
+  /** When a refresh last failed (ISO 8601), when one did. */
+  readonly lastFailureAt?: string;
+  /** Why the fallback copy served at bootstrap, when it did. */
+  readonly fallbackReason?: DopplerErrorCode;
+  /** Why the check is `down`; absent when `up`. */
+  readonly message?: string;
+};
+
+/** Internal: the verdict and what to report with it. */
+export interface DopplerHealthVerdict {
+  readonly healthy: boolean;
+  readonly details: DopplerHealthDetails;
+}
+
+/**
+ * Internal: judges the secrets described by `secrets` (a `SecretsService`): down when they
+ * are stale and Doppler has not confirmed them for longer than `maxAgeMs` (see
+ * {@link DopplerHealthOptions.maxAgeMs}). Kept apart from the indicator so the rule does not
+ * depend on Terminus and can be tested on its own.
+ *
+ * @throws {DopplerConfigurationError} when `maxAgeMs` is not a finite number of 0 or more.
+ */
+export function judgeDopplerHealth(
+  secrets: { readonly metadata: SecretsMetadata; readonly status: SecretsStatus },
+  options: DopplerHealthOptions = {},
+): DopplerHealthVerdict {
+  const maxAgeMs = options.maxAgeMs ?? DEFAULT_DOPPLER_HEALTH_MAX_AGE_MS;
+  if (typeof maxAgeMs !== 'number' || !Number.isFinite(maxAgeMs) || maxAgeMs < 0) {
+    throw new DopplerConfigurationError(
+      `The Doppler health check's maxAgeMs must be a finite number of milliseconds, 0 or more (got ${String(maxAgeMs)}).`,
+    );
+  }
+  const { metadata, status } = secrets;
+  const healthy = !(status.stale && status.ageMs > maxAgeMs);
+  const fallbackReason = metadata.source === 'fallback' ? metadata.fallback?.reason : undefined;
+  const details: DopplerHealthDetails = {
+    source: metadata.source,
+    version: status.version,
+    ageMs: status.ageMs,
+    maxAgeMs,
+    stale: status.stale,
+    consecutiveFailures: status.consecutiveFailures,
+    ...(status.lastFailureCode !== undefined && { lastFailureCode: status.lastFailureCode }),
+    ...(status.lastSuccessAt !== undefined && { lastSuccessAt: status.lastSuccessAt.toISOString() }),
+    ...(status.lastFailureAt !== undefined && { lastFailureAt: status.lastFailureAt.toISOString() }),
+    ...(fallbackReason !== undefined && { fallbackReason }),
+  };
+  if (healthy) return { healthy, details };
+  return { healthy, details: { ...details, message: downMessage(details) } };
+}
+
+/** Says why, in names and numbers a person on call can act on. */
+function downMessage(d: DopplerHealthDetails): string {
+  const age = `${d.ageMs} ms (limit ${d.maxAgeMs} ms)`;
+  const failing =
+    d.consecutiveFailures > 0
+      ? `the last ${d.consecutiveFailures} check(s) with Doppler failed (${d.lastFailureCode ?? 'unknown'})`
+      : undefined;
+  if (d.source === 'fallback') {
+    const why = d.fallbackReason ? ` because Doppler failed at start-up (${d.fallbackReason})` : '';
+    return (
+      `Serving the fallback copy of the Doppler secrets${why}; Doppler has not confirmed them for ${age}` +
+      (failing ? `, and ${failing}.` : '.')
+    );
+  }
+  return `Doppler has not confirmed the secrets for ${age}: ${failing ?? 'the last check with Doppler failed'}.`;
+}

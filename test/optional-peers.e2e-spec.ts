@@ -1,0 +1,185 @@
+/**
+ * @nestjs/terminus and @nestjs/config are optional peer dependencies: only the
+ * `nestjs-doppler/health` and `nestjs-doppler/config` entry points may need them. Two proofs
+ * that the main entry does not:
+ *
+ * 1. statically: every module reachable from lib/index.ts through import, export-from and
+ *    import() (type-only imports included, since a declaration file that names Terminus
+ *    breaks the types of an app without it) is listed, and none names either package;
+ * 2. at runtime, without a loader or mock: exactly those files are compiled into a
+ *    directory whose node_modules holds every installed package except these two, and a
+ *    plain `node` loads the main entry from there, while the health and config entries fail
+ *    for want of their peer (so the check can fail).
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import ts from 'typescript';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const OPTIONAL_PEERS = ['@nestjs/terminus', '@nestjs/config'];
+const names = (specifier: string, pkg: string) => specifier === pkg || specifier.startsWith(`${pkg}/`);
+
+interface ModuleGraph {
+  /** Absolute paths of the reachable lib files. */
+  readonly files: Set<string>;
+  /** Every bare specifier, with the first file that imports it. */
+  readonly packages: Map<string, string>;
+}
+
+function resolveRelative(from: string, specifier: string): string {
+  const base = resolve(dirname(from), specifier);
+  const candidates = [base.replace(/\.js$/, '.ts'), `${base}.ts`, join(base, 'index.ts')];
+  const found = candidates.find((c) => existsSync(c));
+  if (found === undefined) throw new Error(`${relative(ROOT, from)} imports ${specifier}, not found`);
+  return found;
+}
+
+function walk(entry: string): ModuleGraph {
+  const files = new Set<string>();
+  const packages = new Map<string, string>();
+  const queue = [resolve(ROOT, entry)];
+  while (queue.length > 0) {
+    const file = queue.pop() as string;
+    if (files.has(file)) continue;
+    files.add(file);
+    // preProcessFile lists import/export-from declarations, `import type` included, and
+    // (with the third flag) dynamic import() and require() calls.
+    const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
+    for (const { fileName: specifier } of importedFiles) {
+      if (specifier.startsWith('.')) queue.push(resolveRelative(file, specifier));
+      else if (!packages.has(specifier)) packages.set(specifier, relative(ROOT, file));
+    }
+  }
+  return { files, packages };
+}
+
+const importersOf = (graph: ModuleGraph, pkg: string) =>
+  [...graph.packages].filter(([specifier]) => names(specifier, pkg)).map(([, file]) => file);
+
+describe('optional peers: the import graph', () => {
+  const main = walk('lib/index.ts');
+
+  it('is the whole library, not an empty walk', () => {
+    const reached = [...main.files].map((f) => relative(ROOT, f));
+    expect(reached).toContain('lib/secrets.service.ts');
+    expect(reached).toContain('lib/doppler.module.ts');
+    expect(reached.length).toBeGreaterThan(20);
+    expect(main.packages.has('@nestjs/common')).toBe(true);
+  });
+
+  it.each(OPTIONAL_PEERS)('never reaches %s from the main entry', (pkg) => {
+    expect(importersOf(main, pkg)).toEqual([]);
+    expect([...main.files].filter((f) => f.includes('/lib/health/') || f.includes('/lib/config/'))).toEqual(
+      [],
+    );
+  });
+
+  it('reaches them from their own entry points (so the walk can see them)', () => {
+    expect(importersOf(walk('lib/health/index.ts'), '@nestjs/terminus')).not.toEqual([]);
+    expect(importersOf(walk('lib/config/index.ts'), '@nestjs/config')).not.toEqual([]);
+    // Each subpath needs only its own peer.
+    expect(importersOf(walk('lib/health/index.ts'), '@nestjs/config')).toEqual([]);
+    expect(importersOf(walk('lib/config/index.ts'), '@nestjs/terminus')).toEqual([]);
+  });
+});
+
+describe('optional peers: loading with plain node, without them installed', () => {
+  let dir = '';
+
+  /** Compiles the graph of each entry into dir/lib, as tsc would (decorator metadata included). */
+  async function compile(entries: string[]): Promise<void> {
+    const { options } = ts.convertCompilerOptionsFromJson(
+      {
+        target: 'ES2022',
+        module: 'ESNext',
+        experimentalDecorators: true,
+        emitDecoratorMetadata: true,
+        isolatedModules: true,
+        useDefineForClassFields: true,
+      },
+      ROOT,
+    );
+    const files = new Set(entries.flatMap((entry) => [...walk(entry).files]));
+    for (const file of files) {
+      const out = join(dir, relative(ROOT, file)).replace(/\.ts$/, '.js');
+      const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), {
+        compilerOptions: options,
+        fileName: file,
+      });
+      await mkdir(dirname(out), { recursive: true });
+      await writeFile(out, outputText);
+    }
+  }
+
+  /** dir/node_modules: every installed package, linked, except the optional peers. */
+  async function linkPackagesExceptPeers(): Promise<void> {
+    const from = join(ROOT, 'node_modules');
+    const to = join(dir, 'node_modules');
+    await mkdir(to);
+    for (const entry of await readdir(from)) {
+      if (entry.startsWith('.')) continue;
+      if (!entry.startsWith('@')) {
+        await symlink(join(from, entry), join(to, entry));
+        continue;
+      }
+      await mkdir(join(to, entry));
+      for (const scoped of await readdir(join(from, entry))) {
+        if (OPTIONAL_PEERS.includes(`${entry}/${scoped}`)) continue;
+        await symlink(join(from, entry, scoped), join(to, entry, scoped));
+      }
+    }
+  }
+
+  async function load(path: string): Promise<{ ok: boolean; out: string }> {
+    const script = `const m = await import(${JSON.stringify(path)}); console.log(JSON.stringify(Object.keys(m)));`;
+    try {
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ['--import', 'reflect-metadata', '--input-type=module', '-e', script],
+        { cwd: dir, timeout: 20_000 },
+      );
+      return { ok: true, out: stdout };
+    } catch (error) {
+      return { ok: false, out: String((error as { stderr?: string }).stderr ?? error) };
+    }
+  }
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'nestjs-doppler-peers-'));
+    await writeFile(join(dir, 'package.json'), JSON.stringify({ type: 'module', private: true }));
+    await linkPackagesExceptPeers();
+    await compile(['lib/index.ts', 'lib/health/index.ts', 'lib/config/index.ts']);
+  });
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('the optional peers are really missing there', async () => {
+    const { ok, out } = await load('@nestjs/terminus');
+    expect(ok).toBe(false);
+    expect(out).toContain("Cannot find package '@nestjs/terminus'");
+  });
+
+  it("loads 'nestjs-doppler' (lib/index.js)", async () => {
+    const { ok, out } = await load('./lib/index.js');
+    expect(out).not.toContain('Cannot find');
+    expect(ok).toBe(true);
+    const exported = JSON.parse(out) as string[];
+    expect(exported).toEqual(expect.arrayContaining(['DopplerModule', 'SecretsService', 'Secret']));
+  });
+
+  it.each([
+    ['./lib/health/index.js', '@nestjs/terminus'],
+    ['./lib/config/index.js', '@nestjs/config'],
+  ])('%s fails for want of %s, and nothing else', async (path, pkg) => {
+    const { ok, out } = await load(path);
+    expect(ok).toBe(false);
+    expect(out).toContain(`Cannot find package '${pkg}'`);
+  });
+});

@@ -1,0 +1,75 @@
+import type { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SecretsService } from 'nestjs-doppler';
+import { DopplerEmulator, type EmulatorSeed } from 'nestjs-doppler/testing';
+import { AppModule } from '../sample-app/src/app.module.js';
+import { useDopplerEnv } from './support/doppler-env.js';
+import { waitFor } from './support/wait-for.js';
+
+const seedPath = fileURLToPath(new URL('../sample-app/demo-secrets.json', import.meta.url));
+const seed = JSON.parse(readFileSync(seedPath, 'utf8')) as EmulatorSeed;
+const demoSecrets = seed.projects['sample-app']?.configs['dev']?.secrets ?? {};
+const demoToken = seed.tokens?.[0]?.token ?? '';
+const EXTRA_ENV = { DOPPLER_REFRESH_INTERVAL_MS: '100', DOPPLER_HEALTH_MAX_AGE_MS: '300' };
+
+describe('sample app: GET /health/doppler (Terminus)', () => {
+  const emulator = DopplerEmulator.fromFile(seedPath);
+  let app: INestApplication;
+  let restoreEnv: () => void;
+
+  beforeAll(async () => {
+    const url = await emulator.start();
+    restoreEnv = useDopplerEnv({ DOPPLER_TOKEN: demoToken, DOPPLER_API_URL: url });
+    Object.assign(process.env, EXTRA_ENV);
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await emulator.stop();
+    restoreEnv();
+    for (const key of Object.keys(EXTRA_ENV)) delete process.env[key];
+  });
+
+  const noValueIn = (text: string) => {
+    for (const value of Object.values(demoSecrets).filter((v) => v.length > 3)) {
+      expect(text).not.toContain(value);
+    }
+  };
+
+  it('is 200 and up while Doppler answers; GET /health keeps its own contract', async () => {
+    const res = await request(app.getHttpServer()).get('/health/doppler').expect(200);
+    expect(res.body).toMatchObject({
+      status: 'ok',
+      details: { doppler: { status: 'up', source: 'doppler-api', stale: false, maxAgeMs: 300 } },
+    });
+    noValueIn(res.text);
+    const plain = await request(app.getHttpServer()).get('/health').expect(200);
+    expect(plain.body).toMatchObject({ status: 'ok', secrets: { source: 'doppler-api' } });
+  });
+
+  it('is 503 once refreshes have failed for longer than DOPPLER_HEALTH_MAX_AGE_MS', async () => {
+    const secrets = app.get(SecretsService);
+    emulator.setFault({ kind: 'status', status: 503 });
+    try {
+      await waitFor('stale beyond the threshold', () => secrets.status.stale && secrets.status.ageMs > 300);
+      const res = await request(app.getHttpServer()).get('/health/doppler').expect(503);
+      expect(res.body.error.doppler).toMatchObject({
+        status: 'down',
+        stale: true,
+        lastFailureCode: 'DOPPLER_SERVER_ERROR',
+      });
+      noValueIn(res.text);
+    } finally {
+      emulator.clearFaults();
+    }
+    await waitFor('recovery', () => !secrets.status.stale, 5000);
+    await request(app.getHttpServer()).get('/health/doppler').expect(200);
+  });
+});
