@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import { SecretNotDeclaredError } from './client/doppler.errors.js';
 import type { SecretsMetadata } from './interfaces/secrets-metadata.interface.js';
+import { createRedactor, type Redactor } from './logging/redaction.js';
 import { Secret, SECRET_MASK } from './secret.js';
 
 /**
@@ -25,6 +26,9 @@ export class SecretsSnapshot<T extends object = Record<string, string>> {
   readonly #secrets: ReadonlyMap<string, Secret<unknown>>;
   readonly #metadata: SecretsMetadata;
   readonly #version: number;
+  // Built on the first redact(), then reused: the values never change, so neither does it.
+  // A private field can be set on a frozen object, and is invisible to inspect and spread.
+  #redactor: Redactor | undefined;
 
   constructor(values: Readonly<Record<string, unknown>>, metadata: SecretsMetadata, version = 1) {
     const map = new Map<string, Secret<unknown>>();
@@ -66,6 +70,23 @@ export class SecretsSnapshot<T extends object = Record<string, string>> {
   /** Counts the versions this process has held: 1 at bootstrap, +1 per applied change. */
   get version(): number {
     return this.#version;
+  }
+
+  /**
+   * `text` with every value of this version masked: each value at least 4 characters long
+   * (`REDACT_MIN_LENGTH`), as written plain (`String(value)` for a number) and as escaped
+   * inside JSON or `util.inspect` output, becomes {@link SECRET_MASK}. Shorter values,
+   * booleans and `null` are left alone.
+   *
+   * The redactor is built on the first call and kept with this version; later calls make
+   * one pass over `text` and return it unchanged (the same string) when it holds no secret.
+   *
+   * @example
+   * snapshot.redact(`GET ${url}?key=${snapshot.get('API_KEY').reveal()}`); // '...?key=**********'
+   */
+  redact(text: string): string {
+    this.#redactor ??= createRedactor([...this.#secrets.values()].map((secret) => secret.reveal()));
+    return this.#redactor(text);
   }
 
   /** A printable view: names with masks, plus the metadata. */

@@ -91,6 +91,20 @@ export class SecretsService<T extends object = Record<string, string>> {
     return this.#current;
   }
 
+  /**
+   * `text` with every current secret value masked: each value at least 4 characters long
+   * (`REDACT_MIN_LENGTH`; shorter ones would shred ordinary text), as written plain
+   * (`String(value)` for a number) and as escaped inside JSON or `util.inspect` output,
+   * becomes `SECRET_MASK`. It reads the current version, so after a refresh it masks
+   * the new values; the work of preparing it is done once per version, not per call.
+   *
+   * @example
+   * res.status(502).send(secrets.redact(upstreamErrorBody)); // '... key **********'
+   */
+  redact(text: string): string {
+    return this.#current.redact(text);
+  }
+
   /** Project, config, source and time of the current set. */
   get metadata(): SecretsMetadata {
     return this.#current.metadata;

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { DopplerLogger, SecretsService } from 'nestjs-doppler';
 import type { Server } from 'node:http';
 import { relative } from 'node:path';
 import { AppModule } from './app.module.js';
@@ -23,7 +24,10 @@ async function bootstrap(): Promise<void> {
   }
 
   // rawBody: the Doppler webhook's signature is checked over the exact bytes received.
-  const app = await NestFactory.create(AppModule, { rawBody: true });
+  // bufferLogs: bootstrap lines wait for the masking logger instead of going out unmasked.
+  const app = await NestFactory.create(AppModule, { rawBody: true, bufferLogs: true });
+  // Every line from here on (and the buffered ones) has the current secret values masked.
+  app.useLogger(new DopplerLogger(app.get(SecretsService)));
   app.enableShutdownHooks();
   if (stopEmulator) {
     const stop = stopEmulator;

@@ -1,0 +1,143 @@
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import type { SecretsMetadata } from '../interfaces/secrets-metadata.interface.js';
+import { SECRET_MASK } from '../secret.js';
+import { APPLY_SNAPSHOT, SecretsService } from '../secrets.service.js';
+import { createRedactor, REDACT_MIN_LENGTH } from './redaction.js';
+
+const CANARY = 'canary-api-key-4f1e9b';
+const ROTATED = 'canary-rotated-key-8d2c7a';
+const metadata: SecretsMetadata = { source: 'static', fetchedAt: new Date() };
+
+function service(values: Record<string, unknown>): SecretsService {
+  return new SecretsService(values, metadata);
+}
+
+function rotate(secrets: SecretsService, values: Record<string, unknown>): void {
+  secrets[APPLY_SNAPSHOT](values, metadata, { changed: ['API_KEY'], added: [], removed: [], at: new Date() });
+}
+
+describe('SecretsService.redact', () => {
+  it('masks every occurrence of a current value', () => {
+    const secrets = service({ API_KEY: CANARY, OTHER: 'second-value' });
+    expect(secrets.get('API_KEY').reveal()).toBe(CANARY);
+    expect(secrets.redact(`key=${CANARY}&again=${CANARY};other=second-value.`)).toBe(
+      `key=${SECRET_MASK}&again=${SECRET_MASK};other=${SECRET_MASK}.`,
+    );
+  });
+
+  it('follows a refresh: the new value is masked, the snapshot taken before keeps the old one', () => {
+    const secrets = service({ API_KEY: CANARY });
+    const before = secrets.snapshot();
+    expect(secrets.redact(`a ${CANARY} b`)).toBe(`a ${SECRET_MASK} b`);
+
+    rotate(secrets, { API_KEY: ROTATED });
+
+    expect(secrets.get('API_KEY').reveal()).toBe(ROTATED);
+    expect(secrets.redact(`a ${ROTATED} b`)).toBe(`a ${SECRET_MASK} b`);
+    // Only current values: the retired one is ordinary text for the service now...
+    expect(secrets.redact(`a ${CANARY} b`)).toBe(`a ${CANARY} b`);
+    // ...while the version it belonged to still masks it, and not the new one.
+    expect(before.redact(`${CANARY} ${ROTATED}`)).toBe(`${SECRET_MASK} ${ROTATED}`);
+    expect(secrets.snapshot().redact(`${CANARY} ${ROTATED}`)).toBe(`${CANARY} ${SECRET_MASK}`);
+  });
+
+  it(`leaves values shorter than ${REDACT_MIN_LENGTH} characters alone, masks ${REDACT_MIN_LENGTH} and more`, () => {
+    expect(REDACT_MIN_LENGTH).toBe(4);
+    const secrets = service({ SHORT: 'abc', EDGE: 'wxyz', EMPTY: '' });
+    expect(secrets.redact('abc wxyz abcabc wxyzwxyz')).toBe(
+      `abc ${SECRET_MASK} abcabc ${SECRET_MASK}${SECRET_MASK}`,
+    );
+    expect(secrets.redact('')).toBe('');
+  });
+
+  it('masks numbers by their string form, never booleans', () => {
+    const secrets = service({ POOL: 5, PORT: 54321, BIG: 12345678901234567890n, FLAG: true, OFF: false });
+    expect(secrets.redact('pool 5 port 54321 big 12345678901234567890 true false')).toBe(
+      `pool 5 port ${SECRET_MASK} big ${SECRET_MASK} true false`,
+    );
+  });
+
+  it('masks objects a schema built, by their JSON, string and inner values', () => {
+    const secrets = service({
+      HOSTS: ['alpha-host', 'beta-host'],
+      WHEN: new Date('2031-02-03T04:05:06.000Z'),
+    });
+    expect(secrets.redact(JSON.stringify({ hosts: ['alpha-host', 'beta-host'] }))).toBe(
+      `{"hosts":${SECRET_MASK}}`,
+    );
+    expect(secrets.redact('to beta-host at 2031-02-03T04:05:06.000Z')).toBe(
+      `to ${SECRET_MASK} at ${SECRET_MASK}`,
+    );
+  });
+
+  it('masks the longer of two overlapping values whole', () => {
+    const secrets = service({ INNER: 'pass-1234', OUTER: 'user:pass-1234@db' });
+    expect(secrets.redact('url postgres://user:pass-1234@db/x, pw pass-1234')).toBe(
+      `url postgres://${SECRET_MASK}/x, pw ${SECRET_MASK}`,
+    );
+  });
+
+  it('takes regular expression characters literally', () => {
+    const secrets = service({ WEIRD: 'a.b*c+(d)?[e]{2}|^$\\' });
+    expect(secrets.redact('axb*c+(d)?[e]{2}|^$\\')).toBe('axb*c+(d)?[e]{2}|^$\\');
+    expect(secrets.redact('<a.b*c+(d)?[e]{2}|^$\\>')).toBe(`<${SECRET_MASK}>`);
+  });
+
+  it('masks a value with quotes, backslashes and line breaks where JSON or inspect escaped it', () => {
+    const pem = `-----BEGIN KEY-----\nit's "quoted" \\ tab\there\n-----END KEY-----`;
+    const secrets = service({ PEM: pem });
+    const renderings = [
+      pem,
+      JSON.stringify({ pem }),
+      JSON.stringify({ nested: JSON.stringify({ pem }) }),
+      inspect({ pem }, { breakLength: Infinity }),
+      inspect({ pem, other: 'has a \' and a "' }, { breakLength: Infinity }),
+      inspect({ pem, other: 'has \' and " and `' }, { breakLength: Infinity }),
+      JSON.stringify({ inspected: inspect(new Map([['pem', pem]]), { breakLength: Infinity }) }),
+    ];
+    for (const text of renderings) {
+      expect(text).toContain('BEGIN KEY'); // the value was really there
+      const redacted = secrets.redact(text);
+      expect(redacted).toContain(SECRET_MASK);
+      expect(redacted).not.toContain('BEGIN KEY');
+      expect(redacted).not.toContain('tab');
+    }
+  });
+
+  it('returns the very same string when nothing matched', () => {
+    const secrets = service({ API_KEY: CANARY });
+    const text = 'nothing secret in here '.repeat(10);
+    expect(Object.is(secrets.redact(text), text)).toBe(true);
+    expect(service({}).redact(text)).toBe(text);
+  });
+
+  it('keeps the snapshot frozen and printing masked', () => {
+    const secrets = service({ API_KEY: CANARY });
+    secrets.redact(CANARY);
+    const snapshot = secrets.snapshot();
+    expect(Object.isFrozen(snapshot)).toBe(true);
+    expect(inspect(snapshot, { showHidden: true, depth: Infinity })).not.toContain(CANARY);
+    expect(JSON.stringify(snapshot)).not.toContain(CANARY);
+  });
+});
+
+describe('createRedactor', () => {
+  it('honours a custom minimum', () => {
+    expect(createRedactor(['ab', 'abcdef'], 2)('ab abcdef')).toBe(`${SECRET_MASK} ${SECRET_MASK}`);
+    expect(createRedactor(['abcdef'], 7)('abcdef')).toBe('abcdef');
+  });
+
+  it('survives values whose rendering throws', () => {
+    const hostile = {
+      toString(): string {
+        throw new Error('no');
+      },
+      toJSON(): string {
+        throw new Error('no');
+      },
+      inner: 'inner-value',
+    };
+    expect(createRedactor([hostile])('x inner-value y')).toBe(`x ${SECRET_MASK} y`);
+  });
+});
