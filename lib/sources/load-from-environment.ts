@@ -37,7 +37,8 @@ export async function loadFromEnvironment(
     source: 'environment',
     fetchedAt: new Date(),
   });
-  if (options.refresh !== undefined) {
+  // With 'auto', refresh is meant for the API path the same app takes when it has a token.
+  if (options.refresh !== undefined && options.source === 'env') {
     logger.warn(
       'The refresh option has no effect with secrets from the environment: a process environment is fixed. Use `doppler run --watch`, or a token.',
     );
