@@ -98,7 +98,7 @@ export class SecretsLoader {
     const copy = this.#store ? settle(this.#store.read()) : undefined;
     const fetched = await this.fetchAtBootstrap(copy);
     const { values, metadata } = await this.validate(fetched);
-    const service = new SecretsService(values, metadata);
+    const service = new SecretsService(values, metadata, rawFormsOf(values, fetched.raw));
     this.#currentRaw = fetched.raw;
     if (fetched.source === 'doppler-api') await this.writeFallback(fetched.raw, metadata);
     const from = fetched.source === 'fallback' ? 'the fallback copy' : 'Doppler';
@@ -142,11 +142,12 @@ export class SecretsLoader {
       ) {
         return { kind: 'unchanged' };
       }
-      const change = service[APPLY_SNAPSHOT](values, metadata, {
-        ...diff,
-        ...(download.etag !== undefined && { etag: download.etag }),
-        at: new Date(),
-      });
+      const change = service[APPLY_SNAPSHOT](
+        values,
+        metadata,
+        { ...diff, ...(download.etag !== undefined && { etag: download.etag }), at: new Date() },
+        rawFormsOf(values, fetched.raw),
+      );
       this.logger.log(`Secrets refreshed to version ${change.version}: ${describeChange(change)}`);
       return { kind: 'changed', change };
     } catch (error: unknown) {
@@ -264,6 +265,19 @@ async function readTokenFile(options: DopplerModuleOptions): Promise<string | un
       `The token file ${path} could not be read (${typeof code === 'string' ? code : 'error'}). Check the path and that the secret is mounted.`,
     );
   }
+}
+
+/**
+ * Doppler's strings for the exposed keys, for redaction. `true`/`false` are left out: a
+ * boolean's text is everywhere in ordinary logs.
+ */
+export function rawFormsOf(
+  values: Readonly<Record<string, unknown>>,
+  raw: Readonly<Record<string, string>>,
+): string[] {
+  return Object.keys(values)
+    .map((key) => raw[key])
+    .filter((form): form is string => form !== undefined && form !== 'true' && form !== 'false');
 }
 
 /** Names whose exposed value changed, appeared or disappeared. */

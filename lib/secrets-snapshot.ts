@@ -30,7 +30,17 @@ export class SecretsSnapshot<T extends object = Record<string, string>> {
   // A private field can be set on a frozen object, and is invisible to inspect and spread.
   #redactor: Redactor | undefined;
 
-  constructor(values: Readonly<Record<string, unknown>>, metadata: SecretsMetadata, version = 1) {
+  // Doppler's own strings for the values, when a schema transformed them ('03000' became 3000):
+  // a log line may quote either form.
+  readonly #rawForms: readonly string[];
+
+  constructor(
+    values: Readonly<Record<string, unknown>>,
+    metadata: SecretsMetadata,
+    version = 1,
+    rawForms: readonly string[] = [],
+  ) {
+    this.#rawForms = rawForms;
     const map = new Map<string, Secret<unknown>>();
     for (const [key, value] of Object.entries(values)) {
       map.set(key, value instanceof Secret ? value : new Secret(value));
@@ -85,7 +95,10 @@ export class SecretsSnapshot<T extends object = Record<string, string>> {
    * snapshot.redact(`GET ${url}?key=${snapshot.get('API_KEY').reveal()}`); // '...?key=**********'
    */
   redact(text: string): string {
-    this.#redactor ??= createRedactor([...this.#secrets.values()].map((secret) => secret.reveal()));
+    this.#redactor ??= createRedactor([
+      ...[...this.#secrets.values()].map((secret) => secret.reveal()),
+      ...this.#rawForms,
+    ]);
     return this.#redactor(text);
   }
 

@@ -59,8 +59,13 @@ export class SecretsService<T extends object = Record<string, string>> {
    * Wraps already-validated values. Apps get an instance from `DopplerModule`; tests build
    * one with `createSecretsService()` from `nestjs-doppler/testing`.
    */
-  constructor(values: Readonly<Record<string, unknown>>, metadata: SecretsMetadata) {
-    this.#current = new SecretsSnapshot<T>(values, metadata, 1);
+  constructor(
+    values: Readonly<Record<string, unknown>>,
+    metadata: SecretsMetadata,
+    /** Internal: the raw strings the values were made from, so `redact()` masks both forms. */
+    rawForms: readonly string[] = [],
+  ) {
+    this.#current = new SecretsSnapshot<T>(values, metadata, 1, rawForms);
     this.#etag = metadata.etag;
     if (metadata.source === 'doppler-api') this.#lastSuccessAt = metadata.fetchedAt;
   }
@@ -140,9 +145,10 @@ export class SecretsService<T extends object = Record<string, string>> {
     values: Readonly<Record<string, unknown>>,
     metadata: SecretsMetadata,
     change: Omit<SecretsChange, 'version' | 'previousVersion'>,
+    rawForms: readonly string[] = [],
   ): SecretsChange {
     const previousVersion = this.#current.version;
-    this.#current = new SecretsSnapshot<T>(values, metadata, previousVersion + 1);
+    this.#current = new SecretsSnapshot<T>(values, metadata, previousVersion + 1, rawForms);
     const event: SecretsChange = { ...change, version: this.#current.version, previousVersion };
     this.#changes.next(event);
     return event;

@@ -141,3 +141,17 @@ describe('createRedactor', () => {
     expect(createRedactor([hostile])('x inner-value y')).toBe(`x ${SECRET_MASK} y`);
   });
 });
+
+describe('raw forms', () => {
+  it("masks Doppler's own string when the schema transformed the value", async () => {
+    const { SecretsService } = await import('../secrets.service.js');
+    const service = new SecretsService(
+      { PORT: 3000, KEY: 'abcdefgh' },
+      { source: 'static', fetchedAt: new Date() },
+      ['03000'],
+    );
+    expect(service.redact('port 03000 and 3000 and abcdefgh')).toBe(
+      'port ********** and ********** and **********',
+    );
+  });
+});

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { DopplerConfigurationError } from '../client/doppler.errors.js';
 import { LOGGER_CONTEXT } from '../doppler.constants.js';
 import type { DopplerModuleOptions } from '../interfaces/doppler-module-options.interface.js';
+import { rawFormsOf } from '../secrets-loader.js';
 import { SecretsService } from '../secrets.service.js';
 import { validateSecrets } from '../validation/validate-secrets.js';
 
@@ -31,12 +32,11 @@ export async function loadFromEnvironment(
   const environment = raw['DOPPLER_ENVIRONMENT'];
   const scope = { ...(project && { project }), ...(config && { config }) };
   const values = await validateSecrets(options.schema, raw, scope);
-  const service = new SecretsService(values, {
-    ...scope,
-    ...(environment && { environment }),
-    source: 'environment',
-    fetchedAt: new Date(),
-  });
+  const service = new SecretsService(
+    values,
+    { ...scope, ...(environment && { environment }), source: 'environment', fetchedAt: new Date() },
+    rawFormsOf(values, raw),
+  );
   // With 'auto', refresh is meant for the API path the same app takes when it has a token.
   if (options.refresh !== undefined && options.source === 'env') {
     logger.warn(
