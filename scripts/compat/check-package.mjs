@@ -1,0 +1,162 @@
+// Asserts what the published tarball holds, from `npm pack --dry-run --json` and the packed
+// tarball extracted to a directory: the built library (.js, .d.ts, .js.map), the TypeScript
+// sources its source maps point to, README, LICENSE and package.json; nothing else.
+//
+// usage: node scripts/compat/check-package.mjs <npm-pack-dry-run.json> <extracted-package-dir>
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join, normalize, posix, relative, sep } from 'node:path';
+import process from 'node:process';
+
+/** @typedef {{ path: string; size: number }} PackedFile */
+/** @typedef {{ name: string; size: number; unpackedSize: number; entryCount: number; files: PackedFile[] }} PackResult */
+/** @typedef {{ version: number; file?: string; sourceRoot?: string; sources: string[] }} SourceMap */
+
+/** @param {string} path @returns {unknown} */
+const readJson = (path) => JSON.parse(readFileSync(path, 'utf8'));
+
+const [listingPath, packageDir] = process.argv.slice(2);
+if (!listingPath || !packageDir) {
+  process.stderr.write(
+    'usage: node scripts/compat/check-package.mjs <npm-pack-dry-run.json> <extracted-package-dir>\n',
+  );
+  process.exit(2);
+}
+
+const results = /** @type {PackResult[]} */ (readJson(listingPath));
+const pack = results[0];
+if (!pack) throw new Error(`${listingPath} holds no npm pack result`);
+const listed = pack.files.map((file) => file.path).sort();
+const inPackage = new Set(listed);
+
+/** @type {string[]} */
+const problems = [];
+
+// 1. Only these kinds of files: the built library, its sources (for the maps), the docs.
+const allowed = [
+  /^package\.json$/,
+  /^README\.md$/,
+  /^LICENSE$/,
+  /^dist\/lib\/.+\.(js|d\.ts|js\.map)$/,
+  /^lib\/.+\.ts$/,
+];
+/** @type {[RegExp, string][]} */
+const forbidden = [
+  [/\.(spec|e2e-spec|test)\.[cm]?[jt]s(\.map)?$/, 'a test file'],
+  [/(^|\/)(test|tests|__tests__|sample-app|scripts|coverage|node_modules)\//, 'not part of the library'],
+  [/^lib\/.+\.d\.ts$/, 'a declaration file outside dist'],
+  [/(^|\/)(\.env[^/]*|\.doppler[^/]*|[^/]+\.tgz|tsconfig[^/]*\.json)$/, 'a local or build-only file'],
+];
+for (const path of listed) {
+  const reason = forbidden.find(([pattern]) => pattern.test(path))?.[1];
+  if (reason) problems.push(`${path}: ${reason}`);
+  else if (!allowed.some((pattern) => pattern.test(path))) problems.push(`${path}: not an expected file`);
+}
+for (const required of ['package.json', 'README.md', 'LICENSE']) {
+  if (!inPackage.has(required)) problems.push(`${required}: missing`);
+}
+
+// 2. Every output has its declaration, map and source; every source its output (no stale file).
+const shipsSources = listed.some((path) => /^lib\/.+(?<!\.spec)\.ts$/.test(path));
+if (!shipsSources) {
+  problems.push(
+    'no lib/**/*.ts in the package: the source maps point to them (keep "lib/**/*.ts" in "files")',
+  );
+}
+for (const path of listed) {
+  const built = /^dist\/lib\/(.+?)(\.js|\.d\.ts|\.js\.map)$/.exec(path);
+  if (built) {
+    const stem = built[1];
+    for (const sibling of [`dist/lib/${stem}.js`, `dist/lib/${stem}.d.ts`, `dist/lib/${stem}.js.map`]) {
+      if (!inPackage.has(sibling)) problems.push(`${path}: ${sibling} is missing`);
+    }
+    if (shipsSources && !inPackage.has(`lib/${stem}.ts`)) {
+      problems.push(`${path}: no lib/${stem}.ts (stale build output? rm -rf dist/lib && npm run build:lib)`);
+    }
+  }
+  const source = /^lib\/(.+)\.ts$/.exec(path);
+  if (source && !source[1].endsWith('.d') && !inPackage.has(`dist/lib/${source[1]}.js`)) {
+    problems.push(`${path}: shipped without dist/lib/${source[1]}.js`);
+  }
+}
+
+// 3. The tarball holds exactly what the dry run listed.
+/** @param {string} dir @returns {string[]} */
+function walk(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = join(dir, entry.name);
+    return entry.isDirectory() ? walk(full) : [relative(packageDir, full).split(sep).join('/')];
+  });
+}
+const extracted = walk(packageDir).sort();
+for (const path of extracted)
+  if (!inPackage.has(path)) problems.push(`${path}: in the tarball, not in the dry run`);
+for (const path of listed)
+  if (!extracted.includes(path)) problems.push(`${path}: in the dry run, not in the tarball`);
+
+// 4. Source maps resolve inside the package: the map each .js names, and the sources each map names.
+for (const path of listed.filter((p) => p.endsWith('.js'))) {
+  const code = readFileSync(join(packageDir, path), 'utf8');
+  const url = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(code)?.[1];
+  if (url && !inPackage.has(posix.join(posix.dirname(path), url))) {
+    problems.push(`${path}: sourceMappingURL ${url} is not in the package`);
+  }
+}
+for (const path of listed.filter((p) => p.endsWith('.js.map'))) {
+  const map = /** @type {SourceMap} */ (readJson(join(packageDir, path)));
+  for (const source of map.sources) {
+    const resolved = posix.normalize(posix.join(posix.dirname(path), map.sourceRoot ?? '', source));
+    if (resolved.startsWith('../') || posix.isAbsolute(resolved)) {
+      problems.push(`${path}: source ${source} points outside the package`);
+    } else if (!inPackage.has(resolved)) {
+      problems.push(`${path}: source ${source} (${resolved}) is not in the package`);
+    }
+  }
+}
+
+// 5. Every file package.json points at is shipped; the CLI is runnable.
+/** @typedef {{ type?: string; main?: string; types?: string; bin?: Record<string, string>; exports?: unknown }} Manifest */
+const manifest = /** @type {Manifest} */ (readJson(join(packageDir, 'package.json')));
+if (manifest.type !== 'module') problems.push('package.json: "type" is not "module"');
+/** @param {unknown} target @returns {string[]} */
+function targets(target) {
+  if (typeof target === 'string') return [target];
+  if (target && typeof target === 'object') return Object.values(target).flatMap(targets);
+  return [];
+}
+const pointers = [
+  manifest.main,
+  manifest.types,
+  ...Object.values(manifest.bin ?? {}),
+  ...targets(manifest.exports),
+];
+for (const pointer of pointers) {
+  if (pointer === undefined) continue;
+  const path = normalize(pointer).split(sep).join('/');
+  if (!inPackage.has(path)) problems.push(`package.json points at ${pointer}, which is not in the package`);
+}
+for (const bin of Object.values(manifest.bin ?? {})) {
+  const file = join(packageDir, bin);
+  if (existsSync(file) && !readFileSync(file, 'utf8').startsWith('#!/usr/bin/env node\n')) {
+    problems.push(`${bin}: the bin has no "#!/usr/bin/env node" line`);
+  }
+}
+
+const kinds = {
+  js: listed.filter((p) => p.endsWith('.js')).length,
+  dts: listed.filter((p) => p.endsWith('.d.ts')).length,
+  maps: listed.filter((p) => p.endsWith('.js.map')).length,
+  sources: listed.filter((p) => p.startsWith('lib/')).length,
+};
+const kb = (/** @type {number} */ bytes) => `${(bytes / 1024).toFixed(1)} kB`;
+process.stdout.write(
+  `${pack.name}: ${pack.entryCount} files (${kinds.js} .js, ${kinds.dts} .d.ts, ${kinds.maps} .js.map, ` +
+    `${kinds.sources} lib/*.ts sources, README, LICENSE, package.json), ${kb(pack.size)} packed, ` +
+    `${kb(pack.unpackedSize)} unpacked\n`,
+);
+if (problems.length > 0) {
+  const shown = problems.slice(0, 40);
+  if (problems.length > shown.length) shown.push(`... and ${problems.length - shown.length} more`);
+  process.stderr.write(`package contents: ${problems.length} problem(s):\n  - ${shown.join('\n  - ')}\n`);
+  process.exit(1);
+}
+process.stdout.write('package contents: ok\n');
