@@ -1,0 +1,117 @@
+/**
+ * Every ```ts block of README.md type-checks against the library sources, with the project's
+ * compiler options, so no snippet drifts from the API. A snippet is a fragment: the prelude
+ * (test/support/readme-prelude.ts) imports the library and package names it uses without
+ * importing them, and declares the app-level names the README assumes (`AppSecrets`, `seed`,
+ * ...). One program checks all blocks; an error names the README line and column.
+ *
+ * Controls in the same program prove the check can fail: a wrong option name given to
+ * `forRoot`, and returned from a `forRootAsync` factory (which TypeScript alone accepts), and an
+ * undeclared name (with its line and column inside an indented block).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { preludeSelfCheckSnippet } from './support/readme-prelude.js';
+import {
+  checkSnippets,
+  extractTsSnippets,
+  type CheckReport,
+  type CheckResult,
+} from './support/readme-snippets.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const README = extractTsSnippets(readFileSync(join(ROOT, 'README.md'), 'utf8'));
+
+/** Blocks marked ```ts no-check. Raise only for a block that truly cannot compile, and say why there. */
+const MAX_NO_CHECK = 0;
+
+const CONTROLS = extractTsSnippets(
+  [
+    '# controls', //                                             line 1
+    '',
+    '```ts',
+    "DopplerModule.forRoot({ token, tokn: 'dp.st.x' });", //     line 4
+    '```',
+    '',
+    '```ts',
+    'DopplerModule.forRootAsync({', //                           line 8
+    "  useFactory: () => ({ tokenPath: '/run/token', refresh: { interval: 60_000, jitr: 0.1 } }),",
+    '});',
+    '```',
+    '',
+    '- in a list item:',
+    '',
+    '  ```ts',
+    "  import { DopplerModule } from 'nestjs-doppler';", //     line 16
+    '  DopplerModule.forRoot({ token: createPoool() });', //     line 17, column 34
+    '  ```',
+    '',
+    '```ts no-check',
+    'not code',
+    '```',
+  ].join('\n'),
+);
+
+describe('README.md TypeScript snippets', () => {
+  let report: CheckReport;
+  const result = (label: string, line: number): CheckResult => {
+    const found = report.results.find((r) => r.input.label === label && r.input.snippet.line === line);
+    if (found === undefined) throw new Error(`no result for ${label}:${line}`);
+    return found;
+  };
+
+  beforeAll(() => {
+    report = checkSnippets(ROOT, [
+      ...README.checked.map((snippet) => ({ label: 'README.md', snippet })),
+      ...CONTROLS.checked.map((snippet) => ({ label: 'controls.md', snippet })),
+      { label: 'prelude', snippet: { line: 1, indent: 0, info: 'ts', code: preludeSelfCheckSnippet() } },
+    ]);
+  });
+
+  it('finds the blocks; almost none is excluded', () => {
+    expect(README.checked.length).toBeGreaterThan(10);
+    expect(
+      README.excluded.length,
+      `no-check blocks at ${README.excluded.map((b) => b.line).join(', ')}`,
+    ).toBeLessThanOrEqual(MAX_NO_CHECK);
+  });
+
+  it('has valid compiler options and global types', () => {
+    expect(report.globalErrors).toEqual([]);
+  });
+
+  it.each(README.checked.map((s) => [s.line]))('README.md block at line %i compiles', (line) => {
+    const { errors, text } = result('README.md', line);
+    expect(errors, `as compiled:\n${text}`).toEqual([]);
+  });
+
+  it("compiles the prelude's own lists (every package name and stub exists)", () => {
+    expect(result('prelude', 1).errors).toEqual([]);
+  });
+
+  it('fails a snippet that uses a wrong option name, at its line', () => {
+    const { errors } = result('controls.md', 4);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^controls\.md:4:\d+ TS(2353|2561): .*'tokn'/);
+  });
+
+  it('fails a snippet whose options factory returns a wrong option name, at its line and column', () => {
+    expect(result('controls.md', 8).errors).toEqual([
+      expect.stringMatching(
+        /^controls\.md:9:24 excess-property: 'tokenPath' is not a property of DopplerModuleOptions /,
+      ),
+      expect.stringMatching(
+        /^controls\.md:9:78 excess-property: 'jitr' is not a property of DopplerRefreshOptions /,
+      ),
+    ]);
+  });
+
+  it('fails a snippet that uses an undeclared name, at its line and column in an indented block', () => {
+    expect(result('controls.md', 16).errors).toEqual([
+      "controls.md:17:34 TS2304: Cannot find name 'createPoool'.",
+    ]);
+    expect(CONTROLS.excluded.map((b) => b.line)).toEqual([21]);
+  });
+});
