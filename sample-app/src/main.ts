@@ -37,7 +37,9 @@ async function bootstrap(): Promise<void> {
   }
   const port = Number(process.env['HTTP_PORT'] ?? 3000);
   await app.listen(port, '127.0.0.1');
-  logger.log(`Sample app listening on ${await app.getUrl()} (try GET /health, GET /health/doppler and GET /config)`);
+  logger.log(
+    `Sample app listening on ${await app.getUrl()} (try GET /health, GET /health/doppler and GET /config)`,
+  );
 }
 
 void bootstrap();
