@@ -20,6 +20,23 @@ export interface RedactionSource {
 }
 
 /** What Nest's ConsoleLogger passes to its JSON-record methods. */
+/**
+ * The record ConsoleLogger's JSON mode builds. Declared here rather than taken from
+ * `ConsoleLogger['getJsonLogObject']`: Nest 11.0 has no JSON mode, and a type reaching
+ * for the method would break the typings there.
+ */
+interface JsonLogRecord {
+  [key: string]: unknown;
+  level: LogLevel;
+  pid: number;
+  timestamp: number;
+  message: unknown;
+  context?: string;
+  stack?: unknown;
+  error?: Record<string, unknown>;
+  params?: Record<string, unknown>;
+}
+
 interface JsonRecordOptions {
   context: string;
   logLevel: LogLevel;
@@ -163,10 +180,7 @@ export class DopplerLogger extends ConsoleLogger {
    * straight to the stream. The record gets a (non-enumerable, so never serialised)
    * inspect hook that masks that output as text too.
    */
-  protected override getJsonLogObject(
-    message: unknown,
-    options: JsonRecordOptions,
-  ): ReturnType<ConsoleLogger['getJsonLogObject']> {
+  protected override getJsonLogObject(message: unknown, options: JsonRecordOptions): JsonLogRecord {
     const record = super.getJsonLogObject(message, options);
     if (this.#secrets === undefined) return record;
     const redactText = (text: string): string => this.#redactText(text);
