@@ -1,0 +1,436 @@
+/** Renders the Markdown report (docs/bench/README.md) and the console summary from the results. */
+import type { BenchResults, BootRow, RefreshSimRow } from './results.js';
+
+const f = (value: number, digits = 2): string =>
+  Number.isFinite(value)
+    ? value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+    : 'n/a';
+const int = (value: number): string =>
+  Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : 'n/a';
+const sec = (ms: number, digits = 1): string => `${f(ms / 1000, digits)} s`;
+const pct = (share: number): string => `${f(share * 100, 0)} %`;
+
+export interface Verdicts {
+  readonly startup?: { readonly met: boolean; readonly text: string };
+  readonly get?: { readonly met: boolean; readonly text: string };
+}
+
+export function verdicts(r: BenchResults): Verdicts {
+  const out: { startup?: Verdicts['startup']; get?: Verdicts['get'] } = {};
+  if (r.startup) {
+    const { value, ci95 } = r.startup.ratios.addedBoverC;
+    const total = r.startup.ratios.totalBoverC.value;
+    const met = value <= 1.1;
+    const sure =
+      ci95[1] <= 1.1
+        ? 'and the upper end of its 95 % interval is too'
+        : `but the 95 % interval reaches ${f(ci95[1])}`;
+    out.startup = {
+      met,
+      text:
+        `(b - a) / (c - a) = ${f(value)} [95 % CI ${f(ci95[0])}-${f(ci95[1])}]: ` +
+        `${met ? `met (<= 1.10), ${sure}` : 'NOT met (> 1.10)'}. ` +
+        `Total (b) / (c) = ${f(total)} (${total <= 1.1 ? 'within' : 'outside'} 10 %).`,
+    };
+  }
+  if (r.get) {
+    const row = r.get.time.rows.find((x) => x.name === 'service.get(key)');
+    const alloc = r.get.alloc.rows.find((x) => x.name === 'service.get(key)');
+    if (row && alloc) {
+      const fast = row.readsPerSecondWall >= 20e6;
+      const fastCpu = row.readsPerSecondCpu >= 20e6;
+      const free = alloc.bytesPerCall < 0.1 && alloc.gcs === 0;
+      out.get = {
+        met: fast && free,
+        text:
+          `${f(row.readsPerSecondWall / 1e6, 1)} M reads/s wall-clock (${f(row.readsPerSecondCpu / 1e6, 1)} M per CPU-second): ` +
+          `${fast ? 'met' : fastCpu ? 'NOT met on wall-clock (met per CPU-second: the loop lost time slices to other processes)' : 'NOT met'}; ` +
+          `${f(alloc.bytesPerCall, 4)} bytes per call over ${int(r.get.alloc.allocCalls)} calls with ${alloc.gcs} GCs: ` +
+          `${free ? 'no allocation per read (the residue is the measurement itself)' : 'allocates'}.`,
+      };
+    }
+  }
+  return out;
+}
+
+function bootTable(rows: readonly BootRow[]): string[] {
+  const lines = [
+    '| policy | booted without fallback | booted with fallback | time in the fetch loop p50 / p95 / max, without fallback (s, simulated) | ready p95 with fallback (s) | attempts mean / max | requests Doppler saw (200 / 429 / 503) | requests in the busiest 60 s | last request at |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of rows) {
+    const s = r.requestsByStatus;
+    lines.push(
+      `| ${r.policy.name === 'current defaults' ? 'current defaults: ' : ''}retries ${r.policy.retries}, deadline ${sec(r.policy.deadline, 0)} | ${int(r.bootedWithoutFallback)} / ${int(r.replicas)} | ${int(r.bootedWithFallback)} | ` +
+        `${f(r.readyMsWithout.p50 / 1000, 1)} / ${f(r.readyMsWithout.p95 / 1000, 1)} / ${f(r.readyMsWithout.max / 1000, 1)} | ${f(r.readyMsWith.p95 / 1000, 1)} | ` +
+        `${f(r.attempts.mean, 2)} / ${r.attempts.max} | ${int(r.requests)} (${int(s['200'] ?? 0)} / ${int(s['429'] ?? 0)} / ${int(s['503'] ?? 0)}) | ${int(r.peakRequestsPerMinute)} | ${sec(r.lastRequestAtMs)} |`,
+    );
+  }
+  return lines;
+}
+
+function refreshLabel(r: RefreshSimRow): string {
+  return `${sec(r.intervalMs, 0)}, jitter ${r.jitter}${r.randomPhase ? ', random first delay (not an option today)' : ''}`;
+}
+
+function refreshTable(rows: readonly RefreshSimRow[]): string[] {
+  const lines = [
+    '| interval, jitter | simulated | requests / min (steady) | 429 share (steady) | 429 share (first 10 min) | peak per 60 s | age of set p50 / p99 / max | change applied p50 / p99 / max | not applied by the end |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${refreshLabel(r)} | ${f(r.durationMs / 60_000, 0)} min | ${int(r.requestsPerMinuteSteady)} | ${pct(r.share429Steady)} | ${pct(r.share429First10Min)} | ${int(r.peakRequestsPerMinute)} | ` +
+        `${sec(r.ageMs.p50, 0)} / ${sec(r.ageMs.p99, 0)} / ${sec(r.ageMs.max, 0)} | ` +
+        `${sec(r.propagation.p50Ms, 0)} / ${sec(r.propagation.p99Ms, 0)} / ${sec(r.propagation.maxMs, 0)} | ${int(r.propagation.notAppliedByEnd)} of ${int(r.replicas)} |`,
+    );
+  }
+  return lines;
+}
+
+/** Sentences about defaults, computed from the fleet rows so they match the tables. */
+function defaultsDiscussion(r: BenchResults): string[] {
+  const fleet = r.fleet;
+  if (!fleet) return [];
+  const boot = (name: string): BootRow | undefined => fleet.boot.find((b) => b.policy.name === name);
+  const outage = (name: string): BootRow | undefined => fleet.outage.rows.find((b) => b.policy.name === name);
+  const refresh = (interval: number, jitter: number, phase = false): RefreshSimRow | undefined =>
+    fleet.refresh.find((x) => x.intervalMs === interval && x.jitter === jitter && x.randomPhase === phase);
+  const lines: string[] = ['### What the simulation says about the defaults', ''];
+  const d = boot('current defaults');
+  const d30 = boot('retries 5, deadline 30 s');
+  const d75 = boot('retries 5, deadline 75 s');
+  const d300 = boot('retries 10, deadline 300 s');
+  if (d && d30 && d75 && d300) {
+    lines.push(
+      `- **Rate limit at boot.** One token allows ${fleet.rpm} requests per 60 s window, so of ${int(fleet.replicas)} replicas started within ${sec(fleet.spreadMs, 0)} ` +
+        `only ${int(d.bootedWithoutFallback)} boot from Doppler with the current defaults, and no deadline under 60 s changes that ` +
+        `(deadline 30 s: ${int(d30.bootedWithoutFallback)}): the 429's retry-after (up to 60 s) exceeds what is left of the deadline, and the loop ` +
+        `rightly gives up at once instead of waiting for nothing, so the rest fail fast (p95 ${sec(d.readyMsWith.p95)} to ready with the fallback). ` +
+        `A deadline past the window lets a second wave in (75 s: ${int(d75.bootedWithoutFallback)}; 300 s: ${int(d300.bootedWithoutFallback)}, ` +
+        `with p95 ${sec(d300.readyMsWithout.p95, 0)} to ready and ${int(d300.requests)} requests). With the fallback, all ${int(d.bootedWithFallback)} boot ` +
+        `within the 15 s deadline and Doppler sees ${int(d.requests)} requests, one per replica.`,
+    );
+  }
+  const o2 = outage('current defaults');
+  const o5 = outage('retries 5');
+  const o6 = outage('retries 6');
+  if (o2 && o5 && o6) {
+    lines.push(
+      `- **Retries against an outage.** Doppler answering 503 for the first ${sec(fleet.outage.outageMs, 0)} while ${int(fleet.outage.replicas)} replicas start: ` +
+        `with retries 2 only ${int(o2.bootedWithoutFallback)} boot, because three attempts with backoff ceilings of 0.5 s and 1 s span at most 1.5 s of the 15 s deadline; ` +
+        `retries 5 (ceilings 0.5+1+2+4+8 s, about the deadline) boot ${int(o5.bootedWithoutFallback)}, retries 6 ${int(o6.bootedWithoutFallback)}, ` +
+        `for ${int(o5.requests)} / ${int(o6.requests)} requests instead of ${int(o2.requests)}. Retries are cheap against 429 (the retry-after check ends the loop) ` +
+        `and they are what lets the deadline be used against 5xx and resets.`,
+    );
+  }
+  const r60 = refresh(60_000, 0.1);
+  const r300 = refresh(300_000, 0.1);
+  const r300j0 = refresh(300_000, 0);
+  const r300j5 = refresh(300_000, 0.5);
+  const r300p = refresh(300_000, 0.1, true);
+  const r600j5 = refresh(600_000, 0.5);
+  if (r60 && r300 && r300j0 && r300j5) {
+    const budget = (fleet.replicas * 60) / fleet.rpm;
+    lines.push(
+      `- **Refresh interval.** ${int(fleet.replicas)} replicas sharing a token need an interval of at least ${int(budget)} s just to stay under ${fleet.rpm}/min on average. ` +
+        `At 60 s (the README's example) ${pct(r60.share429Steady)} of requests are answered 429 in steady state; the median replica's set is ` +
+        `${sec(r60.ageMs.p50, 0)} old (p99 ${sec(r60.ageMs.p99, 0)}) and ${int(r60.propagation.notAppliedByEnd)} replicas missed the change by the end: ` +
+        `polling faster than the budget allows makes secrets staler, not fresher (300 s with jitter 0.5: median age ${sec(r300j5.ageMs.p50, 0)}). ` +
+        `Even at 300 s, under the budget on average, jitter 0.1 leaves ${pct(r300.share429Steady)} of requests answered 429 and ${int(r300.propagation.notAppliedByEnd)} replicas without the change.`,
+    );
+    lines.push(
+      `- **Refresh jitter.** A fleet that starts within seconds stays in step: with jitter 0 at 300 s, ${int(r300j0.propagation.notAppliedByEnd)} of ${int(r300j0.replicas)} replicas never saw the change ` +
+        `(the same replicas lose the race every cycle). Jitter 0.1 spreads the fleet only slowly; jitter 0.5 gives ${pct(r300j5.share429Steady)} 429, ` +
+        `p99 age ${sec(r300j5.ageMs.p99, 0)}, change applied everywhere within ${sec(r300j5.propagation.maxMs, 0)}.` +
+        (r300p
+          ? ` A random first delay (uniform over one interval; not an option today) gets ${pct(r300p.share429Steady)} 429 and p99 age ${sec(r300p.ageMs.p99, 0)} even with jitter 0.1.`
+          : '') +
+        (r600j5
+          ? ` 600 s with jitter 0.5: ${pct(r600j5.share429Steady)} 429, p99 age ${sec(r600j5.ageMs.p99, 0)}.`
+          : ''),
+    );
+  }
+  lines.push('');
+  return lines;
+}
+
+const perKey = (time: { keys: number; validate: { cpuMs: number } } | undefined): string =>
+  time ? f((time.validate.cpuMs * 1000) / time.keys, 1) : 'n/a';
+
+export function renderMarkdown(r: BenchResults): string {
+  const m = r.machine;
+  const v = verdicts(r);
+  const out: string[] = [
+    '# Benchmarks',
+    '',
+    `Produced by \`${r.command}\` (${r.quick ? 'QUICK run: few iterations, scaled-down fleet; not for quoting' : 'full run'}), ` +
+      `${r.startedAt} to ${r.finishedAt}.`,
+    '',
+    `Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.platform}, Node ${m.node} (V8 ${m.v8}). ` +
+      `Load average (1/5/15 min) at start ${m.loadAverage.join(' / ')}, at end ${r.loadAverageAtEnd.join(' / ')}: ` +
+      'the machine was shared with other work, so absolute times are pessimistic; compare ratios, which are measured interleaved.',
+    '',
+    'Raw numbers: [results.json](results.json). Chart: [bench.svg](bench.svg).',
+    '',
+    '![benchmarks](bench.svg)',
+    '',
+  ];
+
+  if (r.startup) {
+    const s = r.startup;
+    out.push(
+      '## 1. Start-up to ready',
+      '',
+      `One process, ${s.rounds} rounds after ${s.warmup} warm-up rounds; every round runs the ${s.variants.length} variants in a rotating order ` +
+        `(rotated by one each round, reversed every other block of ${s.variants.length}), so drift and load hit all alike. Each run drops ` +
+        'pooled keep-alive sockets (a new process has none) and runs gc(), then times `NestFactory.createApplicationContext()` ' +
+        'until it resolves (providers built, lifecycle hooks run). The emulator runs in another process, so its CPU time is not ' +
+        'counted. Schema: 12 keys (URLs, numbers, a boolean, strings). Variants (c) and (d) run inside the same bare Nest context ' +
+        'as a factory provider, which is how a team would wire them into a Nest app and makes (c - a) and (b - a) the same kind ' +
+        "of quantity. (e) is a diagnostic: the library's SecretsLoader (options check, axios instance, download, whitelist " +
+        "validation, masked service) in such a plain factory provider, without DopplerModule's wiring. CPU time includes V8's " +
+        'helper threads (concurrent GC, compilers), so it can exceed wall time.',
+      '',
+      '| variant | median (ms) | p25-p75 (ms) | median CPU (ms) | added over (a), median of paired differences (ms) |',
+      '| --- | ---: | ---: | ---: | ---: |',
+    );
+    for (const x of s.variants) {
+      const added = x.id === 'a' ? '-' : f(s.addedMs[x.id as 'b' | 'c' | 'd' | 'e']);
+      out.push(
+        `| ${x.label} | ${f(x.medianMs)} | ${f(x.p25Ms)}-${f(x.p75Ms)} | ${f(x.medianCpuMs)} | ${added} |`,
+      );
+    }
+    const ratio = (name: string, x: { value: number; ci95: readonly [number, number] }): string =>
+      `| ${name} | ${f(x.value)} | ${f(x.ci95[0])}-${f(x.ci95[1])} |`;
+    out.push(
+      '',
+      '| ratio | value | 95 % bootstrap CI (resampling rounds) |',
+      '| --- | ---: | ---: |',
+      ratio('(b - a) / (c - a): DopplerModule added cost vs hand-rolled added cost', s.ratios.addedBoverC),
+      ratio('(b - a) / (d - a): DopplerModule added cost vs official SDK added cost', s.ratios.addedBoverD),
+      ratio('b / c: totals', s.ratios.totalBoverC),
+      ratio('b / a', s.ratios.totalBoverA),
+      ratio('c / a', s.ratios.totalCoverA),
+      ratio('d / a', s.ratios.totalDoverA),
+      ratio(
+        '(e - a) / (c - a): the library fetch path alone vs hand-rolled (diagnostic)',
+        s.ratios.addedEoverC,
+      ),
+      '',
+      `Diagnostic split of (b - c), medians of paired differences: DopplerModule's Nest wiring (b - e) ${f(s.diagnostic.wiringMs)} ms; ` +
+        `the library's fetch path over the hand-rolled one (e - c) ${f(s.diagnostic.fetchPathMs)} ms. ` +
+        '(e) runs SecretsLoader (options check, axios instance, download, whitelist validation, masked service) in a plain factory provider.',
+      '',
+      `**Goal** (DopplerModule's added cost within 10 % of the hand-rolled path's: (b - a) <= 1.10 x (c - a), on medians of per-round paired differences): ${v.startup?.text ?? 'n/a'}`,
+      '',
+    );
+    if (s.cold.length > 0) {
+      out.push(
+        `Cold process (${s.cold[0]?.runs ?? 0} fresh \`node\` processes per variant, interleaved; from process start to ready, so module loading is included, which the in-process numbers cannot show):`,
+        '',
+        '| variant | median (ms) | p25-p75 (ms) | added over (a) (ms) |',
+        '| --- | ---: | ---: | ---: |',
+      );
+      const a = s.cold.find((x) => x.id === 'a')?.medianMs ?? Number.NaN;
+      for (const x of s.cold) {
+        out.push(
+          `| ${x.label} | ${f(x.medianMs, 1)} | ${f(x.p25Ms, 1)}-${f(x.p75Ms, 1)} | ${x.id === 'a' ? '-' : f(x.medianMs - a, 1)} |`,
+        );
+      }
+      out.push('');
+      if (s.coldRatios) {
+        const c = s.coldRatios;
+        out.push(
+          `Cold, on medians of per-round paired differences: (b - a) / (c - a) = ${f(c.addedBoverC.value)} [95 % CI ${f(c.addedBoverC.ci95[0])}-${f(c.addedBoverC.ci95[1])}], ` +
+            `(b - a) / (d - a) = ${f(c.addedBoverD.value)} [${f(c.addedBoverD.ci95[0])}-${f(c.addedBoverD.ci95[1])}]. ` +
+            'Few runs on a loaded machine: wide intervals. The goal above is defined on the in-process numbers.',
+          '',
+        );
+      }
+    }
+  }
+
+  if (r.get) {
+    out.push(
+      '## 2. `secrets.get(key)` throughput and allocation',
+      '',
+      `Tight loops over 16 key references (the 12 keys, repeated), ${int(r.get.time.calls)} calls per trial, median of ${r.get.time.trials} trials after warm-up. ` +
+        'Wall-clock rate and rate per CPU-second (process.cpuUsage) are both given: on a shared machine the loop loses time slices, which lowers the first only. ' +
+        `Allocation: bytes allocated per call over ${int(r.get.alloc.allocCalls)} calls in a window with no GC at all ` +
+        '(a separate process with a 256 MB young generation; gc() twice, heapUsed before and after, and a PerformanceObserver proving no collection ran). ' +
+        "Node 20's v8.getHeapStatistics() has no cumulative allocation counter, and a heapUsed delta with scavenges in between undercounts, hence this method; " +
+        'the control row shows it sees a 32-byte object per call.',
+      '',
+      '| loop | M reads/s (wall) | M reads/s per CPU-second | ns per call (CPU) | bytes allocated per call | GCs in window |',
+      '| --- | ---: | ---: | ---: | ---: | ---: |',
+    );
+    for (const row of r.get.time.rows) {
+      const a = r.get.alloc.rows.find((x) => x.name === row.name);
+      out.push(
+        `| ${row.name} | ${f(row.readsPerSecondWall / 1e6, 1)} | ${f(row.readsPerSecondCpu / 1e6, 1)} | ${f(row.nsPerCallCpu, 1)} | ${a ? f(a.bytesPerCall, 4) : 'n/a'} | ${a?.gcs ?? 'n/a'} |`,
+      );
+    }
+    out.push('', `**Goal** (>= 20 M reads/s, no allocation per read): ${v.get?.text ?? 'n/a'}`, '');
+  }
+
+  if (r.validation && r.validation.length > 0) {
+    out.push(
+      '## 3. Validation cost by number of keys',
+      '',
+      'Generated schema classes (one key in ten `@Type(() => Number) @IsInt() @Min(0)`, one in ten `@IsUrl()`, the rest `@IsString() @MinLength(8)`) and a payload that passes. ' +
+        'Each size runs in its own processes (class-validator keeps metadata and constraint instances globally). ' +
+        'Times are per call: parse = parseSecretsPayload of the body, validate = validateSecrets (class-transformer then class-validator, whole set), ' +
+        'build = new SecretsService (one masked Secret per key). CPU and wall medians; allocation as in section 2.',
+      '',
+      '| keys | body (bytes) | parse (ms CPU) | validate (ms CPU) | validate (ms wall) | build (ms CPU) | validate per key (µs CPU) | growth of validate vs previous size | allocated per validation | retained per service | validate with a Map-backed class-validator container (ms CPU) |',
+      '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    );
+    let previous: { keys: number; ms: number } | undefined;
+    for (const { time, alloc, mapContainer } of r.validation) {
+      const growth = previous
+        ? `x${f(time.validate.cpuMs / previous.ms, 1)} for x${f(time.keys / previous.keys, 0)} keys`
+        : '-';
+      out.push(
+        `| ${int(time.keys)} | ${int(time.bodyBytes)} | ${f(time.parse.cpuMs, 3)} | ${f(time.validate.cpuMs, 3)} | ${f(time.validate.wallMs, 3)} | ${f(time.build.cpuMs, 3)} | ` +
+          `${f((time.validate.cpuMs * 1000) / time.keys, 2)} | ${growth} | ${f(alloc.validateAllocatedBytes / 1024, 0)} KiB | ${f(alloc.serviceRetainedBytes / 1024, 1)} KiB | ` +
+          `${mapContainer ? f(mapContainer.validate.cpuMs, 3) : 'n/a'} |`,
+      );
+      previous = { keys: time.keys, ms: time.validate.cpuMs };
+    }
+    out.push(
+      '',
+      `Growth is superlinear: validation costs ${perKey(r.validation[0]?.time)} µs per key at ${int(r.validation[0]?.time.keys ?? 0)} keys and ` +
+        `${perKey(r.validation[r.validation.length - 1]?.time)} µs per key at ${int(r.validation[r.validation.length - 1]?.time.keys ?? 0)}. ` +
+        "The quadratic term is in the dependencies, not in this library: class-validator's default container " +
+        '(`getFromContainer`) finds a constraint instance with a linear `Array.find` over every constraint instance in the process, once per ' +
+        'decorator per validation, and every `@IsString()` use registers its own constraint class; class-transformer de-duplicates keys with `indexOf`. ' +
+        'The last column re-times validation in a process whose app installed a Map-backed container (`useContainer({ get })` from class-validator); ' +
+        "what remains superlinear there is class-transformer's part. Typical configs (10-100 keys) cost under a millisecond either way.",
+      '',
+    );
+  }
+
+  if (r.refresh && r.refresh.length > 0) {
+    out.push(
+      '## 4. One refresh cycle: 304 versus a changed payload',
+      '',
+      'The real SecretsLoader refreshes a real SecretsService against the emulator in another process, through a pass-through TCP proxy that counts ' +
+        'bytes each way (HTTP request and response, headers and body; no TCP/IP framing, no TLS: real Doppler adds a TLS handshake per new connection). ' +
+        'CPU time is process.cpuUsage() of this process around `loader.refresh()` only. The keep-alive socket is dropped before each cycle, as the ' +
+        'server idle timeout would at real intervals. 304 and changed cycles alternate.',
+      '',
+      '| keys | path | CPU per cycle (µs) | wall (ms) | bytes up | bytes down |',
+      '| ---: | --- | ---: | ---: | ---: | ---: |',
+    );
+    for (const row of r.refresh) {
+      out.push(
+        `| ${int(row.keys)} | 304 Not Modified | ${int(row.notModified.cpuUs)} | ${f(row.notModified.wallMs)} | ${int(row.notModified.bytesUp)} | ${int(row.notModified.bytesDown)} |`,
+        `| ${int(row.keys)} | changed (200, validate, swap) | ${int(row.changed.cpuUs)} | ${f(row.changed.wallMs)} | ${int(row.changed.bytesUp)} | ${int(row.changed.bytesDown)} |`,
+      );
+      out.push(
+        `| ${int(row.keys)} | ratio changed / 304 | x${f(row.changed.cpuUs / row.notModified.cpuUs, 1)} | x${f(row.changed.wallMs / row.notModified.wallMs, 1)} | | x${f(row.changed.bytesDown / row.notModified.bytesDown, 1)} |`,
+      );
+    }
+    out.push('');
+  }
+
+  if (r.fleet) {
+    const fl = r.fleet;
+    out.push(
+      '## 5. Fleet simulation',
+      '',
+      `${int(fl.replicas)} replicas, each starting at a uniformly random time within ${sec(fl.spreadMs, 0)}, against one DopplerEmulator limited to ` +
+        `${fl.rpm} requests per minute per token (sliding window; 429 with retry-after; only admitted requests take a slot), all presenting the same service token. ` +
+        "Each replica runs the library's real fetch path over real loopback HTTP: DopplerClient and downloadWithRetries (the loop SecretsLoader.bootstrap " +
+        'runs: backoff with full jitter, retry-after honoured when it fits, overall deadline), then validateSecrets; for refresh, the real SecretsLoader, ' +
+        'SecretsService and SecretsRefresher (timer with jitter, backoff after failures). Time is virtual: Date, setTimeout and clearTimeout follow a ' +
+        'simulated clock that jumps to the next timer whenever no request is in flight, so a request takes zero simulated time and 30 minutes take seconds ' +
+        `(this run: ${f(fl.realSeconds, 0)} s of real time). Modelled, not run: the fallback copy. A replica whose loop ends with a retryable error ` +
+        '(429, 5xx, timeout, connection) boots from its copy, the rule in SecretsLoader.fetchAtBootstrap, assuming every replica holds a valid copy ' +
+        `(a restart of an existing fleet); it is ready at max(end of loop, read time), read time (PBKDF2, 500,000 rounds) measured for real: ${int(fl.fallbackReadMs)} ms. ` +
+        `Request timeouts cannot fire in zero time; timeouts seen: ${fl.timeouts}.`,
+      '',
+      `### Boot, rate-limited (${int(fl.replicas)} replicas within ${sec(fl.spreadMs, 0)})`,
+      '',
+      ...bootTable(fl.boot),
+      '',
+      `### Boot during an outage (${int(fl.outage.replicas)} replicas within ${sec(fl.spreadMs, 0)}, Doppler answers 503 for the first ${sec(fl.outage.outageMs, 0)}, same rate limit)`,
+      '',
+      ...bootTable(fl.outage.rows),
+      '',
+      `### Steady-state refresh (${int(fl.replicas)} replicas started within ${sec(fl.spreadMs, 0)}; a secret changes half-way)`,
+      '',
+      "Steady = from one third of the run to its end. Age of set = time since Doppler last confirmed a replica's set (a 304 or a 200), sampled every 10 s " +
+        'from one third of the run on; an age close to the run length means a replica that never got an answer. ' +
+        'Change applied = delay from the change in Doppler to the replica swapping in the new set.',
+      '',
+      ...refreshTable(fl.refresh),
+      '',
+      ...defaultsDiscussion(r),
+    );
+  }
+  out.push(
+    '## Reproduce',
+    '',
+    '```bash',
+    'npm run bench                 # full run: builds bench/ (and the library sources it imports) to dist/bench, writes docs/bench/',
+    'npm run bench -- --quick      # a short smoke run: few iterations, a scaled-down fleet (1/4 replicas, 1/4 rate); writes dist/bench/quick/',
+    'npm run bench -- --only=get,validation   # sections: startup, get, validation, refresh, fleet',
+    '```',
+    '',
+  );
+  return out.join('\n');
+}
+
+export function consoleSummary(r: BenchResults): string {
+  const lines: string[] = [];
+  const m = r.machine;
+  lines.push(
+    `machine: ${m.cpuModel}, ${m.cores} cores, Node ${m.node}; load ${m.loadAverage.join('/')} -> ${r.loadAverageAtEnd.join('/')}`,
+  );
+  const v = verdicts(r);
+  if (r.startup) {
+    const s = r.startup;
+    lines.push(
+      `start-up medians: ${s.variants.map((x) => `${x.id}=${f(x.medianMs)} ms`).join(', ')}`,
+      `  split of b-c: wiring (b-e) ${f(s.diagnostic.wiringMs)} ms, fetch path (e-c) ${f(s.diagnostic.fetchPathMs)} ms`,
+      `  ratios: (b-a)/(c-a)=${f(s.ratios.addedBoverC.value)}  (b-a)/(d-a)=${f(s.ratios.addedBoverD.value)}  b/c=${f(s.ratios.totalBoverC.value)}  b/a=${f(s.ratios.totalBoverA.value)}  c/a=${f(s.ratios.totalCoverA.value)}  d/a=${f(s.ratios.totalDoverA.value)}`,
+      `  goal: ${v.startup?.text ?? 'n/a'}`,
+    );
+    if (s.cold.length > 0)
+      lines.push(`  cold: ${s.cold.map((x) => `${x.id}=${f(x.medianMs, 0)} ms`).join(', ')}`);
+  }
+  if (r.get) lines.push(`get: ${v.get?.text ?? 'n/a'}`);
+  if (r.validation) {
+    lines.push(
+      `validation (ms CPU): ${r.validation.map((x) => `${x.time.keys} keys=${f(x.time.validate.cpuMs, 3)}`).join(', ')}`,
+    );
+  }
+  if (r.refresh) {
+    for (const row of r.refresh) {
+      lines.push(
+        `refresh ${row.keys} keys: 304 ${int(row.notModified.cpuUs)} µs CPU, ${row.notModified.bytesUp + row.notModified.bytesDown} B; ` +
+          `changed ${int(row.changed.cpuUs)} µs CPU, ${row.changed.bytesUp + row.changed.bytesDown} B (x${f(row.changed.cpuUs / row.notModified.cpuUs, 1)} CPU)`,
+      );
+    }
+  }
+  if (r.fleet) {
+    for (const b of r.fleet.boot) {
+      lines.push(
+        `fleet boot ${b.policy.name}: ${b.bootedWithoutFallback}/${b.replicas} without fallback, ${b.bootedWithFallback} with; ${b.requests} requests`,
+      );
+    }
+    for (const b of r.fleet.outage.rows) {
+      lines.push(
+        `fleet outage ${b.policy.name}: ${b.bootedWithoutFallback}/${b.replicas}; ${b.requests} requests`,
+      );
+    }
+    for (const x of r.fleet.refresh) {
+      lines.push(
+        `fleet refresh ${refreshLabel(x)}: ${int(x.requestsPerMinuteSteady)}/min, ${pct(x.share429Steady)} 429, age p99 ${sec(x.ageMs.p99, 0)}, not applied ${x.propagation.notAppliedByEnd}`,
+      );
+    }
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,173 @@
+/** Shapes of what each section emits (see the section scripts), as the report reads them. */
+import type { MachineInfo } from './machine.js';
+import type { StepTiming } from './measure.js';
+
+export interface Ratio {
+  readonly value: number;
+  readonly ci95: readonly [number, number];
+}
+
+export interface StartupResult {
+  readonly rounds: number;
+  readonly warmup: number;
+  readonly variants: readonly {
+    id: string;
+    label: string;
+    medianMs: number;
+    p25Ms: number;
+    p75Ms: number;
+    medianCpuMs: number;
+  }[];
+  readonly addedMs: { readonly b: number; readonly c: number; readonly d: number; readonly e: number };
+  readonly ratios: {
+    readonly addedBoverC: Ratio;
+    readonly addedBoverD: Ratio;
+    readonly totalBoverC: Ratio;
+    readonly totalBoverA: Ratio;
+    readonly totalCoverA: Ratio;
+    readonly totalDoverA: Ratio;
+    readonly addedEoverC: Ratio;
+  };
+  readonly diagnostic: { readonly wiringMs: number; readonly fetchPathMs: number };
+  readonly cold: readonly {
+    id: string;
+    label: string;
+    runs: number;
+    medianMs: number;
+    p25Ms: number;
+    p75Ms: number;
+  }[];
+  readonly coldRatios?: { readonly addedBoverC: Ratio; readonly addedBoverD: Ratio };
+}
+
+export interface GetTimeResult {
+  readonly calls: number;
+  readonly trials: number;
+  readonly rows: readonly {
+    name: string;
+    readsPerSecondWall: number;
+    readsPerSecondCpu: number;
+    nsPerCallCpu: number;
+  }[];
+}
+
+export interface GetAllocResult {
+  readonly allocCalls: number;
+  readonly rows: readonly { name: string; bytesPerCall: number; gcs: number }[];
+}
+
+export interface ValidationTimeResult {
+  readonly keys: number;
+  readonly bodyBytes: number;
+  readonly parse: StepTiming;
+  readonly validate: StepTiming;
+  readonly build: StepTiming;
+}
+
+export interface ValidationMapResult {
+  readonly keys: number;
+  readonly validate: StepTiming;
+}
+
+export interface ValidationAllocResult {
+  readonly keys: number;
+  readonly validateAllocatedBytes: number;
+  readonly gcs: number;
+  readonly serviceRetainedBytes: number;
+}
+
+export interface RefreshPath {
+  readonly cpuUs: number;
+  readonly wallMs: number;
+  readonly bytesUp: number;
+  readonly bytesDown: number;
+}
+
+export interface RefreshResultRow {
+  readonly keys: number;
+  readonly cycles: number;
+  readonly notModified: RefreshPath;
+  readonly changed: RefreshPath;
+}
+
+export interface Quantiles {
+  readonly p50: number;
+  readonly p95: number;
+  readonly max: number;
+}
+
+export interface BootRow {
+  readonly policy: {
+    readonly name: string;
+    readonly retries: number;
+    readonly deadline: number;
+    readonly timeout: number;
+  };
+  readonly replicas: number;
+  readonly bootedWithoutFallback: number;
+  readonly bootedWithFallback: number;
+  readonly failedCodes: Readonly<Record<string, number>>;
+  readonly readyMsWithout: Quantiles;
+  readonly readyMsWith: Quantiles;
+  readonly attempts: { readonly mean: number; readonly max: number };
+  readonly requests: number;
+  readonly requestsByStatus: Readonly<Record<string, number>>;
+  readonly peakRequestsPerMinute: number;
+  readonly lastRequestAtMs: number;
+}
+
+export interface RefreshSimRow {
+  readonly intervalMs: number;
+  readonly jitter: number;
+  readonly randomPhase: boolean;
+  readonly replicas: number;
+  readonly durationMs: number;
+  readonly requests: number;
+  readonly requestsPerMinuteSteady: number;
+  readonly share429Steady: number;
+  readonly requestsFirst10Min: number;
+  readonly share429First10Min: number;
+  readonly peakRequestsPerMinute: number;
+  readonly ageMs: { readonly p50: number; readonly p99: number; readonly max: number };
+  readonly propagation: {
+    readonly applied: number;
+    readonly p50Ms: number;
+    readonly p99Ms: number;
+    readonly maxMs: number;
+    readonly notAppliedByEnd: number;
+  };
+}
+
+export interface FleetResult {
+  readonly replicas: number;
+  readonly rpm: number;
+  readonly spreadMs: number;
+  readonly fallbackReadMs: number;
+  readonly boot: readonly BootRow[];
+  readonly outage: {
+    readonly replicas: number;
+    readonly outageMs: number;
+    readonly rows: readonly BootRow[];
+  };
+  readonly refresh: readonly RefreshSimRow[];
+  readonly timeouts: number;
+  readonly realSeconds: number;
+}
+
+export interface BenchResults {
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly command: string;
+  readonly quick: boolean;
+  readonly machine: MachineInfo;
+  readonly loadAverageAtEnd: readonly number[];
+  readonly startup?: StartupResult;
+  readonly get?: { readonly time: GetTimeResult; readonly alloc: GetAllocResult };
+  readonly validation?: readonly {
+    readonly time: ValidationTimeResult;
+    readonly alloc: ValidationAllocResult;
+    readonly mapContainer?: ValidationMapResult;
+  }[];
+  readonly refresh?: readonly RefreshResultRow[];
+  readonly fleet?: FleetResult;
+}

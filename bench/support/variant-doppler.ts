@@ -1,0 +1,32 @@
+import { Module, type Type } from '@nestjs/common';
+import { DopplerModule } from '../../lib/doppler.module.js';
+import { SecretsLoader } from '../../lib/secrets-loader.js';
+import type { SecretsService } from '../../lib/secrets.service.js';
+import { AppSecrets, BENCH_TOKEN } from './schemas.js';
+
+/** (b): the library, registered as a user would. */
+export function dopplerModule(apiUrl: string): Type<unknown> {
+  @Module({ imports: [DopplerModule.forRoot({ token: BENCH_TOKEN, apiUrl, schema: AppSecrets })] })
+  class DopplerAppModule {}
+  return DopplerAppModule;
+}
+
+/**
+ * (e), a diagnostic: the library's fetch path (SecretsLoader: options, client, download,
+ * validation, service) in one plain factory provider, without DopplerModule's wiring
+ * (ConfigurableModuleBuilder, options provider, lifecycle and webhook providers). Splits
+ * (b - c) into wiring, (b - e), and fetch path, (e - c).
+ */
+export function loaderOnlyModule(provide: symbol, apiUrl: string): Type<unknown> {
+  @Module({
+    providers: [
+      {
+        provide,
+        useFactory: async (): Promise<SecretsService> =>
+          (await SecretsLoader.create({ token: BENCH_TOKEN, apiUrl, schema: AppSecrets })).bootstrap(),
+      },
+    ],
+  })
+  class LoaderOnlyModule {}
+  return LoaderOnlyModule;
+}
