@@ -40,7 +40,7 @@ interface RawSecrets {
 export type RefreshResult =
   | { readonly kind: 'unchanged' }
   | { readonly kind: 'changed'; readonly change: SecretsChange }
-  | { readonly kind: 'failed'; readonly code: DopplerError['code'] }
+  | { readonly kind: 'failed'; readonly code: DopplerError['code']; readonly retryAfterMs?: number }
   /** The application is shutting down; no request was made. */
   | { readonly kind: 'stopped' };
 
@@ -152,12 +152,13 @@ export class SecretsLoader {
       return { kind: 'changed', change };
     } catch (error: unknown) {
       const code = error instanceof DopplerError ? error.code : 'DOPPLER_UNREACHABLE';
+      const retryAfterMs = error instanceof DopplerError ? error.retryAfterMs : undefined;
       service[RECORD_CHECK]({ ok: false, code });
       if (!signal?.aborted) {
         const why = error instanceof DopplerError ? error.message : 'an unexpected error';
         this.logger.warn(`Refreshing secrets failed; the current set is kept. ${why}`);
       }
-      return { kind: 'failed', code };
+      return { kind: 'failed', code, ...(retryAfterMs !== undefined && { retryAfterMs }) };
     }
   }
 

@@ -149,7 +149,14 @@ describe('canary: no token or secret value reaches any output', () => {
   it('an unreachable Doppler', async () => {
     await expectFailure(() =>
       Test.createTestingModule({
-        imports: [DopplerModule.forRoot({ token: TOKEN, apiUrl: 'http://127.0.0.1:9', schema: AppSecrets })],
+        imports: [
+          DopplerModule.forRoot({
+            token: TOKEN,
+            apiUrl: 'http://127.0.0.1:9',
+            schema: AppSecrets,
+            retries: 1,
+          }),
+        ],
       }).compile(),
     );
   });

@@ -145,6 +145,19 @@ describe('refresh in place', () => {
     expect(secrets.status.consecutiveFailures).toBe(0);
   });
 
+  it("waits at least Doppler's retry-after before the next check after a 429", async () => {
+    const secrets = await start({ refresh: { interval: 100, jitter: 0 } });
+    emulator.setFault({ kind: 'status', status: 429, headers: { 'retry-after': '1' } });
+    emulator.resetRequests();
+    await waitFor('a rate-limited refresh', () => secrets.status.lastFailureCode === 'DOPPLER_RATE_LIMITED');
+    const limitedAt = emulator.requestCount;
+    await new Promise((r) => setTimeout(r, 700));
+    // Without retry-after the backoff (200 ms, then 400 ms) would have asked twice by now.
+    expect(emulator.requestCount).toBe(limitedAt);
+    emulator.clearFaults();
+    await waitFor('recovery after the wait', () => !secrets.status.stale, 3000);
+  });
+
   it('picks up a rotated token file without a restart', async () => {
     const tokenFile = join(dir, 'token');
     await writeFile(tokenFile, `${TOKEN}\n`);

@@ -115,7 +115,7 @@ export interface DopplerModuleOptions {
    * (429) or fails (5xx). 400, 401, 403, 404 and malformed answers are never retried.
    * Backoff is exponential with full jitter from 500 ms; Doppler's `retry-after` is
    * honoured when it fits in the deadline.
-   * @default 2
+   * @default 6
    */
   retries?: number;
 
@@ -147,9 +147,10 @@ export interface DopplerRefreshOptions {
   /** Milliseconds between checks with Doppler (at least 100). */
   interval: number;
   /**
-   * Spread of each wait, as a fraction of it: 0.1 waits 90% to 110% of the interval, so a
-   * fleet started together does not poll Doppler in lockstep.
-   * @default 0.1
+   * Spread of each wait, as a fraction of it: 0.5 waits 50% to 150% of the interval, so a
+   * fleet started together does not poll Doppler in lockstep. The first check also comes at
+   * a random point of the first interval.
+   * @default 0.5
    */
   jitter?: number;
 }
