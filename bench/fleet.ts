@@ -28,6 +28,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DopplerClient, type DownloadRequest, type DownloadResult } from '../lib/client/doppler-client.js';
 import { DopplerError } from '../lib/client/doppler.errors.js';
+import { DEFAULT_DEADLINE_MS, DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS } from '../lib/doppler.constants.js';
 import { downloadWithRetries } from '../lib/client/download-with-retries.js';
 import { FallbackStore } from '../lib/fallback/fallback-store.js';
 import { SecretsRefresher } from '../lib/refresh/secrets-refresher.js';
@@ -372,8 +373,16 @@ async function measureFallbackRead(): Promise<{ medianMs: number; runs: number }
   }
 }
 
+// The library's own defaults, so a later change of them shows up here by itself.
+const CURRENT: Omit<BootPolicy, 'name'> = {
+  retries: DEFAULT_RETRIES,
+  deadline: DEFAULT_DEADLINE_MS,
+  timeout: DEFAULT_TIMEOUT_MS,
+};
+
 export const BOOT_POLICIES: readonly BootPolicy[] = [
-  { name: 'current defaults', retries: 2, deadline: 15_000, timeout: 5_000 },
+  { name: 'current defaults', ...CURRENT },
+  { name: 'retries 2 (the first default)', retries: 2, deadline: 15_000, timeout: 5_000 },
   { name: 'retries 0', retries: 0, deadline: 15_000, timeout: 5_000 },
   { name: 'retries 5', retries: 5, deadline: 15_000, timeout: 5_000 },
   { name: 'retries 5, deadline 30 s', retries: 5, deadline: 30_000, timeout: 5_000 },
@@ -384,7 +393,8 @@ export const BOOT_POLICIES: readonly BootPolicy[] = [
 ];
 
 export const OUTAGE_POLICIES: readonly BootPolicy[] = [
-  { name: 'current defaults', retries: 2, deadline: 15_000, timeout: 5_000 },
+  { name: 'current defaults', ...CURRENT },
+  { name: 'retries 2 (the first default)', retries: 2, deadline: 15_000, timeout: 5_000 },
   { name: 'retries 3', retries: 3, deadline: 15_000, timeout: 5_000 },
   { name: 'retries 4', retries: 4, deadline: 15_000, timeout: 5_000 },
   { name: 'retries 5', retries: 5, deadline: 15_000, timeout: 5_000 },
@@ -392,7 +402,7 @@ export const OUTAGE_POLICIES: readonly BootPolicy[] = [
   { name: 'retries 6, deadline 30 s', retries: 6, deadline: 30_000, timeout: 5_000 },
 ];
 
-/** [interval ms, jitter, random first delay (not a library option)] */
+/** [interval ms, jitter, random first delay (what the library's refresher does since the defaults changed)] */
 export const REFRESH_SETTINGS: readonly [number, number, boolean][] = [
   [30_000, 0.1, false],
   [60_000, 0.1, false],
