@@ -402,7 +402,11 @@ export const OUTAGE_POLICIES: readonly BootPolicy[] = [
   { name: 'retries 6, deadline 30 s', retries: 6, deadline: 30_000, timeout: 5_000 },
 ];
 
-/** [interval ms, jitter, random first delay (what the library's refresher does since the defaults changed)] */
+/**
+ * [interval ms, jitter, an extra random start delay]. Since the defaults changed, the
+ * refresher itself makes its first check at a random point of the first interval; the extra
+ * delay row shows that adding another changes nothing.
+ */
 export const REFRESH_SETTINGS: readonly [number, number, boolean][] = [
   [30_000, 0.1, false],
   [60_000, 0.1, false],

@@ -70,7 +70,7 @@ function bootTable(rows: readonly BootRow[]): string[] {
 }
 
 function refreshLabel(r: RefreshSimRow): string {
-  return `${sec(r.intervalMs, 0)}, jitter ${r.jitter}${r.randomPhase ? ', random first delay (the library default)' : ''}`;
+  return `${sec(r.intervalMs, 0)}, jitter ${r.jitter}${r.randomPhase ? ', extra random start delay' : ''}`;
 }
 
 function refreshTable(rows: readonly RefreshSimRow[]): string[] {
@@ -144,7 +144,7 @@ function defaultsDiscussion(r: BenchResults): string[] {
         `(the same replicas lose the race every cycle). Jitter 0.1 spreads the fleet only slowly; jitter 0.5 gives ${pct(r300j5.share429Steady)} 429, ` +
         `p99 age ${sec(r300j5.ageMs.p99, 0)}, change applied everywhere within ${sec(r300j5.propagation.maxMs, 0)}.` +
         (r300p
-          ? ` A random first delay (uniform over one interval; the library's refresher does this now) gets ${pct(r300p.share429Steady)} 429 and p99 age ${sec(r300p.ageMs.p99, 0)} even with jitter 0.1.`
+          ? ` An extra random start delay (on top of the refresher's own random first check, the default since these results) gets ${pct(r300p.share429Steady)} 429 and p99 age ${sec(r300p.ageMs.p99, 0)} even with jitter 0.1.`
           : '') +
         (r600j5
           ? ` 600 s with jitter 0.5: ${pct(r600j5.share429Steady)} 429, p99 age ${sec(r600j5.ageMs.p99, 0)}.`
