@@ -20,4 +20,6 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 /** Nest logger context of everything this module logs. */
 export const LOGGER_CONTEXT = 'DopplerModule';
 
-export const DEFAULT_REFRESH_JITTER = 0.5;
+// With the refresher's random first check spreading a fleet, 0.1 had no rate-limited checks
+// at 1,000 replicas and kept sets fresher than 0.5 (p99 age 311 s against 409 s; docs/bench).
+export const DEFAULT_REFRESH_JITTER = 0.1;

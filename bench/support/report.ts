@@ -134,7 +134,7 @@ function defaultsDiscussion(r: BenchResults): string[] {
     const budget = (fleet.replicas * 60) / fleet.rpm;
     lines.push(
       `- **Refresh interval.** ${int(fleet.replicas)} replicas sharing a token need an interval of at least ${int(budget)} s just to stay under ${fleet.rpm}/min on average. ` +
-        `At 60 s (the README's example) ${pct(r60.share429Steady)} of requests are answered 429 in steady state; the median replica's set is ` +
+        `At 60 s ${pct(r60.share429Steady)} of requests are answered 429 in steady state; the median replica's set is ` +
         `${sec(r60.ageMs.p50, 0)} old (p99 ${sec(r60.ageMs.p99, 0)}) and ${int(r60.propagation.notAppliedByEnd)} replicas missed the change by the end: ` +
         `polling faster than the budget allows makes secrets staler, not fresher (300 s with jitter 0.5: median age ${sec(r300j5.ageMs.p50, 0)}). ` +
         `Even at 300 s, under the budget on average, jitter 0.1 leaves ${pct(r300.share429Steady)} of requests answered 429 and ${int(r300.propagation.notAppliedByEnd)} replicas without the change.`,

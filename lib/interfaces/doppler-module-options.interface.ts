@@ -147,10 +147,10 @@ export interface DopplerRefreshOptions {
   /** Milliseconds between checks with Doppler (at least 100). */
   interval: number;
   /**
-   * Spread of each wait, as a fraction of it: 0.5 waits 50% to 150% of the interval, so a
-   * fleet started together does not poll Doppler in lockstep. The first check also comes at
-   * a random point of the first interval.
-   * @default 0.5
+   * Spread of each wait, as a fraction of it: 0.1 waits 90% to 110% of the interval. The
+   * first check comes at a random point of the first interval, so a fleet started together
+   * does not poll Doppler in lockstep.
+   * @default 0.1
    */
   jitter?: number;
 }

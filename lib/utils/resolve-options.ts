@@ -150,7 +150,6 @@ function checkRefresh(raw: DopplerModuleOptions['refresh']): { interval: number;
     throw new DopplerConfigurationError('The refresh option must be an object such as { interval: 60000 }.');
   }
   const interval = checkWholeNumber('refresh.interval', raw.interval, 100, 86_400_000);
-  // 0.5: at 0.1 a fleet stayed bunched and 45% of its checks were rate-limited (docs/bench).
   const jitter = raw.jitter ?? DEFAULT_REFRESH_JITTER;
   if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) {
     throw new DopplerConfigurationError(
