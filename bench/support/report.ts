@@ -140,11 +140,12 @@ function defaultsDiscussion(r: BenchResults): string[] {
         `Even at 300 s, under the budget on average, jitter 0.1 leaves ${pct(r300.share429Steady)} of requests answered 429 and ${int(r300.propagation.notAppliedByEnd)} replicas without the change.`,
     );
     lines.push(
-      `- **Refresh jitter.** A fleet that starts within seconds stays in step: with jitter 0 at 300 s, ${int(r300j0.propagation.notAppliedByEnd)} of ${int(r300j0.replicas)} replicas never saw the change ` +
-        `(the same replicas lose the race every cycle). Jitter 0.1 spreads the fleet only slowly; jitter 0.5 gives ${pct(r300j5.share429Steady)} 429, ` +
-        `p99 age ${sec(r300j5.ageMs.p99, 0)}, change applied everywhere within ${sec(r300j5.propagation.maxMs, 0)}.` +
+      `- **Refresh jitter.** The refresher makes its first check at a random point of the first interval, so a fleet started ` +
+        `together is spread from the start. At 300 s: jitter 0 leaves ${int(r300j0.propagation.notAppliedByEnd)} of ${int(r300j0.replicas)} ` +
+        `replicas without the change and ${pct(r300j0.share429Steady)} 429 (p99 age ${sec(r300j0.ageMs.p99, 0)}); jitter 0.5 gives ` +
+        `${pct(r300j5.share429Steady)} 429, p99 age ${sec(r300j5.ageMs.p99, 0)}, change applied everywhere within ${sec(r300j5.propagation.maxMs, 0)}.` +
         (r300p
-          ? ` An extra random start delay (on top of the refresher's own random first check, the default since these results) gets ${pct(r300p.share429Steady)} 429 and p99 age ${sec(r300p.ageMs.p99, 0)} even with jitter 0.1.`
+          ? ` An extra random start delay on top changes little: ${pct(r300p.share429Steady)} 429, p99 age ${sec(r300p.ageMs.p99, 0)} with jitter 0.1.`
           : '') +
         (r600j5
           ? ` 600 s with jitter 0.5: ${pct(r600j5.share429Steady)} 429, p99 age ${sec(r600j5.ageMs.p99, 0)}.`
