@@ -18,6 +18,7 @@ import type {
 } from './interfaces/secrets-metadata.interface.js';
 import type { SecretsChange } from './interfaces/secrets-status.interface.js';
 import { APPLY_SNAPSHOT, RECORD_CHECK, SecretsService } from './secrets.service.js';
+import { dopplerScopeOf, rawFormsOf } from './utils/raw-secrets.js';
 import { resolveOptions, type ResolvedDopplerOptions } from './utils/resolve-options.js';
 import { validateSecrets } from './validation/validate-secrets.js';
 
@@ -210,10 +211,7 @@ export class SecretsLoader {
   private async validate(
     fetched: RawSecrets,
   ): Promise<{ values: Record<string, unknown>; metadata: SecretsMetadata }> {
-    const project = fetched.raw['DOPPLER_PROJECT'] ?? this.#resolved.project;
-    const config = fetched.raw['DOPPLER_CONFIG'] ?? this.#resolved.config;
-    const environment = fetched.raw['DOPPLER_ENVIRONMENT'];
-    const scope = { ...(project && { project }), ...(config && { config }) };
+    const { scope, environment } = dopplerScopeOf(fetched.raw, this.#resolved);
     const values = await validateSecrets(this.#resolved.schema, fetched.raw, scope);
     const metadata: SecretsMetadata = {
       ...scope,
@@ -266,19 +264,6 @@ async function readTokenFile(options: DopplerModuleOptions): Promise<string | un
       `The token file ${path} could not be read (${typeof code === 'string' ? code : 'error'}). Check the path and that the secret is mounted.`,
     );
   }
-}
-
-/**
- * Doppler's strings for the exposed keys, for redaction. `true`/`false` are left out: a
- * boolean's text is everywhere in ordinary logs.
- */
-export function rawFormsOf(
-  values: Readonly<Record<string, unknown>>,
-  raw: Readonly<Record<string, string>>,
-): string[] {
-  return Object.keys(values)
-    .map((key) => raw[key])
-    .filter((form): form is string => form !== undefined && form !== 'true' && form !== 'false');
 }
 
 /** Names whose exposed value changed, appeared or disappeared. */

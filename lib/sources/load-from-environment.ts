@@ -2,8 +2,8 @@ import { Logger } from '@nestjs/common';
 import { DopplerConfigurationError } from '../client/doppler.errors.js';
 import { LOGGER_CONTEXT } from '../doppler.constants.js';
 import type { DopplerModuleOptions } from '../interfaces/doppler-module-options.interface.js';
-import { rawFormsOf } from '../secrets-loader.js';
 import { SecretsService } from '../secrets.service.js';
+import { dopplerScopeOf, rawFormsOf } from '../utils/raw-secrets.js';
 import { validateSecrets } from '../validation/validate-secrets.js';
 
 /**
@@ -27,10 +27,7 @@ export async function loadFromEnvironment(
   for (const [name, value] of Object.entries(env)) {
     if (typeof value === 'string') raw[name] = value;
   }
-  const project = raw['DOPPLER_PROJECT'] ?? options.project;
-  const config = raw['DOPPLER_CONFIG'] ?? options.config;
-  const environment = raw['DOPPLER_ENVIRONMENT'];
-  const scope = { ...(project && { project }), ...(config && { config }) };
+  const { scope, environment } = dopplerScopeOf(raw, options);
   const values = await validateSecrets(options.schema, raw, scope);
   const service = new SecretsService(
     values,
@@ -44,7 +41,9 @@ export async function loadFromEnvironment(
     );
   }
   const where =
-    project && config ? `doppler run: project ${project}, config ${config}` : 'process environment';
+    scope.project && scope.config
+      ? `doppler run: project ${scope.project}, config ${scope.config}`
+      : 'process environment';
   logger.log(`Loaded ${service.keys().length} secrets from the environment (${where})`);
   return service;
 }
