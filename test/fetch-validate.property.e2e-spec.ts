@@ -1,10 +1,10 @@
 import { Test } from '@nestjs/testing';
 import fc from 'fast-check';
 import { IsOptional, IsString, MinLength } from 'class-validator';
-import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DopplerError, DopplerModule, SecretsService } from 'nestjs-doppler';
 import { DopplerEmulator } from 'nestjs-doppler/testing';
+import { everythingShown } from './support/everything-shown.js';
 
 const TOKEN = 'dp.st.dev.property-token';
 const MARK = 'CNRY';
@@ -80,7 +80,7 @@ describe('bootstrap over real HTTP, property-based', () => {
         }
         expect(outcome).toBeInstanceOf(DopplerError);
         const e = outcome as DopplerError;
-        const printed = `${e.message}\n${e.stack}\n${inspect(e, { showHidden: true, depth: 10 })}`;
+        const printed = everythingShown(e);
         for (const leaked of text.match(/CNRY[^"\\]+/g) ?? []) expect(printed).not.toContain(leaked);
       }),
       { numRuns: 300 },

@@ -1,12 +1,12 @@
 import { gzipSync } from 'node:zlib';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DopplerEmulator } from '../testing/doppler-emulator.js';
 import { resolveOptions } from '../utils/resolve-options.js';
 import { DopplerClient } from './doppler-client.js';
 import { DopplerError } from './doppler.errors.js';
+import { everythingShown } from '../../test/support/everything-shown.js';
 
 const TOKEN = 'dp.st.dev.CANARYTOKEN4c1d9e';
 const VALUE = 'CANARY-VALUE-0b7e55';
@@ -49,13 +49,7 @@ async function failure(c: DopplerClient = client()): Promise<DopplerError> {
     const elapsed = performance.now() - started;
     expect(error).toBeInstanceOf(DopplerError);
     const e = error as DopplerError;
-    const everything = [
-      e.message,
-      e.stack,
-      inspect(e, { showHidden: true, depth: 10 }),
-      JSON.stringify(e),
-      String(e.cause),
-    ].join('\n');
+    const everything = everythingShown(e);
     expect(everything).not.toContain(TOKEN);
     expect(everything).not.toContain('CANARYTOKEN');
     expect(everything).not.toContain(VALUE);

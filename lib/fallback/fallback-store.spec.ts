@@ -11,6 +11,7 @@ import { DopplerFallbackError } from './fallback.errors.js';
 import { FallbackStore, type FallbackStoreOptions } from './fallback-store.js';
 import { DEFAULT_PBKDF2_ROUNDS } from './key-derivation.js';
 import { sealNative } from './native-format.js';
+import { everythingShown } from '../../test/support/everything-shown.js';
 
 const PASSPHRASE = 'dp.st.prd.CANARYPASS9c41e:shop:dev';
 const CANARY = 'CANARY-VALUE-5e0c2d';
@@ -45,13 +46,7 @@ function store(overrides: Partial<FallbackStoreOptions> = {}): FallbackStore {
 /** Everything an error could show; none of it may carry a secret, the passphrase or the file's bytes. */
 function expectNothingLeaks(error: unknown): void {
   const e = error as Error;
-  const everything = [
-    e.message,
-    e.stack,
-    inspect(e, { showHidden: true, depth: 10 }),
-    JSON.stringify(e),
-    String(e.cause),
-  ].join('\n');
+  const everything = everythingShown(e);
   for (const forbidden of [CANARY, 'CANARYPASS', PASSPHRASE, 'postgres://', '🔐']) {
     expect(everything).not.toContain(forbidden);
   }

@@ -12,11 +12,11 @@ import {
   MinLength,
 } from 'class-validator';
 import type { Type as Class } from '@nestjs/common';
-import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { DopplerError } from '../client/doppler.errors.js';
 import { parseSecretsPayload } from '../client/parse-secrets-payload.js';
 import { validateSecretsSync as validateSecrets } from './validate-secrets.js';
+import { everythingShown } from '../../test/support/everything-shown.js';
 
 /** Every generated value carries this marker, so a leak is visible whatever else it holds. */
 const MARK = 'CNRY';
@@ -49,7 +49,7 @@ function schemaFrom(rules: ReadonlyArray<readonly [string, number]>): Class<obje
 function assertNoLeak(error: unknown, values: readonly string[]): void {
   expect(error).toBeInstanceOf(DopplerError);
   const e = error as DopplerError;
-  const text = `${e.message}\n${e.stack}\n${inspect(e, { showHidden: true, depth: 10 })}\n${JSON.stringify(e)}`;
+  const text = everythingShown(e);
   for (const value of values) {
     // Only generated values (marked, longer than the mark) count as a leak; `a` or `443` may be
     // legitimately present in a rule's own text.

@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { everythingShown } from './everything-shown.js';
 
 /**
  * Records everything written to stdout/stderr (where Nest's ConsoleLogger writes) and
@@ -38,10 +39,7 @@ export class OutputCapture {
 
   /** Adds something that was thrown, rendered every way a logger might render it. */
   record(thrown: unknown): void {
-    if (thrown instanceof Error) {
-      this.chunks.push(thrown.message, String(thrown.stack), JSON.stringify(thrown), String(thrown.cause));
-    }
-    this.chunks.push(inspect(thrown, { showHidden: true, depth: 10 }), String(thrown));
+    this.chunks.push(everythingShown(thrown));
   }
 
   get text(): string {
