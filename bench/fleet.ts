@@ -31,13 +31,16 @@ import { DopplerError } from '../lib/client/doppler.errors.js';
 import { DEFAULT_DEADLINE_MS, DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS } from '../lib/doppler.constants.js';
 import { downloadWithRetries } from '../lib/client/download-with-retries.js';
 import { FallbackStore } from '../lib/fallback/fallback-store.js';
+import { systemClock } from '../lib/core/clock.js';
+import { ScopePin } from '../lib/core/scope-pin.js';
 import { SecretsRefresher } from '../lib/refresh/secrets-refresher.js';
-import { SecretsLoader } from '../lib/secrets-loader.js';
-import { SecretsService } from '../lib/secrets.service.js';
+import { SecretsState } from '../lib/refresh/secrets-state.js';
+import { serviceFor, type SecretsService } from '../lib/secrets.service.js';
+import { ApiSource } from '../lib/sources/api.source.js';
 import { DopplerEmulator } from '../lib/testing/doppler-emulator.js';
 import type { EmulatorRequest } from '../lib/testing/emulator-request-log.js';
 import type { EmulatorSeed } from '../lib/testing/emulator-seed.js';
-import { resolveOptions } from '../lib/utils/resolve-options.js';
+import { resolveModuleOptions, resolveOptions } from '../lib/utils/resolve-options.js';
 import { validateSecrets, validateSecretsSync } from '../lib/validation/validate-secrets.js';
 import { emitResult, progress } from './support/child.js';
 import {
@@ -270,28 +273,35 @@ async function runRefresh(scenario: RefreshScenario, etag: string) {
 
   for (let i = 0; i < scenario.replicas; i++) {
     const startAt = random() * scenario.spreadMs;
-    const loader = await SecretsLoader.create(
-      {
-        token: BENCH_TOKEN,
-        apiUrl,
-        schema: AppSecrets,
-        refresh: { interval: scenario.intervalMs, jitter: scenario.jitter },
-      },
-      logger,
-    );
+    const resolved = resolveModuleOptions({
+      token: BENCH_TOKEN,
+      apiUrl,
+      schema: AppSecrets,
+      refresh: { interval: scenario.intervalMs, jitter: scenario.jitter },
+    });
     clock.schedule(startAt, () => {
       // The replica booted at startAt with the current set (its ETag), then refreshes on its timer.
-      const service = new SecretsService(values, {
-        source: 'doppler-api',
+      const metadata = {
+        source: 'doppler-api' as const,
         fetchedAt: new Date(),
         etag,
         project: BENCH_PROJECT,
         config: BENCH_CONFIG,
-      });
+      };
+      const state = new SecretsState({ values, metadata, raw: APP_SECRET_VALUES, rawForms: [] });
+      const service = serviceFor(state);
       service.changes.subscribe(() => {
         if (appliedAt[i] === undefined && clock.now >= changeAt) appliedAt[i] = clock.now;
       });
-      const refresher = new SecretsRefresher(loader, service, random);
+      const pin = new ScopePin({}, BENCH_TOKEN);
+      const source = new ApiSource(resolved, pin, systemClock, logger);
+      const refresher = new SecretsRefresher(
+        state as unknown as SecretsState<object>,
+        source,
+        { ...resolved, scope: {} },
+        pin,
+        { clock: systemClock, logger, random },
+      );
       services.push(service);
       refreshers.push(refresher);
       if (scenario.randomPhase === true)
@@ -316,7 +326,7 @@ async function runRefresh(scenario: RefreshScenario, etag: string) {
   clock.schedule(sampleEvery, sample);
 
   await clock.runUntil(t0 + scenario.durationMs);
-  for (const refresher of refreshers) refresher.stop();
+  for (const refresher of refreshers) void refresher.stop();
   const requests = emulator.requests;
   await emulator.stop();
 

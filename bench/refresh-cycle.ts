@@ -1,7 +1,7 @@
 /**
  * Section 4: one refresh cycle, 304 (nothing changed) versus a changed payload.
  *
- * The real SecretsLoader refreshes a real SecretsService against the emulator, which runs
+ * The library's own refresh cycle (SecretsService.refresh()) refreshes a real SecretsService against the emulator, which runs
  * in another process behind a pass-through TCP proxy that counts bytes each way (HTTP
  * request and response, headers and body; TCP/IP overhead and TLS are not included).
  * CPU time is process.cpuUsage() of this process around loader.refresh() only: the
@@ -12,8 +12,8 @@
 import 'reflect-metadata';
 import { globalAgent } from 'node:http';
 import { parseArgs } from 'node:util';
-import type { Type } from '@nestjs/common';
-import { SecretsLoader } from '../lib/secrets-loader.js';
+import { Logger, type Type } from '@nestjs/common';
+import { loadDopplerSecrets } from '../lib/index.js';
 import { emitResult, EmulatorHost, progress } from './support/child.js';
 import {
   APP_SECRET_VALUES,
@@ -25,7 +25,6 @@ import {
   generatedSchema,
   keyName,
 } from './support/schemas.js';
-import { SilentLogger } from './support/silent-logger.js';
 import { median } from './support/stats.js';
 
 const { values: args } = parseArgs({
@@ -54,11 +53,8 @@ async function main(): Promise<void> {
     changing = keyName(2);
   }
   const host = await EmulatorHost.start({ seed: benchSeed(values) });
-  const loader = await SecretsLoader.create(
-    { token: BENCH_TOKEN, apiUrl: host.url, schema },
-    new SilentLogger(),
-  );
-  const service = await loader.bootstrap();
+  Logger.overrideLogger(false);
+  const service = await loadDopplerSecrets({ token: BENCH_TOKEN, apiUrl: host.url, schema });
 
   let version = 0;
   async function cycle(expect: 'unchanged' | 'changed'): Promise<Cycle> {
@@ -75,7 +71,7 @@ async function main(): Promise<void> {
     const b0 = await host.bytes();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    const result = await loader.refresh(service);
+    const result = await service.refresh();
     const wallMs = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     const b1 = await host.bytes();

@@ -23,3 +23,10 @@ export const LOGGER_CONTEXT = 'DopplerModule';
 // With the refresher's random first check spreading a fleet, 0.1 had no rate-limited checks
 // at 1,000 replicas and kept sets fresher than 0.5 (p99 age 311 s against 409 s; docs/bench).
 export const DEFAULT_REFRESH_JITTER = 0.1;
+
+/** Webhook deliveries within this window share one refresh. */
+export const DEFAULT_WEBHOOK_COALESCE_MS = 250;
+
+// Doppler's webhook carries no delivery id or timestamp, so replays cannot be told from new
+// changes; this bounds what any number of them can cost: 12 checks a minute of a token's 240.
+export const DEFAULT_WEBHOOK_MIN_INTERVAL_MS = 5_000;

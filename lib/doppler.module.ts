@@ -3,20 +3,14 @@ import {
   ConfigurableDopplerModule,
   MODULE_OPTIONS_TOKEN,
   type DopplerModuleAsyncOptions,
+  type DopplerModuleStaticOptions,
 } from './doppler.module-definition.js';
+import { bootstrapSecrets } from './load-doppler-secrets.js';
 import { DopplerLifecycle } from './refresh/doppler-lifecycle.js';
-import { attachRefresher } from './refresh/refresher-registry.js';
-import { SecretsRefresher } from './refresh/secrets-refresher.js';
-import { SecretsLoader } from './secrets-loader.js';
-import { loadFromEnvironment } from './sources/load-from-environment.js';
-import { selectSource } from './sources/select-source.js';
-import { DopplerWebhookHandler } from './webhook/doppler-webhook.handler.js';
+import { DOPPLER_REFRESHER, RefresherRef } from './refresh/refresher-ref.js';
 import { SecretsService } from './secrets.service.js';
-import {
-  deferOptionsProvider,
-  resolveInjectedOptions,
-  type InjectedOptions,
-} from './utils/deferred-options.js';
+import { sealOptionsProvider, type SealedOptions } from './utils/deferred-options.js';
+import { DopplerWebhookHandler } from './webhook/doppler-webhook.handler.js';
 
 /**
  * Fetches the app's secrets from Doppler during bootstrap, validates them against the
@@ -40,19 +34,15 @@ import {
  */
 @Module({
   providers: [
+    { provide: DOPPLER_REFRESHER, useFactory: () => new RefresherRef() },
     {
       provide: SecretsService,
-      useFactory: async (injected: InjectedOptions) => {
-        const options = await resolveInjectedOptions(injected);
-        if (selectSource(options) === 'env') return loadFromEnvironment(options);
-        const loader = await SecretsLoader.create(options);
-        const service = await loader.bootstrap();
-        if (loader.resolved.refresh || loader.resolved.webhook) {
-          attachRefresher(service, new SecretsRefresher(loader, service));
-        }
+      useFactory: async (sealed: SealedOptions, ref: RefresherRef) => {
+        const { service, refresher } = await bootstrapSecrets(await sealed.resolve());
+        ref.attach(service, refresher);
         return service;
       },
-      inject: [MODULE_OPTIONS_TOKEN],
+      inject: [MODULE_OPTIONS_TOKEN, DOPPLER_REFRESHER],
     },
     DopplerLifecycle,
     DopplerWebhookHandler,
@@ -61,6 +51,15 @@ import {
 })
 export class DopplerModule extends ConfigurableDopplerModule {
   /**
+   * Registers the module with options given now. They are kept sealed: printing the app never
+   * shows the token, the webhook secret or the fallback passphrase.
+   */
+  static override forRoot(options: DopplerModuleStaticOptions): DynamicModule {
+    const definition = super.forRoot(options);
+    return { ...definition, providers: sealOptionsProvider(definition.providers, MODULE_OPTIONS_TOKEN) };
+  }
+
+  /**
    * Registers the module with options computed at bootstrap (`useFactory` + `inject` +
    * `imports`, `useClass` or `useExisting`), e.g. to read the token from `ConfigService`.
    * The options factory runs only when `SecretsService` is built, so a test that
@@ -68,6 +67,6 @@ export class DopplerModule extends ConfigurableDopplerModule {
    */
   static override forRootAsync(options: DopplerModuleAsyncOptions): DynamicModule {
     const definition = super.forRootAsync(options);
-    return { ...definition, providers: deferOptionsProvider(definition.providers, MODULE_OPTIONS_TOKEN) };
+    return { ...definition, providers: sealOptionsProvider(definition.providers, MODULE_OPTIONS_TOKEN) };
   }
 }

@@ -38,7 +38,8 @@ export {
   type SecretIssue,
 } from './validation/secrets-validation.error.js';
 export type { DopplerTokenKind } from './utils/token-kind.js';
-export type { RefreshResult } from './secrets-loader.js';
+export type { RefreshResult } from './refresh/refresh-result.js';
+export { loadDopplerSecrets } from './load-doppler-secrets.js';
 export { DopplerWebhookHandler, type WebhookVerdict } from './webhook/doppler-webhook.handler.js';
 export { createDopplerWebhookController } from './webhook/create-doppler-webhook-controller.js';
 export { signDopplerWebhook, verifyDopplerSignature } from './webhook/verify-signature.js';

@@ -1,19 +1,35 @@
-import { Subject, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { inspect } from 'node:util';
-import type { DopplerErrorCode } from './client/doppler.errors.js';
 import type { SecretsMetadata } from './interfaces/secrets-metadata.interface.js';
 import type { SecretsChange, SecretsStatus } from './interfaces/secrets-status.interface.js';
+import type { RefreshResult } from './refresh/refresh-result.js';
+import { SecretsState } from './refresh/secrets-state.js';
 import type { Secret } from './secret.js';
-import { SecretsSnapshot, type SecretKey, type SecretValue } from './secrets-snapshot.js';
+import type { SecretsSnapshot, SecretKey, SecretValue } from './secrets-snapshot.js';
 
 export type { SecretKey, SecretValue } from './secrets-snapshot.js';
 
-/** Internal: how the refresher swaps the set and records checks. Not part of the public API. */
-export const APPLY_SNAPSHOT = Symbol('nestjs-doppler:apply-snapshot');
-export const RECORD_CHECK = Symbol('nestjs-doppler:record-check');
+let stateOfService: <T extends object>(service: SecretsService<T>) => SecretsState<T>;
+// Hands a ready state to the constructor without widening its public signature.
+let handedOver: SecretsState<object> | undefined;
 
-/** Internal: the outcome of one check with Doppler. */
-export type CheckOutcome = { ok: true; etag?: string } | { ok: false; code: DopplerErrorCode };
+/**
+ * @internal The state behind a service, for the refresher that keeps it current. A service a
+ * test built has its own, which nothing writes.
+ */
+export function stateOf<T extends object>(service: SecretsService<T>): SecretsState<T> {
+  return stateOfService(service);
+}
+
+/** @internal A service reading `state`, which the pipeline's refresher writes. */
+export function serviceFor<T extends object>(state: SecretsState<T>): SecretsService<T> {
+  handedOver = state as unknown as SecretsState<object>;
+  try {
+    return new SecretsService<T>({}, state.current.metadata);
+  } finally {
+    handedOver = undefined;
+  }
+}
 
 /**
  * The app's secrets, each a masked {@link Secret}, typed by the schema class.
@@ -35,39 +51,39 @@ export type CheckOutcome = { ok: true; etag?: string } | { ok: false; code: Dopp
  * }
  */
 export class SecretsService<T extends object = Record<string, string>> {
-  // One immutable snapshot behind one reference: swapping it is a single assignment.
-  #current: SecretsSnapshot<T>;
-  readonly #changes = new Subject<SecretsChange>();
-  #etag: string | undefined;
-  #lastSuccessAt: Date | undefined;
-  #lastFailureAt: Date | undefined;
-  #lastFailureCode: DopplerErrorCode | undefined;
-  #consecutiveFailures = 0;
+  // One immutable snapshot behind one reference, owned with the refresh status by the state.
+  readonly #state: SecretsState<T>;
+
+  static {
+    stateOfService = <U extends object>(service: SecretsService<U>) => service.#state;
+  }
 
   /**
    * Emits after each refresh that changed the set: which names changed, were added or
-   * removed, never values. Completes when the application shuts down.
+   * removed, never values. Completes when the service is closed (the application shuts down).
    *
    * @example
    * secrets.changes.subscribe(({ changed }) => {
    *   if (changed.includes('DATABASE_URL')) pool.reconnect();
    * });
    */
-  readonly changes: Observable<SecretsChange> = this.#changes.asObservable();
+  readonly changes: Observable<SecretsChange>;
 
   /**
    * Wraps already-validated values. Apps get an instance from `DopplerModule`; tests build
    * one with `createSecretsService()` from `nestjs-doppler/testing`.
+   *
+   * @param rawForms the raw strings the values were made from, so `redact()` masks both forms.
    */
   constructor(
     values: Readonly<Record<string, unknown>>,
     metadata: SecretsMetadata,
-    /** Internal: the raw strings the values were made from, so `redact()` masks both forms. */
     rawForms: readonly string[] = [],
   ) {
-    this.#current = new SecretsSnapshot<T>(values, metadata, 1, rawForms);
-    this.#etag = metadata.etag;
-    if (metadata.source === 'doppler-api') this.#lastSuccessAt = metadata.fetchedAt;
+    const given = handedOver as SecretsState<T> | undefined;
+    handedOver = undefined;
+    this.#state = given ?? new SecretsState<T>({ values, metadata, raw: rawOf(values), rawForms });
+    this.changes = this.#state.changes;
   }
 
   /**
@@ -78,22 +94,22 @@ export class SecretsService<T extends object = Record<string, string>> {
    * const port: number = secrets.get('PORT').reveal();
    */
   get<K extends SecretKey<T>>(key: K): Secret<SecretValue<T, K>> {
-    return this.#current.get(key);
+    return this.#state.current.get(key);
   }
 
   /** Whether the set holds `key` (an optional key Doppler did not send is not held). */
   has(key: string): key is SecretKey<T> {
-    return this.#current.has(key);
+    return this.#state.current.has(key);
   }
 
   /** Every key held, in Doppler's order. */
   keys(): SecretKey<T>[] {
-    return this.#current.keys();
+    return this.#state.current.keys();
   }
 
   /** The current version, immutable: several reads from it always belong together. */
   snapshot(): SecretsSnapshot<T> {
-    return this.#current;
+    return this.#state.current;
   }
 
   /**
@@ -107,67 +123,55 @@ export class SecretsService<T extends object = Record<string, string>> {
    * res.status(502).send(secrets.redact(upstreamErrorBody)); // '... key **********'
    */
   redact(text: string): string {
-    return this.#current.redact(text);
+    return this.#state.current.redact(text);
   }
 
   /** Project, config, source and time of the current set. */
   get metadata(): SecretsMetadata {
-    return this.#current.metadata;
+    return this.#state.current.metadata;
   }
 
   /** Version, ETag, last success and failure, staleness. */
   get status(): SecretsStatus {
-    const confirmedAt = this.#lastSuccessAt ?? this.#current.metadata.fetchedAt;
-    const failing = this.#lastFailureAt !== undefined && this.#consecutiveFailures > 0;
-    return {
-      version: this.#current.version,
-      ...(this.#etag !== undefined && { etag: this.#etag }),
-      ...(this.#lastSuccessAt !== undefined && { lastSuccessAt: this.#lastSuccessAt }),
-      ...(this.#lastFailureAt !== undefined && { lastFailureAt: this.#lastFailureAt }),
-      ...(this.#lastFailureCode !== undefined && { lastFailureCode: this.#lastFailureCode }),
-      consecutiveFailures: this.#consecutiveFailures,
-      ageMs: Math.max(0, Date.now() - confirmedAt.getTime()),
-      stale: failing || this.#current.metadata.source === 'fallback',
-    };
+    return this.#state.status;
+  }
+
+  /**
+   * Checks Doppler now, as a refresh cycle does (If-None-Match; a changed set validated whole
+   * before it is swapped in; a failure keeps the current set), sharing a cycle already running.
+   * Works without the `refresh` option (no timer is needed for it).
+   *
+   * @returns what the cycle did; `unavailable` for a source that cannot refresh (`doppler run`) or
+   *   a service built by hand; `stopped` after {@link close}. Never rejects.
+   * @example
+   * const result = await secrets.refresh(); // { kind: 'unchanged' } | { kind: 'changed', change } | ...
+   */
+  refresh(): Promise<RefreshResult> {
+    return this.#state.refresh();
+  }
+
+  /**
+   * Stops refreshing (timers, a request in flight) and completes {@link changes}. The values stay
+   * readable. Nest calls it at shutdown; call it yourself for a service made by
+   * `loadDopplerSecrets()` outside Nest, so the process can exit. Idempotent.
+   */
+  close(): Promise<void> {
+    return this.#state.close();
   }
 
   /** A printable view: names with masks, plus the metadata and version. */
   toJSON(): ReturnType<SecretsSnapshot<T>['toJSON']> {
-    return this.#current.toJSON();
+    return this.#state.current.toJSON();
   }
 
   [inspect.custom](): string {
     return `SecretsService ${inspect(this.toJSON(), { depth: 3 })}`;
   }
+}
 
-  /** Internal: replaces the set (already validated) and tells subscribers what changed. */
-  [APPLY_SNAPSHOT](
-    values: Readonly<Record<string, unknown>>,
-    metadata: SecretsMetadata,
-    change: Omit<SecretsChange, 'version' | 'previousVersion'>,
-    rawForms: readonly string[] = [],
-  ): SecretsChange {
-    const previousVersion = this.#current.version;
-    this.#current = new SecretsSnapshot<T>(values, metadata, previousVersion + 1, rawForms);
-    const event: SecretsChange = { ...change, version: this.#current.version, previousVersion };
-    this.#changes.next(event);
-    return event;
-  }
-
-  /** Internal: records the outcome of a check with Doppler. */
-  [RECORD_CHECK](outcome: CheckOutcome | 'closed'): void {
-    if (outcome === 'closed') {
-      this.#changes.complete();
-      return;
-    }
-    if (outcome.ok) {
-      this.#lastSuccessAt = new Date();
-      this.#consecutiveFailures = 0;
-      if (outcome.etag !== undefined) this.#etag = outcome.etag;
-    } else {
-      this.#lastFailureAt = new Date();
-      this.#lastFailureCode = outcome.code;
-      this.#consecutiveFailures++;
-    }
-  }
+/** The strings among hand-made values: what a later version is compared with. */
+function rawOf(values: Readonly<Record<string, unknown>>): Record<string, string> {
+  const raw: Record<string, string> = {};
+  for (const [key, value] of Object.entries(values)) if (typeof value === 'string') raw[key] = value;
+  return raw;
 }

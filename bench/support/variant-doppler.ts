@@ -1,7 +1,6 @@
 import { Module, type Type } from '@nestjs/common';
 import { DopplerModule } from '../../lib/doppler.module.js';
-import { SecretsLoader } from '../../lib/secrets-loader.js';
-import type { SecretsService } from '../../lib/secrets.service.js';
+import { loadDopplerSecrets, type SecretsService } from '../../lib/index.js';
 import { AppSecrets, BENCH_TOKEN } from './schemas.js';
 
 /** (b): the library, registered as a user would. */
@@ -12,7 +11,7 @@ export function dopplerModule(apiUrl: string): Type<unknown> {
 }
 
 /**
- * (e), a diagnostic: the library's fetch path (SecretsLoader: options, client, download,
+ * (e), a diagnostic: the library's fetch path (loadDopplerSecrets: options, client, download,
  * validation, service) in one plain factory provider, without DopplerModule's wiring
  * (ConfigurableModuleBuilder, options provider, lifecycle and webhook providers). Splits
  * (b - c) into wiring, (b - e), and fetch path, (e - c).
@@ -22,8 +21,8 @@ export function loaderOnlyModule(provide: symbol, apiUrl: string): Type<unknown>
     providers: [
       {
         provide,
-        useFactory: async (): Promise<SecretsService> =>
-          (await SecretsLoader.create({ token: BENCH_TOKEN, apiUrl, schema: AppSecrets })).bootstrap(),
+        useFactory: (): Promise<SecretsService<AppSecrets>> =>
+          loadDopplerSecrets<AppSecrets>({ token: BENCH_TOKEN, apiUrl, schema: AppSecrets }),
       },
     ],
   })

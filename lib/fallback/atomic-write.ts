@@ -20,8 +20,10 @@ export function tempPathFor(target: string): string {
  *
  * @throws the file system's error (with its errno `code`) when a step fails.
  */
-export async function writeFileAtomic(target: string, data: Uint8Array): Promise<void> {
+export async function writeFileAtomic(target: string, data: Uint8Array, signal?: AbortSignal): Promise<void> {
   const directory = dirname(target);
+  // Once the caller has given up (shutdown, deadline), nothing is created or replaced.
+  if (signal?.aborted) throw new WriteAbandoned();
   await mkdir(directory, { recursive: true, mode: DIRECTORY_MODE });
   const temp = tempPathFor(target);
   let handle: FileHandle | undefined;
@@ -35,6 +37,7 @@ export async function writeFileAtomic(target: string, data: Uint8Array): Promise
     await handle.sync();
     await handle.close();
     handle = undefined;
+    if (signal?.aborted) throw new WriteAbandoned();
     await rename(temp, target);
   } catch (error) {
     await handle?.close().catch(() => undefined);
@@ -54,5 +57,14 @@ async function syncDirectory(directory: string): Promise<void> {
     // The data is written and renamed; only durability across a power cut is weaker.
   } finally {
     await handle?.close().catch(() => undefined);
+  }
+}
+
+/** The write was abandoned before it replaced anything: the old file, if any, is intact. */
+export class WriteAbandoned extends Error {
+  readonly code = 'ABANDONED';
+  constructor() {
+    super('write abandoned');
+    this.name = 'WriteAbandoned';
   }
 }

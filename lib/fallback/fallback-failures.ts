@@ -1,4 +1,5 @@
 import { printableName } from '../utils/flat-string-map.js';
+import { formatDuration } from '../core/format-duration.js';
 import { DopplerFallbackError } from './fallback.errors.js';
 import type { FallbackScope } from './fallback-store.interfaces.js';
 
@@ -8,25 +9,6 @@ export const DELETE_IT = 'Delete it; it is rewritten after the next successful f
 /** `project "shop", config "dev"`, listing only the fields given. */
 export function describeScope(scope: FallbackScope, fields: readonly ('project' | 'config')[]): string {
   return fields.map((field) => `${field} ${printableName(scope[field])}`).join(', ');
-}
-
-/** `3d 4h`, `12m 5s`, `250 ms`: two units are enough to judge an age. */
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
-  const units: [string, number][] = [
-    ['d', 86_400],
-    ['h', 3_600],
-    ['m', 60],
-    ['s', 1],
-  ];
-  let rest = Math.floor(ms / 1000);
-  const parts: string[] = [];
-  for (const [unit, size] of units) {
-    const count = Math.floor(rest / size);
-    rest -= count * size;
-    if (count > 0 || parts.length > 0) parts.push(`${count}${unit}`);
-  }
-  return parts.slice(0, 2).join(' ');
 }
 
 /** The errno code of a file-system error (`EACCES`...), never its message. */
@@ -64,8 +46,8 @@ export function fallbackExpired(
 ): DopplerFallbackError {
   return new DopplerFallbackError(
     'DOPPLER_FALLBACK_EXPIRED',
-    `Fallback file ${path} is ${formatDuration(ageMs)} old (${basis}), over the maxAgeMs limit of ${formatDuration(maxAgeMs)} (${maxAgeMs} ms), so it is not trusted. ` +
-      'It is refreshed after the next successful fetch from Doppler; raise maxAgeMs if older secrets are acceptable.',
+    `Fallback file ${path} is ${formatDuration(ageMs)} old (${basis}), over the fallback.maxAge limit of ${formatDuration(maxAgeMs)} (${maxAgeMs} ms), so it is not trusted. ` +
+      'It is refreshed after the next successful fetch from Doppler; raise the fallback.maxAge option if older secrets are acceptable.',
   );
 }
 

@@ -131,13 +131,15 @@ describe('FallbackStore: own format', () => {
     }
     const [header, body] = await lines();
     expect(header).toEqual({
-      format: 'nestjs-doppler/1',
+      format: 'nestjs-doppler/2',
       kdf: 'pbkdf2-sha256',
       rounds: FAST,
       salt: expect.any(String),
       nonce: expect.any(String),
       project: 'shop',
       config: 'dev',
+      binding: 'scope',
+      tokenFingerprint: null,
       writtenAt: '2025-03-01T12:00:00.000Z',
     });
     expect(Buffer.from(header['salt'] as string, 'base64')).toHaveLength(16);
@@ -528,6 +530,6 @@ describe('FallbackStore: Doppler CLI files (read only)', () => {
     await writeFile(file, cliFile(PASSPHRASE, JSON.stringify(CLI_SECRETS)));
     const s = store();
     await s.write((await s.read()).secrets, SCOPE);
-    expect((await readFile(file, 'utf8')).startsWith('{"format":"nestjs-doppler/1"')).toBe(true);
+    expect((await readFile(file, 'utf8')).startsWith('{"format":"nestjs-doppler/2"')).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
-import { open, unlink, type FileHandle } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { DopplerConfigurationError } from '../client/doppler.errors.js';
+import { readSmallFile } from '../options/read-small-file.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { looksLikeCli, openCli, parseCli } from './doppler-cli-format.js';
 import {
@@ -11,7 +12,6 @@ import {
   fallbackMissing,
   fallbackWriteFailed,
 } from './fallback-failures.js';
-import { DopplerFallbackError } from './fallback.errors.js';
 import { parseSecretsJson, serializeSecrets } from './fallback-secrets-json.js';
 import type { FallbackScope, FallbackSnapshot, FallbackStoreOptions } from './fallback-store.interfaces.js';
 import {
@@ -21,9 +21,39 @@ import {
   MAX_PBKDF2_ROUNDS,
   MIN_PBKDF2_ROUNDS,
 } from './key-derivation.js';
-import { looksNative, openNative, parseNative, sealNative } from './native-format.js';
+import {
+  looksNative,
+  openNative,
+  parseNative,
+  sealNative,
+  tokenFingerprint,
+  type CopyBinding,
+} from './native-format.js';
+import { timingSafeEqual } from 'node:crypto';
+
+function timingSafeEqualText(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
 
 export type { FallbackScope, FallbackSnapshot, FallbackStoreOptions } from './fallback-store.interfaces.js';
+
+/** A fallback file's bytes as read, not yet parsed or decrypted. */
+export interface FallbackFile {
+  readonly data: Buffer;
+  readonly mtimeMs: number;
+}
+
+/** What a copy must satisfy at this read, beyond being authentic and fresh enough. */
+export interface FallbackReadCheck {
+  /** Refuse a copy for another project or config (fields given only). @default the store's expectedScope */
+  readonly expectedScope?: FallbackScope;
+  /** The token in use: a copy bound to a token (`binding: token`) opens only for that one. */
+  readonly token?: string;
+  /** Refuse a copy that is not bound to {@link token} (`fallback.bindToToken`). */
+  readonly requireSameToken?: boolean;
+}
 
 /** Secrets files are kilobytes; anything this large is not one, and is not read into memory. */
 const MAX_FILE_BYTES = 16 * 1024 * 1024;
@@ -119,10 +149,56 @@ export class FallbackStore {
    *   another passphrase, asks for out-of-bounds KDF rounds, or was written for another
    *   scope; `DOPPLER_FALLBACK_EXPIRED` when it is older than `maxAgeMs`.
    */
-  async read(): Promise<FallbackSnapshot> {
-    const { data, mtimeMs } = await this.#load();
-    if (looksNative(data)) return this.#readNative(data);
-    if (looksLikeCli(data)) return this.#readCli(data, mtimeMs);
+  async read(check: FallbackReadCheck = {}): Promise<FallbackSnapshot> {
+    return this.open(await this.load(), check);
+  }
+
+  /**
+   * Reads the file's bytes, no more: never blocks on a FIFO or device (opened non-blocking and
+   * refused unless a regular file), never reads more than the size cap. A hung volume can hold it;
+   * callers bound it with their deadline.
+   *
+   * @throws {DopplerFallbackError} `DOPPLER_FALLBACK_MISSING` or `DOPPLER_FALLBACK_INVALID`.
+   */
+  async load(): Promise<FallbackFile> {
+    const read = await readSmallFile(this.path, MAX_FILE_BYTES);
+    if (read.ok) return { data: read.data, mtimeMs: read.mtimeMs };
+    switch (read.problem) {
+      case 'missing':
+        throw fallbackMissing(this.path);
+      case 'not-a-file':
+        throw fallbackInvalid(this.path, 'is not a regular file', 'Point the fallback path at a file.');
+      case 'too-large':
+        throw fallbackInvalid(this.path, `is over ${MAX_FILE_BYTES} bytes, too large to be a fallback file`);
+      case 'unreadable':
+        throw fallbackInvalid(
+          this.path,
+          `cannot be read${read.code === undefined ? '' : ` (${read.code})`}`,
+          'Check its owner and permissions, or delete it; it is rewritten after the next successful fetch from Doppler.',
+          read.code,
+        );
+    }
+  }
+
+  /**
+   * Authenticates and checks bytes from {@link load}: derives the key (once per salt and
+   * rounds), decrypts, and checks scope, token binding and age.
+   *
+   * @throws {DopplerFallbackError} as {@link read}.
+   */
+  async open(file: FallbackFile, check: FallbackReadCheck = {}): Promise<FallbackSnapshot> {
+    const { data, mtimeMs } = file;
+    const expected = check.expectedScope ?? this.#expectedScope;
+    if (looksNative(data)) return this.#readNative(data, expected, check);
+    if (looksLikeCli(data)) {
+      if (check.requireSameToken) {
+        throw fallbackInvalid(
+          this.path,
+          'is a Doppler CLI fallback file, which is not bound to a token, and fallback.bindToToken asks for a copy written with this token',
+        );
+      }
+      return this.#readCli(data, mtimeMs, expected);
+    }
     throw fallbackInvalid(
       this.path,
       'is neither a nestjs-doppler fallback file nor a Doppler CLI one; check the path, or delete the file if it is a damaged fallback file',
@@ -139,7 +215,11 @@ export class FallbackStore {
    * @throws {DopplerFallbackError} `DOPPLER_FALLBACK_WRITE_FAILED` when the secrets are not an
    *   object of strings or the file cannot be written; `reason` holds the errno code.
    */
-  async write(secrets: Readonly<Record<string, string>>, scope: FallbackScope): Promise<void> {
+  async write(
+    secrets: Readonly<Record<string, string>>,
+    scope: FallbackScope,
+    options: { readonly bindToToken?: string; readonly signal?: AbortSignal } = {},
+  ): Promise<void> {
     for (const field of ['project', 'config'] as const) {
       const value = (scope as FallbackScope | undefined)?.[field];
       if (value !== undefined && typeof value !== 'string') {
@@ -155,6 +235,7 @@ export class FallbackStore {
         salt,
         rounds: this.#rounds,
         scope,
+        ...(options.bindToToken !== undefined && { bindToToken: options.bindToToken }),
         writtenAt: new Date(this.#now()),
         plaintext,
       });
@@ -164,7 +245,7 @@ export class FallbackStore {
       plaintext.fill(0);
     }
     try {
-      await writeFileAtomic(this.path, data);
+      await writeFileAtomic(this.path, data, options.signal);
     } catch (error) {
       throw fallbackWriteFailed(this.path, 'could not be written', errnoCode(error));
     }
@@ -184,41 +265,16 @@ export class FallbackStore {
     }
   }
 
-  async #load(): Promise<{ data: Buffer; mtimeMs: number }> {
-    let handle: FileHandle | undefined;
-    try {
-      handle = await open(this.path, 'r');
-      // One descriptor for stat and read, so the mtime belongs to the bytes read.
-      const stat = await handle.stat();
-      if (!stat.isFile()) {
-        throw fallbackInvalid(this.path, 'is not a regular file', 'Point the fallback path at a file.');
-      }
-      if (stat.size > MAX_FILE_BYTES)
-        throw fallbackInvalid(this.path, `is over ${MAX_FILE_BYTES} bytes, too large to be a fallback file`);
-      const data = await handle.readFile();
-      if (data.length > MAX_FILE_BYTES)
-        throw fallbackInvalid(this.path, `is over ${MAX_FILE_BYTES} bytes, too large to be a fallback file`);
-      return { data, mtimeMs: stat.mtimeMs };
-    } catch (error) {
-      if (error instanceof DopplerFallbackError) throw error;
-      const code = errnoCode(error);
-      if (code === 'ENOENT') throw fallbackMissing(this.path);
-      throw fallbackInvalid(
-        this.path,
-        `cannot be read${code === undefined ? '' : ` (${code})`}`,
-        'Check its owner and permissions, or delete it; it is rewritten after the next successful fetch from Doppler.',
-        code,
-      );
-    } finally {
-      await handle?.close().catch(() => undefined);
-    }
-  }
-
-  async #readNative(data: Buffer): Promise<FallbackSnapshot> {
+  async #readNative(
+    data: Buffer,
+    expected: FallbackScope | undefined,
+    check: FallbackReadCheck,
+  ): Promise<FallbackSnapshot> {
     const file = parseNative(this.path, data);
     // Before decrypting: a file for another scope usually has another passphrase too, and
     // "wrong project" is the more useful thing to say. Authentication still follows.
-    this.#checkScope(file.scope, 'its header says');
+    this.#checkScope(file.scope, 'its header says', expected);
+    this.#checkBinding(file.binding, file.salt, check);
     const key = await this.#keys.forRead(file.salt, file.rounds);
     const plaintext = openNative(file, key);
     if (plaintext === undefined) throw fallbackInvalid(this.path, WRONG_KEY, CHECK_PASSPHRASE);
@@ -237,7 +293,11 @@ export class FallbackStore {
     }
   }
 
-  async #readCli(data: Buffer, mtimeMs: number): Promise<FallbackSnapshot> {
+  async #readCli(
+    data: Buffer,
+    mtimeMs: number,
+    expected: FallbackScope | undefined,
+  ): Promise<FallbackSnapshot> {
     const file = parseCli(this.path, data);
     // The mtime is all there is, and checking it first spares a derivation.
     this.#checkAge(mtimeMs, `last modified ${new Date(mtimeMs).toISOString()}`);
@@ -249,15 +309,35 @@ export class FallbackStore {
         ...(secrets['DOPPLER_PROJECT'] === undefined ? {} : { project: secrets['DOPPLER_PROJECT'] }),
         ...(secrets['DOPPLER_CONFIG'] === undefined ? {} : { config: secrets['DOPPLER_CONFIG'] }),
       });
-      this.#checkScope(scope, 'its DOPPLER_PROJECT/DOPPLER_CONFIG secrets say');
+      this.#checkScope(scope, 'its DOPPLER_PROJECT/DOPPLER_CONFIG secrets say', expected);
       return Object.freeze({ secrets, writtenAt: new Date(mtimeMs), scope, format: 'doppler-cli' });
     } finally {
       plaintext.fill(0);
     }
   }
 
-  #checkScope(actual: FallbackScope, source: string): void {
-    const expected = this.#expectedScope;
+  #checkBinding(binding: CopyBinding, salt: Buffer, check: FallbackReadCheck): void {
+    if (binding.kind === 'scope') {
+      if (!check.requireSameToken) return;
+      throw fallbackInvalid(
+        this.path,
+        'is not bound to a token, and fallback.bindToToken asks for a copy written with the token in use',
+        'It is rewritten, bound to this token, after the next successful fetch from Doppler; or delete it.',
+      );
+    }
+    if (
+      check.token !== undefined &&
+      timingSafeEqualText(tokenFingerprint(salt, check.token), binding.fingerprint)
+    )
+      return;
+    throw fallbackInvalid(
+      this.path,
+      'was written with another token and is bound to it (fallback.bindToToken), so this token may not read it',
+      'It is rewritten after the next successful fetch from Doppler with this token; or delete it.',
+    );
+  }
+
+  #checkScope(actual: FallbackScope, source: string, expected: FallbackScope | undefined): void {
     if (expected === undefined) return;
     const fields = (['project', 'config'] as const).filter((field) => expected[field] !== undefined);
     if (fields.every((field) => actual[field] === expected[field])) return;

@@ -1,4 +1,4 @@
-import { createCipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
 import { GCM_NONCE_BYTES, GCM_TAG_BYTES, openAesGcm } from './aes-gcm.js';
 import { fallbackInvalid } from './fallback-failures.js';
 import type { FallbackScope } from './fallback-store.interfaces.js';
@@ -8,12 +8,17 @@ import { decodeBase64 } from './strict-encoding.js';
 /*
  * This library's fallback file is two newline-terminated lines:
  *
- *   {"format":"nestjs-doppler/1","kdf":"pbkdf2-sha256","rounds":500000,"salt":"<b64>","nonce":"<b64>",
- *    "project":"shop","config":"dev","writtenAt":"2025-01-31T12:00:00.000Z"}        (one line)
+ *   {"format":"nestjs-doppler/2","kdf":"pbkdf2-sha256","rounds":500000,"salt":"<b64>","nonce":"<b64>",
+ *    "project":"shop","config":"dev","binding":"scope","tokenFingerprint":null,
+ *    "writtenAt":"2025-01-31T12:00:00.000Z"}                                          (one line)
  *   <b64 of the AES-256-GCM ciphertext followed by its 16-byte tag>
  *
  * base64 is standard and padded; salt is 16 random bytes, nonce 12; project/config are
- * strings or null. The key is PBKDF2-HMAC-SHA256(passphrase, salt, rounds, 32 bytes); the
+ * strings or null: the scope of the set, as Doppler named it, whatever token fetched it.
+ * `binding` is `scope` (any token for that project/config may read the copy) or `token` (only
+ * the token whose fingerprint is recorded: base64url of the first 16 bytes of
+ * HMAC-SHA256(salt, token), never the token). Format 1 files (no binding fields) read as
+ * `scope`. The key is PBKDF2-HMAC-SHA256(passphrase, salt, rounds, 32 bytes); the
  * plaintext is the secrets as a JSON object of strings. The exact bytes of line 1 (without
  * its newline) are GCM's additional authenticated data, so editing anything in the header
  * (scope, date, rounds, even a space) makes decryption fail. The header stays readable so
@@ -21,7 +26,9 @@ import { decodeBase64 } from './strict-encoding.js';
  * before any work is done.
  */
 
-export const NATIVE_FORMAT = 'nestjs-doppler/1';
+export const NATIVE_FORMAT = 'nestjs-doppler/2';
+const FORMAT_1 = 'nestjs-doppler/1';
+const FINGERPRINT = /^[A-Za-z0-9_-]{22}$/;
 const KDF = 'pbkdf2-sha256';
 const NEWLINE = 0x0a;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -33,8 +40,18 @@ export interface NativeFile {
   readonly salt: Buffer;
   readonly nonce: Buffer;
   readonly scope: FallbackScope;
+  readonly binding: CopyBinding;
   readonly writtenAt: Date;
   readonly sealed: Buffer;
+}
+
+/** Who may read a copy: any token of its scope, or only the token it was written with. */
+export type CopyBinding =
+  { readonly kind: 'scope' } | { readonly kind: 'token'; readonly fingerprint: string };
+
+/** The fingerprint a copy records for `binding: 'token'`: keyed by the file's salt, one-way. */
+export function tokenFingerprint(salt: Buffer, token: string): string {
+  return createHmac('sha256', salt).update(token, 'utf8').digest().subarray(0, 16).toString('base64url');
 }
 
 export interface SealInput {
@@ -42,6 +59,8 @@ export interface SealInput {
   readonly salt: Buffer;
   readonly rounds: number;
   readonly scope: FallbackScope;
+  /** Set to bind the copy to this token (its fingerprint is recorded). */
+  readonly bindToToken?: string;
   readonly writtenAt: Date;
   readonly plaintext: Buffer;
 }
@@ -64,6 +83,9 @@ export function sealNative(input: SealInput): Buffer {
       nonce: nonce.toString('base64'),
       project: input.scope.project ?? null,
       config: input.scope.config ?? null,
+      binding: input.bindToToken === undefined ? 'scope' : 'token',
+      tokenFingerprint:
+        input.bindToToken === undefined ? null : tokenFingerprint(input.salt, input.bindToToken),
       writtenAt: input.writtenAt.toISOString(),
     }),
     'utf8',
@@ -119,7 +141,7 @@ function parseHeader(path: string, header: Buffer): HeaderFields {
     );
   }
   const h = parsed as Record<string, unknown>;
-  if (h['format'] !== NATIVE_FORMAT) {
+  if (h['format'] !== NATIVE_FORMAT && h['format'] !== FORMAT_1) {
     throw fallbackInvalid(
       path,
       `is not in a format this version reads (expected "${NATIVE_FORMAT}"); it may come from another version of nestjs-doppler`,
@@ -156,7 +178,17 @@ function parseHeader(path: string, header: Buffer): HeaderFields {
     nonce,
     writtenAt,
     scope: { ...scopeField(path, h, 'project'), ...scopeField(path, h, 'config') },
+    binding: h['format'] === FORMAT_1 ? { kind: 'scope' } : bindingField(path, h),
   };
+}
+
+function bindingField(path: string, h: Record<string, unknown>): CopyBinding {
+  const fingerprint = h['tokenFingerprint'];
+  if (h['binding'] === 'scope' && fingerprint === null) return { kind: 'scope' };
+  if (h['binding'] === 'token' && typeof fingerprint === 'string' && FINGERPRINT.test(fingerprint)) {
+    return { kind: 'token', fingerprint };
+  }
+  throw fallbackInvalid(path, 'has a header whose binding or tokenFingerprint is malformed');
 }
 
 function scopeField(path: string, h: Record<string, unknown>, field: 'project' | 'config'): FallbackScope {

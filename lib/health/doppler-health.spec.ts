@@ -3,7 +3,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { DopplerConfigurationError } from '../client/doppler.errors.js';
 import type { SecretsMetadata } from '../interfaces/secrets-metadata.interface.js';
 import type { SecretsStatus } from '../interfaces/secrets-status.interface.js';
-import { RECORD_CHECK, SecretsService } from '../secrets.service.js';
+import { SecretsService, stateOf } from '../secrets.service.js';
 import { DEFAULT_DOPPLER_HEALTH_MAX_AGE_MS, judgeDopplerHealth } from './doppler-health.js';
 import { DopplerHealthIndicator } from './doppler-health.indicator.js';
 import type { DopplerHealthDetails } from './index.js';
@@ -131,7 +131,7 @@ describe('DopplerHealthIndicator', () => {
 
   it('turns down after a failed refresh once the age passes maxAgeMs; never shows a value', async () => {
     const { secrets, indicator } = build();
-    secrets[RECORD_CHECK]({ ok: false, code: 'DOPPLER_UNREACHABLE' });
+    stateOf(secrets).recordFailure('DOPPLER_UNREACHABLE');
     expect(indicator.isHealthy('doppler', { maxAgeMs: 60_000 }).doppler.status).toBe('up');
     await new Promise((r) => setTimeout(r, 5));
     const down = indicator.isHealthy('doppler', { maxAgeMs: 1 });
@@ -144,7 +144,7 @@ describe('DopplerHealthIndicator', () => {
     expect(JSON.stringify(down)).not.toContain(values.API_KEY);
 
     // A successful check makes the set fresh again.
-    secrets[RECORD_CHECK]({ ok: true });
+    stateOf(secrets).recordSuccess(undefined);
     expect(indicator.isHealthy('doppler', { maxAgeMs: 1 }).doppler.status).toBe('up');
   });
 });

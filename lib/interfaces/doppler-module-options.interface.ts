@@ -165,6 +165,14 @@ export interface DopplerWebhookOptions {
    * @default 250
    */
   coalesceMs?: number;
+  /**
+   * Fewest milliseconds between two refreshes a webhook triggers. A delivery inside the window is
+   * not dropped: it schedules one refresh at the window's end. Doppler's payload carries no
+   * delivery id or timestamp (an identical body can announce a new change), so this is what bounds
+   * the cost of replayed or repeated deliveries: at most 60000 / minInterval requests a minute.
+   * @default 5000
+   */
+  minInterval?: number;
 }
 
 /** Where and how the last-known-good copy is kept. */
@@ -176,6 +184,15 @@ export interface DopplerFallbackOptions {
    * @default undefined (no limit)
    */
   maxAge?: number;
+  /**
+   * Accept only a copy written with the very token in use now. By default a copy is bound to its
+   * project and config (recorded, authenticated, in the file) and any token for that scope may
+   * read it, so it survives a token rotation when {@link passphrase} is set. With `true` the copy
+   * also records a keyed fingerprint of the token (never the token) and a copy written with another
+   * token is refused; a copy written with `true` keeps that rule whatever the reader's option.
+   * @default false
+   */
+  bindToToken?: boolean;
   /**
    * Passphrase the key is derived from (PBKDF2-SHA256). Set it (e.g. from
    * `DOPPLER_PASSPHRASE`) so the copy survives a token rotation.

@@ -3,7 +3,7 @@ import { Test } from '@nestjs/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SecretsMetadata } from '../interfaces/secrets-metadata.interface.js';
 import { SECRET_MASK } from '../secret.js';
-import { APPLY_SNAPSHOT, SecretsService } from '../secrets.service.js';
+import { SecretsService, stateOf } from '../secrets.service.js';
 import { DopplerLogger } from './doppler-logger.js';
 
 const CANARY = 'canary-logger-key-93b1d7e5';
@@ -164,11 +164,11 @@ describe('DopplerLogger', () => {
     const service = secrets();
     const logger = new DopplerLogger(service, undefined, { colors: false });
     logger.log(`before ${CANARY}`);
-    service[APPLY_SNAPSHOT]({ API_KEY: ROTATED, PEM }, metadata, {
-      changed: ['API_KEY'],
-      added: [],
-      removed: [],
-      at: new Date(),
+    stateOf(service).apply({
+      values: { API_KEY: ROTATED, PEM },
+      metadata,
+      raw: { API_KEY: ROTATED, PEM },
+      rawForms: [],
     });
     logger.log(`after ${ROTATED}`);
     expect(service.get('API_KEY').reveal()).toBe(ROTATED);

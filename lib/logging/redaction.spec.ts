@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { SecretsMetadata } from '../interfaces/secrets-metadata.interface.js';
 import { SECRET_MASK } from '../secret.js';
-import { APPLY_SNAPSHOT, SecretsService } from '../secrets.service.js';
+import { SecretsService, stateOf } from '../secrets.service.js';
 import { createRedactor, REDACT_MIN_LENGTH } from './redaction.js';
 
 const CANARY = 'canary-api-key-4f1e9b';
@@ -14,7 +14,8 @@ function service(values: Record<string, unknown>): SecretsService {
 }
 
 function rotate(secrets: SecretsService, values: Record<string, unknown>): void {
-  secrets[APPLY_SNAPSHOT](values, metadata, { changed: ['API_KEY'], added: [], removed: [], at: new Date() });
+  const raw = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, String(v)]));
+  stateOf(secrets).apply({ values, metadata, raw, rawForms: [] });
 }
 
 describe('SecretsService.redact', () => {

@@ -1,26 +1,26 @@
 import {
+  Inject,
   Injectable,
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
   type OnModuleDestroy,
 } from '@nestjs/common';
-import { SecretsService } from '../secrets.service.js';
-import { refresherOf } from './refresher-registry.js';
+import { DOPPLER_REFRESHER, RefresherRef } from './refresher-ref.js';
 
 /** Starts refreshing once the app is up, and stops it (timers, requests) when it goes down. */
 @Injectable()
 export class DopplerLifecycle implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
-  constructor(private readonly secrets: SecretsService) {}
+  constructor(@Inject(DOPPLER_REFRESHER) private readonly ref: RefresherRef) {}
 
   onApplicationBootstrap(): void {
-    refresherOf(this.secrets)?.start();
+    this.ref.refresher?.start();
   }
 
-  onModuleDestroy(): void {
-    refresherOf(this.secrets)?.stop();
+  async onModuleDestroy(): Promise<void> {
+    await this.ref.close();
   }
 
-  onApplicationShutdown(): void {
-    refresherOf(this.secrets)?.stop();
+  async onApplicationShutdown(): Promise<void> {
+    await this.ref.close();
   }
 }

@@ -1,43 +1,81 @@
-import type { SecretsLoader, RefreshResult } from '../secrets-loader.js';
-import { RECORD_CHECK, type SecretsService } from '../secrets.service.js';
+import type { Logger } from '@nestjs/common';
+import { DopplerError, DopplerTimeoutError } from '../client/doppler.errors.js';
+import { clampDelay, deadlineSignal, type Cancel, type Clock } from '../core/clock.js';
+import { printable } from '../core/printable.js';
+import type { DopplerScope } from '../core/scope.js';
+import type { ScopePin } from '../core/scope-pin.js';
+import { within } from '../core/within.js';
+import type { SecretsChange } from '../interfaces/secrets-status.interface.js';
+import type { SecretsSource } from '../sources/secrets-source.js';
+import { validateLoadedSet } from '../sources/validate-loaded-set.js';
+import type { ResolvedModuleOptions } from '../utils/resolve-options.js';
+import type { SecretsSchema } from '../validation/validate-secrets.js';
+import type { RefreshResult } from './refresh-result.js';
+import type { SecretsState } from './secrets-state.js';
 
 /** The longest wait between checks after repeated failures, unless the interval is longer. */
 const MAX_BACKOFF_MS = 5 * 60_000;
+/** The longest `retry-after` honoured, unless the interval is longer: an hour is a decision, a month a bug. */
+const MAX_RETRY_AFTER_MS = 60 * 60_000;
+
+/** What the refresher works with, taken from the resolved options. */
+export interface RefreshSettings {
+  readonly refresh?: ResolvedModuleOptions['refresh'];
+  readonly webhook?: ResolvedModuleOptions['webhook'];
+  /** Milliseconds one cycle may take, every await included. */
+  readonly deadline: number;
+  readonly schema?: SecretsSchema;
+  readonly scope: DopplerScope;
+}
+
+export interface RefreshDeps {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly random?: () => number;
+}
 
 /**
- * Runs refresh cycles: on a timer (with jitter, and backoff after failures) and on
- * demand (a webhook). One cycle at a time; a request during a cycle queues exactly one
- * more, since the change it announces may have happened after the running cycle asked.
- * Its timer is unref'd, so it never keeps the process alive, and `stop()` abandons a cycle
- * in flight by aborting its request.
+ * Keeps a service current, and is the only writer of its state. Runs cycles on a timer (jitter,
+ * backoff after failures, `retry-after` as a floor, every delay clamped) and on demand (a
+ * webhook: coalesced, and at most one per `webhook.minInterval`). One cycle at a time; a request
+ * during a cycle queues exactly one more, since the change it announces may have happened after
+ * the running cycle asked. Each cycle ends by its deadline, a stall included, and a stall is a
+ * recorded failure. After {@link stop} nothing is applied, written or logged, and no timer or
+ * request is left behind.
  */
 export class SecretsRefresher {
-  #timer: NodeJS.Timeout | undefined;
+  #timer: Cancel | undefined;
   #inflight: Promise<RefreshResult> | undefined;
   #queued: Promise<RefreshResult> | undefined;
   #failures = 0;
   #retryAfterMs: number | undefined;
   #stopped = false;
   readonly #abort = new AbortController();
+  #webhookPending: Promise<RefreshResult> | undefined;
+  #lastWebhookCycleAt = Number.NEGATIVE_INFINITY;
+  readonly #random: () => number;
 
   constructor(
-    private readonly loader: SecretsLoader,
-    private readonly service: SecretsService,
-    private readonly random: () => number = Math.random,
-  ) {}
+    private readonly state: SecretsState<object>,
+    private readonly source: SecretsSource,
+    private readonly settings: RefreshSettings,
+    private readonly pin: ScopePin,
+    private readonly deps: RefreshDeps,
+  ) {
+    this.#random = deps.random ?? Math.random;
+  }
 
   /** The webhook settings, when the module accepts webhooks. */
-  get webhook(): { readonly secret: string; readonly coalesceMs: number } | undefined {
-    return this.loader.resolved.webhook;
+  get webhook(): { readonly secret: string } | undefined {
+    return this.settings.webhook;
   }
 
   /** Starts the timer, when the `refresh` option asks for one. */
   start(): void {
-    if (this.#stopped || this.#timer !== undefined || !this.loader.resolved.refresh) return;
+    if (this.#stopped || this.#timer !== undefined || !this.settings.refresh) return;
     // The first check comes at a random point of the first interval: a fleet deployed
-    // together would otherwise poll in lockstep and share one rate limit at the same second
-    // (docs/bench: 0 rate-limited answers instead of 45% at 1,000 replicas).
-    this.schedule(this.loader.resolved.refresh.interval * this.random());
+    // together would otherwise poll in lockstep and share one rate limit at the same second.
+    this.schedule(this.settings.refresh.interval * this.#random());
   }
 
   /**
@@ -49,23 +87,47 @@ export class SecretsRefresher {
     if (this.#inflight === undefined) return this.run();
     this.#queued ??= this.#inflight.then(() => {
       this.#queued = undefined;
-      return this.run();
+      return this.#stopped ? { kind: 'stopped' as const } : this.run();
     });
     return this.#queued;
   }
 
-  /** Stops the timer and abandons a cycle in flight. Idempotent. */
-  stop(): void {
-    if (this.#stopped) return;
-    this.#stopped = true;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#abort.abort();
-    this.service[RECORD_CHECK]('closed');
+  /**
+   * A webhook announced a change: one cycle after `coalesceMs`, shared by every delivery until it
+   * starts, and never sooner than `minInterval` after the previous webhook cycle started (a
+   * delivery inside that window is kept: it runs at the window's end).
+   */
+  onWebhook(): Promise<RefreshResult> {
+    const webhook = this.settings.webhook;
+    if (this.#stopped || webhook === undefined) return Promise.resolve({ kind: 'stopped' });
+    if (this.#webhookPending) return this.#webhookPending;
+    const now = this.deps.clock.now();
+    const at = Math.max(now + webhook.coalesceMs, this.#lastWebhookCycleAt + webhook.minInterval);
+    const pending = new Promise<void>((resolve) => {
+      const cancel = this.deps.clock.schedule(resolve, at - now);
+      this.#abort.signal.addEventListener('abort', () => (cancel(), resolve()), { once: true });
+    }).then(() => {
+      this.#webhookPending = undefined;
+      this.#lastWebhookCycleAt = this.deps.clock.now();
+      return this.refreshNow();
+    });
+    this.#webhookPending = pending;
+    return pending;
+  }
+
+  /** Stops the timer and abandons a cycle in flight; resolves once it has settled. Idempotent. */
+  async stop(): Promise<void> {
+    if (!this.#stopped) {
+      this.#stopped = true;
+      this.#timer?.();
+      this.#timer = undefined;
+      this.#abort.abort();
+    }
+    await this.#inflight;
   }
 
   private run(): Promise<RefreshResult> {
-    const cycle = this.loader.refresh(this.service, this.#abort.signal).then((result) => {
+    const cycle = this.cycle().then((result) => {
       this.#failures = result.kind === 'failed' ? this.#failures + 1 : 0;
       this.#retryAfterMs = result.kind === 'failed' ? result.retryAfterMs : undefined;
       this.#inflight = undefined;
@@ -75,19 +137,103 @@ export class SecretsRefresher {
     return cycle;
   }
 
+  /** One cycle: load (with the ETag), validate a changed set whole, apply it, record, keep a copy. */
+  private async cycle(): Promise<RefreshResult> {
+    const { clock, logger } = this.deps;
+    const deadline = this.settings.deadline;
+    const signal = deadlineSignal(clock, deadline, this.#abort.signal);
+    const deadlineAt = clock.now() + deadline;
+    try {
+      const outcome = await within(
+        this.source.load({
+          phase: 'refresh',
+          signal,
+          deadlineAt,
+          ...(this.state.etag !== undefined && { etag: this.state.etag }),
+        }),
+        signal,
+        () => stalled(deadline),
+      );
+      if (this.#stopped) return { kind: 'stopped' };
+      if (outcome.kind === 'not-modified') {
+        this.state.recordSuccess(outcome.etag);
+        return { kind: 'unchanged' };
+      }
+      const next = await validateLoadedSet(
+        outcome.set,
+        this.settings.schema,
+        this.settings.scope,
+        this.pin,
+        signal,
+      );
+      if (this.#stopped) return { kind: 'stopped' };
+      // Applied before it is recorded and copied: status never names a version not yet served.
+      const change = this.state.apply(next);
+      this.state.recordSuccess(next.metadata.etag);
+      if (change) logger.log(`Secrets refreshed to version ${change.version}: ${describeChange(change)}`);
+      await this.source.accepted?.(outcome.set, next.metadata, signal);
+      return change ? { kind: 'changed', change } : { kind: 'unchanged' };
+    } catch (error: unknown) {
+      if (this.#stopped) return { kind: 'stopped' };
+      const known = error instanceof DopplerError ? error : undefined;
+      const code = known?.code ?? 'DOPPLER_UNREACHABLE';
+      this.state.recordFailure(code);
+      if (known) await this.source.failed?.(known, signal);
+      if (this.#stopped) return { kind: 'stopped' };
+      logger.warn(
+        `Refreshing secrets failed; the current set is kept. ${known?.message ?? 'An unexpected error.'}`,
+      );
+      return {
+        kind: 'failed',
+        code,
+        ...(known?.retryAfterMs !== undefined && { retryAfterMs: known.retryAfterMs }),
+      };
+    }
+  }
+
   private schedule(firstDelay?: number): void {
-    const policy = this.loader.resolved.refresh;
+    const policy = this.settings.refresh;
     if (this.#stopped || !policy) return;
     const base =
       this.#failures === 0
         ? policy.interval
-        : Math.min(policy.interval * 2 ** this.#failures, Math.max(policy.interval, MAX_BACKOFF_MS));
-    // Doppler's retry-after on a 429 is a floor: asking earlier only spends the rate limit.
-    const delay =
-      firstDelay ?? Math.max(base * (1 + policy.jitter * (2 * this.random() - 1)), this.#retryAfterMs ?? 0);
-    this.#timer = setTimeout(() => {
+        : Math.min(
+            policy.interval * 2 ** Math.min(this.#failures, 30),
+            Math.max(policy.interval, MAX_BACKOFF_MS),
+          );
+    const jittered = base * (1 + policy.jitter * (2 * this.#random() - 1));
+    // Doppler's retry-after on a 429 is a floor (asking earlier only spends the rate limit), but
+    // never a reason to wait less than the backoff, nor longer than an hour (or the interval).
+    const retryAfter = Math.min(this.#retryAfterMs ?? 0, Math.max(policy.interval, MAX_RETRY_AFTER_MS));
+    const delay = clampDelay(firstDelay ?? Math.max(jittered, retryAfter));
+    this.#timer = this.deps.clock.schedule(() => {
+      this.#timer = undefined;
       void this.refreshNow().then(() => this.schedule());
     }, delay);
-    this.#timer.unref();
   }
+}
+
+function stalled(deadline: number): DopplerError {
+  return new DopplerTimeoutError(
+    'DOPPLER_TIMEOUT',
+    `A refresh did not finish within its ${deadline} ms deadline (the deadline option): the token file, the network or the fallback volume stalled. The current set is kept.`,
+    { retryable: true, reason: 'REFRESH_STALLED' },
+  );
+}
+
+/** Names listed in one log line; a change of 10,000 keys is summarised, not spelled out. */
+const MAX_NAMES_LOGGED = 20;
+
+function describeChange(change: SecretsChange): string {
+  const names = (list: readonly string[]): string =>
+    list
+      .slice(0, MAX_NAMES_LOGGED)
+      .map((name) => printable(name, 128))
+      .join(', ') + (list.length > MAX_NAMES_LOGGED ? ` and ${list.length - MAX_NAMES_LOGGED} more` : '');
+  const parts = [
+    change.changed.length > 0 && `changed ${names(change.changed)}`,
+    change.added.length > 0 && `added ${names(change.added)}`,
+    change.removed.length > 0 && `removed ${names(change.removed)}`,
+  ].filter(Boolean);
+  return parts.length > 0 ? parts.join('; ') : 'back on Doppler after the fallback copy';
 }

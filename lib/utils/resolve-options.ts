@@ -5,6 +5,8 @@ import {
   DEFAULT_REFRESH_JITTER,
   DEFAULT_RETRIES,
   DEFAULT_TIMEOUT_MS,
+  DEFAULT_WEBHOOK_COALESCE_MS,
+  DEFAULT_WEBHOOK_MIN_INTERVAL_MS,
 } from '../doppler.constants.js';
 import { DopplerConfigurationError } from '../client/doppler.errors.js';
 import type { DopplerModuleOptions } from '../interfaces/doppler-module-options.interface.js';
@@ -16,16 +18,56 @@ import {
   type DopplerTokenKind,
 } from './token-kind.js';
 import { isLoopbackHost } from './loopback.js';
+import { printable } from '../core/printable.js';
 import type { SecretsSchema } from '../validation/validate-secrets.js';
 import { isStandardSchema } from '../validation/validate-standard-schema.js';
 
-/** Options after defaults and checks: what the rest of the module works with. */
+/** Where the secrets come from, once `source: 'auto'` is settled. */
+export type ResolvedSource = 'api' | 'env';
+
+/** How the API source gets its token. */
+export type Credential =
+  | { readonly kind: 'static'; readonly token: string; readonly tokenKind: DopplerTokenKind }
+  | { readonly kind: 'file'; readonly path: string };
+
+/**
+ * Every option after defaults and checks, whatever the source: what the pipeline works with. The
+ * token of a token file is not in it (it is read, and checked, on every use).
+ */
+export interface ResolvedModuleOptions {
+  readonly source: ResolvedSource;
+  /** Present for the API source. */
+  readonly credential?: Credential;
+  readonly project?: string;
+  readonly config?: string;
+  readonly apiUrl: URL;
+  readonly dangerouslyAllowInsecureHttp: boolean;
+  readonly timeout: number;
+  readonly retries: number;
+  readonly deadline: number;
+  readonly maxResponseBytes: number;
+  readonly schema?: SecretsSchema;
+  readonly fallback?: ModuleFallbackOptions;
+  readonly refresh?: { readonly interval: number; readonly jitter: number };
+  readonly webhook?: { readonly secret: string; readonly coalesceMs: number; readonly minInterval: number };
+}
+
+/** Fallback options before the passphrase is settled (it may depend on the token). */
+export interface ModuleFallbackOptions {
+  readonly path: string;
+  readonly passphrase?: string;
+  readonly maxAge?: number;
+  readonly bindToToken: boolean;
+}
+
+/** Options after defaults and checks, with one token: what the HTTP client works with. */
 export interface ResolvedDopplerOptions {
   readonly token: string;
   readonly tokenKind: DopplerTokenKind;
   readonly project?: string;
   readonly config?: string;
   readonly apiUrl: URL;
+  readonly dangerouslyAllowInsecureHttp?: boolean;
   readonly timeout: number;
   readonly retries: number;
   readonly deadline: number;
@@ -34,7 +76,7 @@ export interface ResolvedDopplerOptions {
   readonly fallback?: ResolvedFallbackOptions;
   readonly tokenFile?: string;
   readonly refresh?: { readonly interval: number; readonly jitter: number };
-  readonly webhook?: { readonly secret: string; readonly coalesceMs: number };
+  readonly webhook?: { readonly secret: string; readonly coalesceMs: number; readonly minInterval: number };
 }
 
 /** Fallback options with the passphrase settled. */
@@ -42,6 +84,7 @@ export interface ResolvedFallbackOptions {
   readonly path: string;
   readonly passphrase: string;
   readonly maxAge?: number;
+  readonly bindToToken: boolean;
 }
 
 // Printable ASCII only: anything else cannot go into an HTTP header, and Node's error for
@@ -49,52 +92,56 @@ export interface ResolvedFallbackOptions {
 const TOKEN_SHAPE = /^[\x21-\x7e]+$/;
 const SLUG_SHAPE = /^[A-Za-z0-9_.-]{1,128}$/;
 
+/** Every option `DopplerModule` knows; anything else is a typo and is refused. */
+const KNOWN_OPTIONS: readonly (keyof DopplerModuleOptions)[] = [
+  'token',
+  'tokenFile',
+  'refresh',
+  'webhook',
+  'source',
+  'schema',
+  'project',
+  'config',
+  'apiUrl',
+  'dangerouslyAllowInsecureHttp',
+  'timeout',
+  'retries',
+  'deadline',
+  'fallback',
+  'maxResponseBytes',
+];
+
 /**
- * Checks the options and fills in defaults. Every problem it finds is reported before a
- * request is made, and no message it builds contains the token.
+ * Checks every option once, whatever the source, and fills in defaults. Every problem is
+ * reported before a request is made, and no message contains the token.
  *
- * @throws {DopplerConfigurationError} when an option is missing or wrong.
+ * @param env where a `doppler run` environment is looked for by `source: 'auto'`.
+ * @throws {DopplerConfigurationError} when an option is missing, unknown or wrong.
  */
-export function resolveOptions(
+export function resolveModuleOptions(
   options: DopplerModuleOptions,
-  tokenFromFile?: string,
-): ResolvedDopplerOptions {
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedModuleOptions {
   if (options === null || typeof options !== 'object') {
     throw new DopplerConfigurationError(
       'DopplerModule options are missing: pass { token, schema } to forRoot() or return them from the forRootAsync() factory.',
     );
   }
+  checkKnownKeys(options as Record<string, unknown>, KNOWN_OPTIONS, 'DopplerModule');
   if (options.token !== undefined && options.tokenFile !== undefined) {
     throw new DopplerConfigurationError(
       'Give either the token option or tokenFile, not both: tokenFile is re-read on every refresh, so the two could disagree.',
     );
   }
-  const token = checkToken(
-    options.tokenFile !== undefined ? tokenFromFile : options.token,
-    options.tokenFile,
-  );
-  const tokenKind = tokenKindOf(token);
+  if (
+    options.tokenFile !== undefined &&
+    (typeof options.tokenFile !== 'string' || options.tokenFile.trim() === '')
+  ) {
+    throw new DopplerConfigurationError('The tokenFile option must be the path of a file holding the token.');
+  }
   const project = checkSlug('project', options.project);
   const config = checkSlug('config', options.config);
-
-  if (cannotReadSecrets(tokenKind)) {
-    throw new DopplerConfigurationError(
-      `A ${tokenPrefixOf(tokenKind)} token cannot read secrets. Use a service token (dp.st.) scoped to the project and config this app needs.`,
-    );
-  }
-  if (!isScopedKind(tokenKind) && (project === undefined || config === undefined)) {
-    const missing = [project === undefined && 'project', config === undefined && 'config']
-      .filter(Boolean)
-      .join(' and ');
-    const kind =
-      tokenKind === 'unknown'
-        ? 'The token has no recognised Doppler prefix (dp.st., dp.sa., dp.said., dp.pt., dp.ct.), so it'
-        : `A ${tokenPrefixOf(tokenKind)} token is not bound to one config, so it`;
-    throw new DopplerConfigurationError(
-      `${kind} needs explicit project and config options; ${missing} ${missing.includes(' and ') ? 'are' : 'is'} missing. ` +
-        'Pass them, or use a service token (dp.st.), which is scoped to one project and config.',
-    );
-  }
+  const source = selectSource(options, env);
   if (
     options.schema !== undefined &&
     typeof options.schema !== 'function' &&
@@ -104,18 +151,32 @@ export function resolveOptions(
       'The schema option must be a class decorated with class-validator (pass the class itself, not an instance) or a Standard Schema object (zod, valibot, arktype).',
     );
   }
-
-  const fallback = checkFallback(options.fallback, token, project, config);
+  if (source === 'env' && options.schema === undefined) {
+    throw new DopplerConfigurationError(
+      "The 'env' source needs a schema: it says which environment variables are secrets (the rest of the environment is not exposed).",
+    );
+  }
+  const scope = { ...(project !== undefined && { project }), ...(config !== undefined && { config }) };
+  let credential: Credential | undefined;
+  if (source === 'api') {
+    credential =
+      options.tokenFile !== undefined
+        ? { kind: 'file', path: options.tokenFile }
+        : { kind: 'static', ...checkToken(options.token, 'The Doppler token', scope) };
+  }
+  const fallback = checkFallback(options.fallback);
   return {
-    token,
-    tokenKind,
-    ...(project !== undefined && { project }),
-    ...(config !== undefined && { config }),
+    source,
+    ...(credential !== undefined && { credential }),
+    ...scope,
     apiUrl: checkApiUrl(options.apiUrl ?? DEFAULT_API_URL, options.dangerouslyAllowInsecureHttp === true),
+    dangerouslyAllowInsecureHttp: checkBoolean(
+      'dangerouslyAllowInsecureHttp',
+      options.dangerouslyAllowInsecureHttp,
+    ),
     timeout: checkPositiveInt('timeout', options.timeout ?? DEFAULT_TIMEOUT_MS, 600_000),
     retries: checkWholeNumber('retries', options.retries ?? DEFAULT_RETRIES, 0, 10),
     deadline: checkPositiveInt('deadline', options.deadline ?? DEFAULT_DEADLINE_MS, 3_600_000),
-    ...(options.tokenFile !== undefined && { tokenFile: options.tokenFile }),
     ...(options.refresh !== undefined && { refresh: checkRefresh(options.refresh) }),
     ...(options.webhook !== undefined && { webhook: checkWebhook(options.webhook) }),
     ...(fallback !== undefined && { fallback }),
@@ -128,8 +189,117 @@ export function resolveOptions(
   };
 }
 
-function checkToken(raw: unknown, tokenFile: string | undefined): string {
-  const where = tokenFile !== undefined ? `The token file ${tokenFile}` : 'The Doppler token';
+/**
+ * The options the HTTP client works with, for one token (the static one, or one just read from
+ * the token file).
+ *
+ * @throws {DopplerConfigurationError} when the token is malformed or its kind needs project and config.
+ */
+export function withToken(
+  resolved: ResolvedModuleOptions,
+  rawToken: unknown,
+  where = 'The Doppler token',
+): ResolvedDopplerOptions {
+  const { token, tokenKind } = checkToken(rawToken, where, resolved);
+  const { credential, fallback, ...rest } = resolved;
+  const common: Omit<ResolvedModuleOptions, 'credential' | 'fallback' | 'source'> & { source?: unknown } = {
+    ...rest,
+  };
+  delete common.source;
+  return {
+    ...(common as Omit<ResolvedModuleOptions, 'credential' | 'fallback' | 'source'>),
+    token,
+    tokenKind,
+    ...(credential?.kind === 'file' && { tokenFile: credential.path }),
+    ...(fallback !== undefined && {
+      fallback: {
+        path: fallback.path,
+        bindToToken: fallback.bindToToken,
+        ...(fallback.maxAge !== undefined && { maxAge: fallback.maxAge }),
+        passphrase: fallbackPassphrase(fallback, token, resolved),
+      },
+    }),
+  };
+}
+
+/**
+ * {@link resolveModuleOptions} and {@link withToken} in one step, for the API source: the
+ * token is the option's, or `tokenFromFile` when `tokenFile` is set.
+ *
+ * @throws {DopplerConfigurationError} when an option is missing, unknown or wrong.
+ */
+export function resolveOptions(
+  options: DopplerModuleOptions,
+  tokenFromFile?: string,
+): ResolvedDopplerOptions {
+  const resolved = resolveModuleOptions(
+    options && typeof options === 'object' ? { ...options, source: 'api' } : options,
+  );
+  const fromFile = options.tokenFile !== undefined;
+  return withToken(
+    resolved,
+    fromFile ? tokenFromFile : options.token,
+    fromFile ? `The token file ${printable(options.tokenFile ?? '')}` : undefined,
+  );
+}
+
+/**
+ * Decides where the secrets come from. `auto` prefers the API when a token is configured, then
+ * a `doppler run` environment (recognised by Doppler's own markers), and otherwise refuses with
+ * both ways to run, rather than starting with no secrets.
+ */
+function selectSource(options: DopplerModuleOptions, env: NodeJS.ProcessEnv): ResolvedSource {
+  const source = options.source ?? 'auto';
+  if (source === 'api' || source === 'env') return source;
+  if (source !== 'auto') {
+    throw new DopplerConfigurationError("The source option must be 'api', 'env' or 'auto'.");
+  }
+  const hasToken =
+    (typeof options.token === 'string' && options.token.trim() !== '') || options.tokenFile !== undefined;
+  if (hasToken) return 'api';
+  if (env['DOPPLER_PROJECT'] && env['DOPPLER_CONFIG']) return 'env';
+  throw new DopplerConfigurationError(
+    'No Doppler token and no `doppler run` environment. Either inject a service token (e.g. DOPPLER_TOKEN, passed as the token option, ' +
+      'or a mounted file as tokenFile) so the secrets are fetched from the API, or start the app under `doppler run -- node dist/main.js` ' +
+      'so they are in the environment.',
+  );
+}
+
+/**
+ * Checks a token's shape and kind: printable, not a kind that cannot read secrets, and with
+ * project and config when its kind is not bound to one config.
+ *
+ * @throws {DopplerConfigurationError} naming what is wrong, never the token.
+ */
+export function checkToken(
+  raw: unknown,
+  where: string,
+  scope: { readonly project?: string; readonly config?: string },
+): { token: string; tokenKind: DopplerTokenKind } {
+  const token = checkTokenShape(raw, where);
+  const tokenKind = tokenKindOf(token);
+  if (cannotReadSecrets(tokenKind)) {
+    throw new DopplerConfigurationError(
+      `A ${tokenPrefixOf(tokenKind)} token cannot read secrets. Use a service token (dp.st.) scoped to the project and config this app needs.`,
+    );
+  }
+  if (!isScopedKind(tokenKind) && (scope.project === undefined || scope.config === undefined)) {
+    const missing = [scope.project === undefined && 'project', scope.config === undefined && 'config']
+      .filter(Boolean)
+      .join(' and ');
+    const kind =
+      tokenKind === 'unknown'
+        ? 'The token has no recognised Doppler prefix (dp.st., dp.sa., dp.said., dp.pt., dp.ct.), so it'
+        : `A ${tokenPrefixOf(tokenKind)} token is not bound to one config, so it`;
+    throw new DopplerConfigurationError(
+      `${kind} needs explicit project and config options; ${missing} ${missing.includes(' and ') ? 'are' : 'is'} missing. ` +
+        'Pass them, or use a service token (dp.st.), which is scoped to one project and config.',
+    );
+  }
+  return { token, tokenKind };
+}
+
+function checkTokenShape(raw: unknown, where: string): string {
   if (typeof raw !== 'string' || raw.trim() === '') {
     throw new DopplerConfigurationError(
       `${where} is missing or empty. Inject a service token at runtime, e.g. the DOPPLER_TOKEN environment variable or a mounted file.`,
@@ -137,6 +307,11 @@ function checkToken(raw: unknown, tokenFile: string | undefined): string {
   }
   // A token read from a mounted file or a .env line often carries a trailing newline.
   const token = raw.trim();
+  if (/^["'`]|["'`]$/.test(token)) {
+    throw new DopplerConfigurationError(
+      `${where} is wrapped in quotes, as a .env file or a YAML manifest can leave it (DOPPLER_TOKEN="dp.st...."); remove the quotes where it is injected.`,
+    );
+  }
   if (!TOKEN_SHAPE.test(token)) {
     throw new DopplerConfigurationError(
       `${where} contains spaces or characters that cannot be sent in a header; check how it is injected (quotes, line breaks).`,
@@ -149,6 +324,7 @@ function checkRefresh(raw: DopplerModuleOptions['refresh']): { interval: number;
   if (raw === null || typeof raw !== 'object') {
     throw new DopplerConfigurationError('The refresh option must be an object such as { interval: 60000 }.');
   }
+  checkKnownKeys(raw as unknown as Record<string, unknown>, ['interval', 'jitter'], 'refresh');
   const interval = checkWholeNumber('refresh.interval', raw.interval, 100, 86_400_000);
   const jitter = raw.jitter ?? DEFAULT_REFRESH_JITTER;
   if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) {
@@ -159,15 +335,35 @@ function checkRefresh(raw: DopplerModuleOptions['refresh']): { interval: number;
   return { interval, jitter };
 }
 
-function checkWebhook(raw: DopplerModuleOptions['webhook']): { secret: string; coalesceMs: number } {
+function checkWebhook(raw: DopplerModuleOptions['webhook']): {
+  secret: string;
+  coalesceMs: number;
+  minInterval: number;
+} {
   if (raw === null || typeof raw !== 'object' || typeof raw.secret !== 'string' || raw.secret.length < 16) {
     throw new DopplerConfigurationError(
       "The webhook option needs the webhook's signing secret (at least 16 characters), as set in Doppler.",
     );
   }
+  checkKnownKeys(
+    raw as unknown as Record<string, unknown>,
+    ['secret', 'coalesceMs', 'minInterval'],
+    'webhook',
+  );
   return {
     secret: raw.secret,
-    coalesceMs: checkWholeNumber('webhook.coalesceMs', raw.coalesceMs ?? 250, 0, 60_000),
+    coalesceMs: checkWholeNumber(
+      'webhook.coalesceMs',
+      raw.coalesceMs ?? DEFAULT_WEBHOOK_COALESCE_MS,
+      0,
+      60_000,
+    ),
+    minInterval: checkWholeNumber(
+      'webhook.minInterval',
+      raw.minInterval ?? DEFAULT_WEBHOOK_MIN_INTERVAL_MS,
+      250,
+      3_600_000,
+    ),
   };
 }
 
@@ -217,18 +413,25 @@ function checkWholeNumber(name: string, raw: unknown, min: number, max: number):
   return raw;
 }
 
-function checkFallback(
-  raw: DopplerModuleOptions['fallback'],
-  token: string,
-  project: string | undefined,
-  config: string | undefined,
-): ResolvedFallbackOptions | undefined {
+function checkBoolean(name: string, raw: unknown): boolean {
+  if (raw === undefined) return false;
+  if (typeof raw !== 'boolean')
+    throw new DopplerConfigurationError(`The ${name} option must be true or false.`);
+  return raw;
+}
+
+function checkFallback(raw: DopplerModuleOptions['fallback']): ModuleFallbackOptions | undefined {
   if (raw === undefined || raw === null) return undefined;
   if (typeof raw !== 'object' || typeof raw.path !== 'string' || raw.path.trim() === '') {
     throw new DopplerConfigurationError(
       'The fallback option needs a path, e.g. { path: "/var/cache/app/doppler-fallback" }.',
     );
   }
+  checkKnownKeys(
+    raw as unknown as Record<string, unknown>,
+    ['path', 'passphrase', 'maxAge', 'bindToToken'],
+    'fallback',
+  );
   if (raw.passphrase !== undefined && (typeof raw.passphrase !== 'string' || raw.passphrase.length < 8)) {
     throw new DopplerConfigurationError('The fallback passphrase must be a string of at least 8 characters.');
   }
@@ -236,7 +439,70 @@ function checkFallback(
     raw.maxAge === undefined
       ? undefined
       : checkPositiveInt('fallback.maxAge', raw.maxAge, Number.MAX_SAFE_INTEGER);
-  // The Doppler CLI's default, so a copy it made can be read with the same inputs.
-  const passphrase = raw.passphrase ?? (project && config ? `${token}:${project}:${config}` : token);
-  return { path: raw.path, passphrase, ...(maxAge !== undefined && { maxAge }) };
+  return {
+    path: raw.path,
+    bindToToken: checkBoolean('fallback.bindToToken', raw.bindToToken),
+    ...(raw.passphrase !== undefined && { passphrase: raw.passphrase }),
+    ...(maxAge !== undefined && { maxAge }),
+  };
+}
+
+/** The Doppler CLI's default passphrase when none is set, so a copy it made reads with the same inputs. */
+function fallbackPassphrase(
+  fallback: ModuleFallbackOptions,
+  token: string,
+  scope: { readonly project?: string; readonly config?: string },
+): string {
+  if (fallback.passphrase !== undefined) return fallback.passphrase;
+  return scope.project && scope.config ? `${token}:${scope.project}:${scope.config}` : token;
+}
+
+/**
+ * Refuses keys an options object does not have, naming the nearest known one: a typo such as
+ * `timout` would otherwise be ignored and the default used in silence.
+ */
+function checkKnownKeys(raw: Record<string, unknown>, known: readonly string[], where: string): void {
+  for (const key of Object.keys(raw)) {
+    if (known.includes(key)) continue;
+    const shown = printable(key, 40);
+    const nearest = nearestName(key, known);
+    throw new DopplerConfigurationError(
+      `${where === 'DopplerModule' ? 'DopplerModule has' : `The ${where} option has`} no option "${shown}"` +
+        (nearest !== undefined
+          ? `; did you mean "${where === 'DopplerModule' ? '' : `${where}.`}${nearest}"?`
+          : '.') +
+        ` Known: ${known.join(', ')}.`,
+    );
+  }
+}
+
+/** The known name closest to `name` by edit distance, when it is close enough to be a typo. */
+function nearestName(name: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  if (a.length > 64 || b.length > 64) return Infinity;
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(
+        (previous[j] ?? 0) + 1,
+        (row[j - 1] ?? 0) + 1,
+        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = row;
+  }
+  return previous[b.length] ?? Infinity;
 }

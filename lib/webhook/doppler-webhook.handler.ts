@@ -1,9 +1,11 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { LOGGER_CONTEXT } from '../doppler.constants.js';
-import { refresherOf } from '../refresh/refresher-registry.js';
-import type { RefreshResult } from '../secrets-loader.js';
-import { SecretsService } from '../secrets.service.js';
+import type { RefreshResult } from '../refresh/refresh-result.js';
+import { DOPPLER_REFRESHER, RefresherRef } from '../refresh/refresher-ref.js';
 import { verifyDopplerSignature } from './verify-signature.js';
+
+/** At most one warning about refused deliveries per this many milliseconds. */
+const REFUSAL_WARNING_INTERVAL_MS = 60_000;
 
 /** What the handler made of one webhook delivery. */
 export type WebhookVerdict =
@@ -17,8 +19,11 @@ export type WebhookVerdict =
   | { readonly status: 'disabled' };
 
 /**
- * Verifies Doppler webhooks and turns a burst of them into one refresh. Use it from your
- * own controller, or mount `createDopplerWebhookController()`.
+ * Verifies Doppler webhooks and turns them into refreshes: deliveries that arrive before their
+ * refresh has started share it, and webhook refreshes are at least `webhook.minInterval` apart
+ * (a delivery inside that window is kept for its end), so replays of a captured delivery cost at
+ * most one request per window. Refused deliveries are logged at most once a minute, with a count.
+ * Use it from your own controller, or mount `createDopplerWebhookController()`.
  *
  * @example
  * @Post('hooks/doppler')
@@ -30,30 +35,36 @@ export type WebhookVerdict =
 @Injectable()
 export class DopplerWebhookHandler {
   private readonly logger = new Logger(LOGGER_CONTEXT);
-  private pending: Promise<RefreshResult> | undefined;
+  #refusedSinceWarning = 0;
+  #lastWarningAt = Number.NEGATIVE_INFINITY;
 
-  constructor(private readonly secrets: SecretsService) {}
+  constructor(@Inject(DOPPLER_REFRESHER) private readonly ref: RefresherRef) {}
 
-  /**
-   * Checks the signature over the raw body and schedules one refresh for every delivery
-   * that arrives within `webhook.coalesceMs`. Never throws.
-   */
+  /** Checks the signature over the raw body and schedules a refresh. Never throws. */
   handle(rawBody: Buffer | undefined, signature: string | undefined): WebhookVerdict {
-    const refresher = refresherOf(this.secrets);
+    const refresher = this.ref.refresher;
     const options = refresher?.webhook;
     if (!refresher || !options) return { status: 'disabled' };
     if (!rawBody || !verifyDopplerSignature(rawBody, signature, options.secret)) {
-      this.logger.warn('Refused a Doppler webhook with a missing or wrong X-Doppler-Signature.');
+      this.warnRefused();
       return { status: 'unauthorized' };
     }
     if (!isSecretsUpdate(rawBody)) return { status: 'ignored' };
-    this.pending ??= new Promise<void>((resolve) => setTimeout(resolve, options.coalesceMs).unref()).then(
-      () => {
-        this.pending = undefined;
-        return refresher.refreshNow();
-      },
+    return { status: 'accepted', refresh: refresher.onWebhook() };
+  }
+
+  private warnRefused(): void {
+    this.#refusedSinceWarning++;
+    const now = Date.now();
+    if (now - this.#lastWarningAt < REFUSAL_WARNING_INTERVAL_MS) return;
+    const count = this.#refusedSinceWarning;
+    this.#refusedSinceWarning = 0;
+    this.#lastWarningAt = now;
+    this.logger.warn(
+      count === 1
+        ? 'Refused a Doppler webhook with a missing or wrong X-Doppler-Signature.'
+        : `Refused ${count} Doppler webhooks with a missing or wrong X-Doppler-Signature in the last minute.`,
     );
-    return { status: 'accepted', refresh: this.pending };
   }
 }
 

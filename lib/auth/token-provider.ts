@@ -1,0 +1,81 @@
+import { DopplerConfigurationError, DopplerTimeoutError } from '../client/doppler.errors.js';
+import { within } from '../core/within.js';
+import { printable } from '../core/printable.js';
+import { readSmallFile } from '../options/read-small-file.js';
+import type { Credential } from '../utils/resolve-options.js';
+
+/** A token file holds one token; anything bigger is not one. */
+const MAX_TOKEN_FILE_BYTES = 64 * 1024;
+
+/** Where the API source gets the token for each request. */
+export interface TokenProvider {
+  /** Whether the token can change while the app runs (a token file re-read per refresh). */
+  readonly rotates: boolean;
+  /**
+   * The token to use now, as text not yet checked.
+   * @throws {DopplerConfigurationError} when a token file cannot be read.
+   * @throws {DopplerTimeoutError} when reading it outlasts `signal`.
+   */
+  token(signal: AbortSignal): Promise<string>;
+  /** Says where the token came from, for messages: never the token. */
+  readonly where: string;
+}
+
+/** The token option: fixed for the life of the app. */
+export class StaticToken implements TokenProvider {
+  readonly rotates = false;
+  readonly where = 'The Doppler token';
+  readonly #token: string;
+
+  constructor(token: string) {
+    this.#token = token;
+  }
+
+  token(): Promise<string> {
+    return Promise.resolve(this.#token);
+  }
+}
+
+/**
+ * The `tokenFile` option: read at start-up and before every refresh, so a rotated token (a
+ * Kubernetes Secret updated in place) is picked up. The read never blocks on a FIFO, never reads
+ * more than 64 KiB, and never outlasts the caller's deadline.
+ */
+export class TokenFile implements TokenProvider {
+  readonly rotates = true;
+
+  constructor(private readonly path: string) {}
+
+  get where(): string {
+    return `The token file ${printable(this.path)}`;
+  }
+
+  async token(signal: AbortSignal): Promise<string> {
+    const read = await within(
+      readSmallFile(this.path, MAX_TOKEN_FILE_BYTES),
+      signal,
+      () =>
+        new DopplerTimeoutError(
+          'DOPPLER_TIMEOUT',
+          `${this.where} could not be read before the deadline: the volume it is on may be hung. Check the mount.`,
+          { retryable: true, reason: 'TOKEN_FILE_STALLED' },
+        ),
+    );
+    if (read.ok) return read.data.toString('utf8');
+    const why =
+      read.problem === 'missing'
+        ? 'does not exist (ENOENT)'
+        : read.problem === 'not-a-file'
+          ? 'is not a regular file'
+          : read.problem === 'too-large'
+            ? `is larger than ${read.limit} bytes, too large to hold a token`
+            : `could not be read (${read.code ?? 'error'})`;
+    throw new DopplerConfigurationError(
+      `${this.where} ${why}. Check the path and that the secret is mounted.`,
+    );
+  }
+}
+
+export function tokenProviderFor(credential: Credential): TokenProvider {
+  return credential.kind === 'static' ? new StaticToken(credential.token) : new TokenFile(credential.path);
+}

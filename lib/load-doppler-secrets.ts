@@ -1,0 +1,121 @@
+import { Logger } from '@nestjs/common';
+import { LOGGER_CONTEXT } from './doppler.constants.js';
+import { deadlineSignal, systemClock, type Clock } from './core/clock.js';
+import { describeScope } from './core/scope.js';
+import { ScopePin } from './core/scope-pin.js';
+import { FallbackPolicy } from './fallback/fallback-policy.js';
+import type { DopplerModuleOptions } from './interfaces/doppler-module-options.interface.js';
+import { SecretsRefresher } from './refresh/secrets-refresher.js';
+import { SecretsState } from './refresh/secrets-state.js';
+import { serviceFor, type SecretsService } from './secrets.service.js';
+import { ApiSource } from './sources/api.source.js';
+import { EnvironmentSource } from './sources/environment.source.js';
+import type { SecretsSource } from './sources/secrets-source.js';
+import { validateLoadedSet } from './sources/validate-loaded-set.js';
+import { resolveModuleOptions, type ResolvedModuleOptions } from './utils/resolve-options.js';
+
+/** @internal What the pipeline runs on; tests inject fake time and a quiet logger. */
+export interface PipelineDeps {
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly random?: () => number;
+}
+
+/** @internal A loaded service and, when the options ask for one, the refresher that keeps it current. */
+export interface Bootstrapped<T extends object> {
+  readonly service: SecretsService<T>;
+  readonly refresher?: SecretsRefresher;
+}
+
+/**
+ * @internal The one pipeline, for every source: options checked once, the set loaded (with
+ * retries, fallback and deadline as the options say), validated, and made the first version of a
+ * service. A refreshable source gets a refresher, created but not started (it runs timers only
+ * with the `refresh` option).
+ */
+export async function bootstrapSecrets<T extends object>(
+  options: DopplerModuleOptions,
+  deps: PipelineDeps = {},
+): Promise<Bootstrapped<T>> {
+  const clock = deps.clock ?? systemClock;
+  const logger = deps.logger ?? new Logger(LOGGER_CONTEXT);
+  const resolved = resolveModuleOptions(options, deps.env);
+  const started = clock.now();
+  const deadlineAt = started + resolved.deadline;
+  const signal = deadlineSignal(clock, resolved.deadline);
+  const scope = {
+    ...(resolved.project !== undefined && { project: resolved.project }),
+    ...(resolved.config !== undefined && { config: resolved.config }),
+  };
+  const pin = new ScopePin(
+    scope,
+    resolved.credential?.kind === 'static' ? resolved.credential.token : undefined,
+  );
+  const source = createSource(resolved, pin, clock, logger, deps.env);
+
+  const outcome = await source.load({ phase: 'bootstrap', signal, deadlineAt });
+  if (outcome.kind !== 'set') throw new TypeError('a bootstrap load always brings a set');
+  const first = await validateLoadedSet(outcome.set, resolved.schema, scope, pin, signal);
+  const state = new SecretsState<T>(first, clock);
+  const service = serviceFor(state);
+  await source.accepted?.(outcome.set, first.metadata, signal);
+
+  const from = first.metadata.source === 'fallback' ? 'the fallback copy' : source.description;
+  logger.log(
+    `Loaded ${service.keys().length} secrets from ${from} (${describeScope(first.metadata, 'scope not named')}) in ${Math.round(clock.now() - started)} ms`,
+  );
+  if (!source.refreshable) {
+    if (options.refresh !== undefined && options.source === 'env') {
+      logger.warn(
+        'The refresh option has no effect with secrets from the environment: a process environment is fixed. Use `doppler run --watch`, or a token.',
+      );
+    }
+    return { service };
+  }
+  const refresher = new SecretsRefresher(
+    state as unknown as SecretsState<object>,
+    source,
+    { ...resolved, scope },
+    pin,
+    { clock, logger, ...(deps.random && { random: deps.random }) },
+  );
+  state.onClose(() => refresher.stop());
+  state.onRefresh(() => refresher.refreshNow());
+  return { service, refresher };
+}
+
+/**
+ * Loads the secrets outside Nest's container, through the same pipeline as `DopplerModule`:
+ * the same options and checks, retries within the deadline, fallback, validation and masking.
+ * Use it where no app is booted: a TypeORM `DataSource` file, a Prisma seed, a migration
+ * script, a worker. With `refresh` or `webhook` the service refreshes itself until
+ * `close()`: call it when done, or the refresh timer ends with the process (it never keeps the
+ * process alive).
+ *
+ * @throws {DopplerError} as `DopplerModule` at bootstrap (a subclass naming what failed).
+ * @throws {SecretsValidationError} when the secrets do not match the schema.
+ * @example
+ * const secrets = await loadDopplerSecrets<AppSecrets>({ token: process.env.DOPPLER_TOKEN, schema: AppSecrets });
+ * const url = secrets.get('DATABASE_URL').reveal();
+ * await secrets.close();
+ */
+export async function loadDopplerSecrets<T extends object = Record<string, string>>(
+  options: DopplerModuleOptions,
+): Promise<SecretsService<T>> {
+  const { service, refresher } = await bootstrapSecrets<T>(options);
+  refresher?.start();
+  return service;
+}
+
+function createSource(
+  resolved: ResolvedModuleOptions,
+  pin: ScopePin,
+  clock: Clock,
+  logger: Logger,
+  env: NodeJS.ProcessEnv | undefined,
+): SecretsSource {
+  if (resolved.source === 'env') return new EnvironmentSource(env, clock);
+  const api = new ApiSource(resolved, pin, clock, logger);
+  return resolved.fallback ? new FallbackPolicy(api, resolved.fallback, pin, clock, logger) : api;
+}

@@ -1,0 +1,152 @@
+import { Subject, type Observable } from 'rxjs';
+import type { DopplerErrorCode } from '../client/doppler.errors.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import type { SecretsMetadata } from '../interfaces/secrets-metadata.interface.js';
+import type { SecretsChange, SecretsStatus } from '../interfaces/secrets-status.interface.js';
+import { SecretsSnapshot } from '../secrets-snapshot.js';
+import type { RefreshResult } from './refresh-result.js';
+
+/** A validated set, ready to become the current version. */
+export interface ValidatedSet {
+  readonly values: Readonly<Record<string, unknown>>;
+  readonly metadata: SecretsMetadata;
+  /** Doppler's strings, by name: what a later set is compared with. */
+  readonly raw: Readonly<Record<string, string>>;
+  /** The raw strings of the exposed keys, so `redact()` masks them beside the values. */
+  readonly rawForms: readonly string[];
+}
+
+/**
+ * Everything about a service that changes over its life, in one place: the current version,
+ * Doppler's version tag, the record of checks, and the change stream. The refresher is the only
+ * writer; `SecretsService` reads it. Internal.
+ */
+export class SecretsState<T extends object = Record<string, string>> {
+  #current: SecretsSnapshot<T>;
+  #raw: Readonly<Record<string, string>>;
+  #etag: string | undefined;
+  #lastSuccessAt: Date | undefined;
+  #lastFailureAt: Date | undefined;
+  #lastFailureCode: DopplerErrorCode | undefined;
+  #consecutiveFailures = 0;
+  readonly #changes = new Subject<SecretsChange>();
+  readonly #changes$ = this.#changes.asObservable();
+  readonly #clock: Clock;
+  #onClose: (() => Promise<void>) | undefined;
+  #onRefresh: (() => Promise<RefreshResult>) | undefined;
+  #closed: Promise<void> | undefined;
+
+  constructor(initial: ValidatedSet, clock: Clock = systemClock) {
+    this.#clock = clock;
+    this.#current = new SecretsSnapshot<T>(initial.values, initial.metadata, 1, initial.rawForms);
+    this.#raw = initial.raw;
+    this.#etag = initial.metadata.etag;
+    if (initial.metadata.source === 'doppler-api') this.#lastSuccessAt = initial.metadata.fetchedAt;
+  }
+
+  get current(): SecretsSnapshot<T> {
+    return this.#current;
+  }
+
+  get etag(): string | undefined {
+    return this.#etag;
+  }
+
+  get changes(): Observable<SecretsChange> {
+    return this.#changes$;
+  }
+
+  get closed(): boolean {
+    return this.#closed !== undefined;
+  }
+
+  get status(): SecretsStatus {
+    const confirmedAt = this.#lastSuccessAt ?? this.#current.metadata.fetchedAt;
+    const failing = this.#lastFailureAt !== undefined && this.#consecutiveFailures > 0;
+    return {
+      version: this.#current.version,
+      ...(this.#etag !== undefined && { etag: this.#etag }),
+      ...(this.#lastSuccessAt !== undefined && { lastSuccessAt: this.#lastSuccessAt }),
+      ...(this.#lastFailureAt !== undefined && { lastFailureAt: this.#lastFailureAt }),
+      ...(this.#lastFailureCode !== undefined && { lastFailureCode: this.#lastFailureCode }),
+      consecutiveFailures: this.#consecutiveFailures,
+      ageMs: Math.max(0, this.#clock.now() - confirmedAt.getTime()),
+      stale: failing || this.#current.metadata.source === 'fallback',
+    };
+  }
+
+  /**
+   * Makes `next` the current version when it differs from it (or replaces a fallback copy with
+   * Doppler's own set), and tells subscribers which names changed.
+   * @returns the change, or undefined when the set is the same.
+   */
+  apply(next: ValidatedSet): SecretsChange | undefined {
+    const currentKeys = this.#current.keys();
+    const nextKeys = Object.keys(next.values);
+    const current = new Set<string>(currentKeys);
+    const upcoming = new Set(nextKeys);
+    const diff = {
+      changed: nextKeys.filter((k) => current.has(k) && this.#raw[k] !== next.raw[k]),
+      added: nextKeys.filter((k) => !current.has(k)),
+      removed: currentKeys.filter((k) => !upcoming.has(k)),
+    };
+    const leavingFallback =
+      this.#current.metadata.source === 'fallback' && next.metadata.source !== 'fallback';
+    this.#raw = next.raw;
+    if (diff.changed.length + diff.added.length + diff.removed.length === 0 && !leavingFallback)
+      return undefined;
+    const previousVersion = this.#current.version;
+    this.#current = new SecretsSnapshot<T>(next.values, next.metadata, previousVersion + 1, next.rawForms);
+    const change: SecretsChange = {
+      ...diff,
+      version: this.#current.version,
+      previousVersion,
+      ...(next.metadata.etag !== undefined && { etag: next.metadata.etag }),
+      at: new Date(this.#clock.now()),
+    };
+    this.#changes.next(change);
+    return change;
+  }
+
+  /** Doppler confirmed the current set (a 304, or the set just applied). */
+  recordSuccess(etag: string | undefined): void {
+    this.#lastSuccessAt = new Date(this.#clock.now());
+    this.#consecutiveFailures = 0;
+    if (etag !== undefined) this.#etag = etag;
+  }
+
+  /** A check failed; the current set stays. */
+  recordFailure(code: DopplerErrorCode): void {
+    this.#lastFailureAt = new Date(this.#clock.now());
+    this.#lastFailureCode = code;
+    this.#consecutiveFailures++;
+  }
+
+  /** Who runs a refresh cycle on request; set once, by the refresher. */
+  onRefresh(run: () => Promise<RefreshResult>): void {
+    this.#onRefresh = run;
+  }
+
+  /** One refresh cycle by the refresher, or `unavailable` when nothing refreshes this state. */
+  refresh(): Promise<RefreshResult> {
+    if (this.#closed) return Promise.resolve({ kind: 'stopped' });
+    return this.#onRefresh?.() ?? Promise.resolve({ kind: 'unavailable' });
+  }
+
+  /** What `close()` must stop first (the refresher); set once, by whoever writes this state. */
+  onClose(stop: () => Promise<void>): void {
+    this.#onClose = stop;
+  }
+
+  /** Stops the writer, then completes the change stream. Idempotent. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      try {
+        await this.#onClose?.();
+      } finally {
+        this.#changes.complete();
+      }
+    })();
+    return this.#closed;
+  }
+}

@@ -1,0 +1,126 @@
+import type { Logger } from '@nestjs/common';
+import { tokenProviderFor, type TokenProvider } from '../auth/token-provider.js';
+import { DopplerClient, type DownloadResult } from '../client/doppler-client.js';
+import { DopplerError, DopplerResponseError, DopplerTimeoutError } from '../client/doppler.errors.js';
+import { downloadWithRetries } from '../client/download-with-retries.js';
+import { deadlinePassed, type Clock } from '../core/clock.js';
+import type { ScopePin } from '../core/scope-pin.js';
+import {
+  withToken,
+  type ResolvedDopplerOptions,
+  type ResolvedModuleOptions,
+} from '../utils/resolve-options.js';
+import type { LoadOutcome, LoadRequest, SecretsSource } from './secrets-source.js';
+
+/** The options and HTTP client for one token. */
+interface Session {
+  readonly options: ResolvedDopplerOptions;
+  readonly client: DopplerClient;
+}
+
+/**
+ * Doppler's API: the download endpoint, with the token option or a token file. At bootstrap it
+ * retries within the deadline; a refresh makes one attempt with the ETag of the set held. A token
+ * file is re-read before every load; a rotated token for another config is refused (the current
+ * token stays in use) rather than switching the app to another environment.
+ */
+export class ApiSource implements SecretsSource {
+  readonly refreshable = true;
+  readonly #tokens: TokenProvider;
+  #session: Session | undefined;
+
+  constructor(
+    private readonly resolved: ResolvedModuleOptions,
+    private readonly pin: ScopePin,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {
+    if (resolved.credential === undefined) throw new TypeError('ApiSource needs a credential');
+    this.#tokens = tokenProviderFor(resolved.credential);
+  }
+
+  get description(): string {
+    return 'Doppler';
+  }
+
+  /** The options of the token in use (after the first load), for the fallback policy. */
+  get options(): ResolvedDopplerOptions | undefined {
+    return this.#session?.options;
+  }
+
+  /**
+   * The token's options, reading the token file when there is one.
+   * @throws {DopplerConfigurationError} for an unreadable file or a malformed token.
+   * @throws {DopplerError} `DOPPLER_SCOPE_MISMATCH` for a rotated token of another config.
+   */
+  async session(signal: AbortSignal): Promise<Session> {
+    const current = this.#session;
+    if (current && !this.#tokens.rotates) return current;
+    const options = withToken(this.resolved, await this.#tokens.token(signal), this.#tokens.where);
+    if (current && options.token === current.options.token) return current;
+    this.pin.admitToken(options.token);
+    const session = { options, client: new DopplerClient(options) };
+    if (current) this.logger.log('The token file changed; using the new token from now on.');
+    this.#session = session;
+    return session;
+  }
+
+  async load(request: LoadRequest): Promise<LoadOutcome> {
+    const { options, client } = await this.session(request.signal);
+    const download = await this.download(client, options, request).catch((error: unknown) => {
+      // The load's own deadline cut the request: that is a timeout, not a dropped connection.
+      if (
+        deadlinePassed(request.signal) &&
+        !(error instanceof DopplerError && error.code === 'DOPPLER_TIMEOUT')
+      ) {
+        throw new DopplerTimeoutError(
+          'DOPPLER_TIMEOUT',
+          `Doppler did not answer before the ${this.resolved.deadline} ms deadline (the deadline option) ran out (${options.apiUrl.host}). ` +
+            'Check the network path to Doppler, or raise the deadline option.',
+          { retryable: true, reason: 'TIMEOUT' },
+        );
+      }
+      throw error;
+    });
+    if (download.kind === 'not-modified') {
+      if (request.etag === undefined) {
+        // Only reachable if a server answers 304 to a request that named no version.
+        throw new DopplerResponseError(
+          'DOPPLER_UNEXPECTED_STATUS',
+          'Doppler answered 304 Not Modified to a request that named no version. Check the apiUrl option and any proxy in between.',
+          { status: 304 },
+        );
+      }
+      return { kind: 'not-modified', etag: download.etag };
+    }
+    return {
+      kind: 'set',
+      set: {
+        raw: download.secrets,
+        origin: 'doppler-api',
+        fetchedAt: new Date(this.clock.now()),
+        ...(download.etag !== undefined && { etag: download.etag }),
+      },
+    };
+  }
+
+  private download(
+    client: DopplerClient,
+    options: ResolvedDopplerOptions,
+    request: LoadRequest,
+  ): Promise<DownloadResult> {
+    const remaining = Math.max(1, request.deadlineAt - this.clock.now());
+    return request.phase === 'bootstrap'
+      ? // The retry loop keeps to the deadline itself, and says how many attempts it made.
+        downloadWithRetries(client, {
+          retries: options.retries,
+          deadline: remaining,
+          timeout: options.timeout,
+        })
+      : client.download({
+          signal: request.signal,
+          ...(request.etag !== undefined && { etag: request.etag }),
+          timeout: Math.min(options.timeout, remaining),
+        });
+  }
+}

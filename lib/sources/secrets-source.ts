@@ -1,0 +1,51 @@
+import type { DopplerError } from '../client/doppler.errors.js';
+import type { FallbackMetadata, SecretsMetadata } from '../interfaces/secrets-metadata.interface.js';
+
+/** Where a loaded set came from: the `source` its metadata will name. */
+export type LoadedOrigin = 'doppler-api' | 'environment' | 'fallback';
+
+/** A set as a source loaded it: raw strings, not yet validated. */
+export interface LoadedSet {
+  readonly raw: Readonly<Record<string, string>>;
+  readonly origin: LoadedOrigin;
+  /** When the values were fetched (for a fallback copy: when it was written). */
+  readonly fetchedAt: Date;
+  readonly etag?: string;
+  readonly fallback?: FallbackMetadata;
+}
+
+/** What one load brought: a set, or word that the set held is still current. */
+export type LoadOutcome =
+  | { readonly kind: 'set'; readonly set: LoadedSet }
+  | { readonly kind: 'not-modified'; readonly etag: string };
+
+export interface LoadRequest {
+  /** At bootstrap a source may retry within the deadline; a refresh makes one attempt. */
+  readonly phase: 'bootstrap' | 'refresh';
+  /** Aborts at the deadline of this load, or at shutdown. */
+  readonly signal: AbortSignal;
+  /** Epoch milliseconds when {@link signal} aborts for time. */
+  readonly deadlineAt: number;
+  /** Doppler's tag of the set held, when there is one. */
+  readonly etag?: string;
+}
+
+/**
+ * A place secrets come from. Each source is one file behind this interface; the pipeline
+ * validates what it loads, builds the snapshot and owns everything after.
+ */
+export interface SecretsSource {
+  /** Names the source in log lines. */
+  readonly description: string;
+  /** Whether loading again can bring a newer set (a process environment cannot). */
+  readonly refreshable: boolean;
+  /**
+   * Loads the set once. Never waits past `request.signal`.
+   * @throws {DopplerError} a typed error naming what failed, never a value or a token.
+   */
+  load(request: LoadRequest): Promise<LoadOutcome>;
+  /** A loaded set passed validation and is being served (e.g. keep a fallback copy of it). */
+  accepted?(set: LoadedSet, metadata: SecretsMetadata, signal: AbortSignal): Promise<void>;
+  /** A load failed (e.g. drop a fallback copy a revoked token must not outlive). */
+  failed?(error: DopplerError, signal: AbortSignal): Promise<void>;
+}

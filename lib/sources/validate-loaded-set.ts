@@ -1,0 +1,53 @@
+import { DopplerTimeoutError } from '../client/doppler.errors.js';
+import { scopeOfSet, type DopplerScope } from '../core/scope.js';
+import type { ScopePin } from '../core/scope-pin.js';
+import { within } from '../core/within.js';
+import type { SecretsMetadata } from '../interfaces/secrets-metadata.interface.js';
+import type { ValidatedSet } from '../refresh/secrets-state.js';
+import { rawFormsOf } from '../utils/raw-secrets.js';
+import { validateSecrets, type SecretsSchema } from '../validation/validate-secrets.js';
+import type { LoadedSet } from './secrets-source.js';
+
+/**
+ * The one way a loaded set becomes a servable one, from any source: its scope checked against
+ * the pin, its values validated as a whole against the schema (within the deadline: a Standard
+ * Schema may validate asynchronously), and its metadata.
+ *
+ * @throws {DopplerError} `DOPPLER_SCOPE_MISMATCH` for a set of another project or config.
+ * @throws {SecretsValidationError} when the values do not match the schema.
+ * @throws {DopplerTimeoutError} when an asynchronous schema outlasts `signal`.
+ */
+export async function validateLoadedSet(
+  loaded: LoadedSet,
+  schema: SecretsSchema | undefined,
+  fromOptions: DopplerScope,
+  pin: ScopePin,
+  signal: AbortSignal,
+): Promise<ValidatedSet> {
+  const { scope, environment } = scopeOfSet(loaded.raw, fromOptions);
+  pin.admit(scopeOfSet(loaded.raw).scope, loaded.origin === 'fallback' ? 'fallback copy' : 'download');
+  const validated = validateSecrets(schema, loaded.raw, scope);
+  // Only an asynchronous schema can outlast the deadline; a synchronous result stands as it is.
+  const values =
+    validated instanceof Promise
+      ? await within(
+          validated,
+          signal,
+          () =>
+            new DopplerTimeoutError(
+              'DOPPLER_TIMEOUT',
+              'Validating the secrets against the schema did not finish before the deadline: an asynchronous refinement of the schema never settled.',
+              { reason: 'VALIDATION_STALLED' },
+            ),
+        )
+      : validated;
+  const metadata: SecretsMetadata = {
+    ...scope,
+    ...(environment && { environment }),
+    source: loaded.origin,
+    fetchedAt: loaded.fetchedAt,
+    ...(loaded.etag !== undefined && { etag: loaded.etag }),
+    ...(loaded.fallback !== undefined && { fallback: loaded.fallback }),
+  };
+  return { values, metadata, raw: loaded.raw, rawForms: rawFormsOf(values, loaded.raw) };
+}
