@@ -181,7 +181,7 @@ export class SecretsRefresher {
       if (known) await this.source.failed?.(known, signal);
       if (this.#stopped) return { kind: 'stopped' };
       logger.warn(
-        `Refreshing secrets failed; the current set is kept. ${known?.message ?? 'An unexpected error.'}`,
+        `Refreshing secrets failed; the current set is kept. ${known?.message ?? unexpected(error)}`,
       );
       return {
         kind: 'failed',
@@ -211,6 +211,12 @@ export class SecretsRefresher {
       void this.refreshNow().then(() => this.schedule());
     }, delay);
   }
+}
+
+/** Names an error that is not ours by its class only: its message may quote anything. */
+function unexpected(error: unknown): string {
+  const name = error instanceof Error ? error.name : '';
+  return `An unexpected ${/^[A-Z][A-Za-z]{0,40}Error$/.test(name) ? name : 'error'} was thrown (a bug: please report it).`;
 }
 
 function stalled(deadline: number): DopplerError {

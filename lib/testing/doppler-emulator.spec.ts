@@ -435,6 +435,19 @@ describe('request log', () => {
     expect(emulator.requests).toEqual([]);
   });
 
+  it('keeps only the newest requestLogLimit requests, and counts them all', async () => {
+    const bounded = new DopplerEmulator(seed(), { requestLogLimit: 5 });
+    const base = await bounded.start();
+    try {
+      for (let i = 0; i < 20; i++) await fetch(`${base}/v3/configs/config/secrets/download?n=${i}`);
+      expect(bounded.requestCount).toBe(20);
+      expect(bounded.requests).toHaveLength(5);
+      expect(() => new DopplerEmulator(seed(), { requestLogLimit: 0 })).toThrow(/requestLogLimit/);
+    } finally {
+      await bounded.stop();
+    }
+  });
+
   it('never holds a token or secret value', async () => {
     await download({ project: 'sample-app', config: 'dev_personal' }, CANARY_TOKEN);
     await fetch(`${url}/v3/${CANARY_TOKEN}`, { headers: { authorization: `Bearer ${CANARY_TOKEN}` } });

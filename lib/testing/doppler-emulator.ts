@@ -43,6 +43,11 @@ export interface DopplerEmulatorOptions {
    * @default undefined (no limit)
    */
   readonly rateLimit?: EmulatorRateLimit;
+  /**
+   * Requests kept in {@link DopplerEmulator.requests} (the newest); `requestCount` counts all.
+   * @default 10000
+   */
+  readonly requestLogLimit?: number;
 }
 
 /**
@@ -74,7 +79,7 @@ export interface EmulatorSummary {
  */
 export class DopplerEmulator {
   private readonly store: EmulatorStore;
-  private readonly log = new RequestLog();
+  private readonly log: RequestLog;
   private readonly limiter: SlidingWindowRateLimiter | undefined;
   private readonly sockets = new Set<Socket>();
   private readonly queuedFaults: EmulatorFault[] = [];
@@ -86,6 +91,11 @@ export class DopplerEmulator {
     private readonly options: DopplerEmulatorOptions = {},
   ) {
     this.store = new EmulatorStore(parseEmulatorSeed(seed));
+    const limit = options.requestLogLimit;
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
+      throw new RangeError('DopplerEmulator: requestLogLimit must be an integer >= 1');
+    }
+    this.log = new RequestLog(limit);
     const perMinute = options.rateLimit?.requestsPerMinute;
     if (perMinute !== undefined && (!Number.isInteger(perMinute) || perMinute < 1)) {
       throw new RangeError('DopplerEmulator: rateLimit.requestsPerMinute must be an integer >= 1');

@@ -29,12 +29,21 @@ const LOGGED_QUERY_KEYS = ['project', 'config', 'format', 'secrets'] as const;
 const TOKEN_SHAPE = /dp\.[a-z]+\.[^/?&#\s]*/gi;
 const REDACTED = '[redacted]';
 
-/** Appends entries, scrubbing anything that could be a credential before it is stored. */
+/** Entries kept by default: a long-running emulator (a dev loop, a fleet run) must not grow without end. */
+export const DEFAULT_REQUEST_LOG_LIMIT = 10_000;
+
+/**
+ * Appends entries, scrubbing anything that could be a credential before it is stored. Keeps the
+ * newest `limit` entries; `size` still counts every request since the last `clear()`.
+ */
 export class RequestLog {
   private readonly entries: PendingRequest[] = [];
+  private total = 0;
+
+  constructor(private readonly limit: number = DEFAULT_REQUEST_LOG_LIMIT) {}
 
   get size(): number {
-    return this.entries.length;
+    return this.total;
   }
 
   record(
@@ -53,17 +62,23 @@ export class RequestLog {
     }
     const pending: PendingRequest = { ...entry, path: scrub(path), query: safeQuery };
     this.entries.push(pending);
+    this.total++;
+    // Dropped in batches, so each request costs O(1) amortised rather than a shift of the array.
+    if (this.entries.length > this.limit * 1.25) this.entries.splice(0, this.entries.length - this.limit);
     return pending;
   }
 
   snapshot(): readonly EmulatorRequest[] {
-    return this.entries.map((entry) =>
-      Object.freeze({ ...entry, query: Object.freeze({ ...entry.query }), at: new Date(entry.at) }),
-    );
+    return this.entries
+      .slice(-this.limit)
+      .map((entry) =>
+        Object.freeze({ ...entry, query: Object.freeze({ ...entry.query }), at: new Date(entry.at) }),
+      );
   }
 
   clear(): void {
     this.entries.length = 0;
+    this.total = 0;
   }
 }
 
