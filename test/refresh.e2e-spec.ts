@@ -1,4 +1,4 @@
-import { type INestApplication, Module } from '@nestjs/common';
+import { ConsoleLogger, type INestApplication, Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Type } from 'class-transformer';
 import {
@@ -25,6 +25,7 @@ import {
   type SecretsChange,
 } from 'nestjs-doppler';
 import { DopplerEmulator } from 'nestjs-doppler/testing';
+import { OutputCapture } from './support/capture-output.js';
 import { waitFor } from './support/wait-for.js';
 
 const TOKEN = 'dp.st.dev.refresh-token-1';
@@ -301,6 +302,47 @@ describe('webhook trigger', () => {
     await waitFor('one refresh', () => emulator.requestCount === 1);
     await new Promise((r) => setTimeout(r, 300));
     expect(emulator.requestCount).toBe(1);
+  });
+
+  it('40 replays of one captured delivery, spread over 2 s, cost one request (the rest wait for the end of webhook.minInterval)', async () => {
+    await start({ webhook: { secret: WEBHOOK_SECRET, coalesceMs: 10, minInterval: 5_000 } }, [Webhook]);
+    emulator.resetRequests();
+    const signature = signDopplerWebhook(body, WEBHOOK_SECRET);
+    for (let i = 0; i < 40; i++) {
+      await request(app?.getHttpServer())
+        .post('/webhooks/doppler')
+        .set('content-type', 'application/json')
+        .set('x-doppler-signature', signature)
+        .send(body)
+        .expect(202);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // One at once; the rest share the one owed at the end of the 5 s window (not yet due).
+    expect(emulator.requestCount).toBe(1);
+  });
+
+  it('1,000 unsigned deliveries are refused with one warning, not a thousand', async () => {
+    await start({ webhook: { secret: WEBHOOK_SECRET } }, [Webhook]);
+    const output = new OutputCapture().start();
+    Logger.overrideLogger(new ConsoleLogger({ logLevels: ['warn'], colors: false }));
+    try {
+      const server = app?.getHttpServer();
+      for (let i = 0; i < 1000; i += 50) {
+        await Promise.all(
+          Array.from({ length: 50 }, () =>
+            request(server)
+              .post('/webhooks/doppler')
+              .set('content-type', 'application/json')
+              .send(body)
+              .expect(401),
+          ),
+        );
+      }
+    } finally {
+      output.stop();
+      Logger.overrideLogger(false);
+    }
+    expect(output.text.match(/Refused .*Doppler webhook/g)).toHaveLength(1);
   });
 
   it('other event types are accepted but trigger nothing', async () => {

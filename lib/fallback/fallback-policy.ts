@@ -46,6 +46,8 @@ export class FallbackPolicy implements SecretsSource {
   readonly refreshable = true;
   #store: FallbackStore | undefined;
   #storeFor: string | undefined;
+  // The bootstrap read of the copy, which derives the key the first write can reuse.
+  #opening: Promise<unknown> | undefined;
 
   constructor(
     private readonly api: ApiSource,
@@ -68,6 +70,7 @@ export class FallbackPolicy implements SecretsSource {
     await Promise.race([settle(loading), sleep(this.clock, COPY_HEAD_START_MS, request.signal)]);
     // Started now, so the key derivation is queued in the thread pool ahead of the download's DNS lookup.
     const copy = settle(loading.then((file) => this.open(store, file, session.options)));
+    this.#opening = copy;
     try {
       return await this.api.load(request);
     } catch (error: unknown) {
@@ -95,6 +98,11 @@ export class FallbackPolicy implements SecretsSource {
     const options = this.api.options;
     if (set.origin !== 'doppler-api' || options === undefined) return;
     const store = this.storeFor(options);
+    // A write that started before the read's derivation finished would derive a second key:
+    // let the read finish first (it is already running, and bounded by the same signal).
+    const opening = this.#opening;
+    this.#opening = undefined;
+    if (opening) await within(opening, signal, () => new Error('deadline')).catch(() => undefined);
     const scope = {
       ...(metadata.project !== undefined && { project: metadata.project }),
       ...(metadata.config !== undefined && { config: metadata.config }),
@@ -119,6 +127,11 @@ export class FallbackPolicy implements SecretsSource {
         `Could not update the Doppler fallback copy; the secrets are loaded all the same. ${why}`,
       );
     }
+  }
+
+  /** PBKDF2 derivations the current store started: at most one per boot. For tests and diagnostics. */
+  get derivations(): number {
+    return this.#store?.derivations ?? 0;
   }
 
   async failed(error: DopplerError, signal: AbortSignal): Promise<void> {
