@@ -53,6 +53,7 @@ export class SecretsRefresher {
   readonly #abort = new AbortController();
   #webhookPending: Promise<RefreshResult> | undefined;
   #lastWebhookCycleAt = Number.NEGATIVE_INFINITY;
+  #unwatch: (() => void) | undefined;
   readonly #random: () => number;
 
   constructor(
@@ -70,9 +71,11 @@ export class SecretsRefresher {
     return this.settings.webhook;
   }
 
-  /** Starts the timer, when the `refresh` option asks for one. */
+  /** Starts the source's own change channel, if it has one, and the timer the `refresh` option asks for. */
   start(): void {
-    if (this.#stopped || this.#timer !== undefined || !this.settings.refresh) return;
+    if (this.#stopped) return;
+    this.#unwatch ??= this.source.watch?.(() => void this.refreshNow());
+    if (this.#timer !== undefined || !this.settings.refresh) return;
     // The first check comes at a random point of the first interval: a fleet deployed
     // together would otherwise poll in lockstep and share one rate limit at the same second.
     this.schedule(this.settings.refresh.interval * this.#random());
@@ -121,6 +124,8 @@ export class SecretsRefresher {
       this.#stopped = true;
       this.#timer?.();
       this.#timer = undefined;
+      this.#unwatch?.();
+      this.#unwatch = undefined;
       this.#abort.abort();
     }
     await this.#inflight;

@@ -48,4 +48,10 @@ export interface SecretsSource {
   accepted?(set: LoadedSet, metadata: SecretsMetadata, signal: AbortSignal): Promise<void>;
   /** A load failed (e.g. drop a fallback copy a revoked token must not outlive). */
   failed?(error: DopplerError, signal: AbortSignal): Promise<void>;
+  /**
+   * Starts telling the refresher when the set may have changed (a volume swap, a watch stream's
+   * event); the refresher then runs a cycle, as for a timer. Called once, when refreshing starts.
+   * @returns stops watching; it must leave no timer, handle or request behind.
+   */
+  watch?(onChange: () => void): () => void;
 }
