@@ -52,7 +52,7 @@ describe('FragmentMasker', () => {
       }),
       { numRuns: 3000 },
     );
-  });
+  }, 60_000);
 
   it('masks a value quoted inside a message, and nothing else', () => {
     expect(maskFragments(['got "hunter2-xyz", expected a URL'], ['hunter2-xyz']).texts).toEqual([

@@ -189,8 +189,8 @@ function isWholeWord(text: string, at: number, length: number): boolean {
 
 /**
  * A suffix automaton over UTF-16 code units, in typed arrays sized once from the text length
- * (at most 2n states and 3n transitions). The root's transitions are a dense table, because
- * matching falls back to the root at nearly every mismatch; the others are short linked lists.
+ * (at most 2n states and 3n transitions). The root's transitions are a table (ASCII) and a map,
+ * because matching falls back to the root at nearly every mismatch; the others are short lists.
  */
 class TextAutomaton {
   readonly #length: Int32Array;
@@ -199,7 +199,9 @@ class TextAutomaton {
   readonly #edgeCode: Uint16Array;
   readonly #edgeTo: Int32Array;
   readonly #edgeNext: Int32Array;
-  readonly #rootEdges = new Int32Array(0x10000).fill(-1);
+  /** Target + 1 of each ASCII root transition (0: none); the rest of the root's are in a map. */
+  readonly #rootAscii = new Int32Array(0x80);
+  readonly #rootOther = new Map<number, number>();
   /** State holding each prefix of the text, by prefix end. */
   readonly #prefixState: Int32Array;
   /** Longest match a scan left in each state. */
@@ -312,7 +314,7 @@ class TextAutomaton {
   }
 
   #next(state: number, code: number): number {
-    if (state === 0) return this.#rootEdges[code];
+    if (state === 0) return code < 0x80 ? this.#rootAscii[code] - 1 : (this.#rootOther.get(code) ?? -1);
     for (let e = this.#firstEdge[state]; e !== -1; e = this.#edgeNext[e]) {
       if (this.#edgeCode[e] === code) return this.#edgeTo[e];
     }
@@ -321,7 +323,8 @@ class TextAutomaton {
 
   #setNext(state: number, code: number, target: number): void {
     if (state === 0) {
-      this.#rootEdges[code] = target;
+      if (code < 0x80) this.#rootAscii[code] = target + 1;
+      else this.#rootOther.set(code, target);
       return;
     }
     for (let e = this.#firstEdge[state]; e !== -1; e = this.#edgeNext[e]) {
