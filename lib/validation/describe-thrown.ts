@@ -1,7 +1,10 @@
 import { typeOf } from '../utils/flat-string-map.js';
 
-/** An error class name that says what went wrong without saying anything about the data. */
-const SAFE_ERROR_NAME = /^[A-Z][A-Za-z]{0,62}Error$/;
+/**
+ * An error class name that says what went wrong without saying anything about the data
+ * (`TypeError`; a plain `Error` says nothing and is described as `an error`).
+ */
+const SAFE_ERROR_NAME = /^[A-Z][A-Za-z]{0,58}Error$/;
 
 /**
  * What a schema's own code threw, in words safe to print: the error's class name when it has
@@ -26,7 +29,7 @@ export function describeThrown(thrown: unknown): string {
       if (typeof name === 'string' && SAFE_ERROR_NAME.test(name)) return name;
       return thrown instanceof Error ? 'an error' : typeOf(thrown);
     }
-    return typeOf(thrown);
+    return thrown === undefined ? 'undefined' : typeOf(thrown);
   } catch {
     return 'something that could not be inspected';
   }

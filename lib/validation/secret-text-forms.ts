@@ -131,7 +131,8 @@ function* textsOfValue(
     yield String(value);
     return;
   }
-  if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return;
+  // A function's text is its source code, not a secret.
+  if (value === null || typeof value !== 'object') return;
   if (seen.has(value)) return;
   seen.add(value);
   const printed = [

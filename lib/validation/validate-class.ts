@@ -16,6 +16,9 @@ const VALIDATOR_OPTIONS: ValidatorOptions = {
   // class-validator would otherwise copy the value and the whole object into each error.
   validationError: { target: false, value: false },
 };
+// A probe validates some keys only: the others are left out, and their validators must not run
+// on the undefined left in their place (a validator that throws on anything would blame them all).
+const PROBE_OPTIONS: ValidatorOptions = { ...VALIDATOR_OPTIONS, skipMissingProperties: true };
 // A nested failure this deep is reported at its parent; ValidateNested on a cyclic value recurses.
 const MAX_NESTING = 8;
 
@@ -114,7 +117,7 @@ function transformAll(
       path: [key],
       missing: false,
       constraint: 'transform',
-      message: `its transform threw ${describeThrown(thrownBy.get(key))}`,
+      message: `its transform threw ${describeThrown(thrownBy.has(key) ? thrownBy.get(key) : whole.thrown)}`,
     });
   }
   const rest = transform(schema, omit(plain, search.keys));
@@ -142,7 +145,7 @@ function validateAll(
   if (whole.ok) return { errors: whole.value, skipped: [] };
   const thrownBy = new Map<string, unknown>();
   const search = findThrowingKeysSync(Object.keys(instance), (keys) => {
-    const run = validateCopy(instance, keys);
+    const run = validateCopy(instance, keys, PROBE_OPTIONS);
     if (!run.ok && keys.length === 1) thrownBy.set(keys[0] ?? '', run.thrown);
     return !run.ok;
   });
@@ -151,14 +154,15 @@ function validateAll(
       path: [key],
       missing: false,
       constraint: 'validator',
-      message: `a validator (or its message) threw ${describeThrown(thrownBy.get(key))}`,
+      message: `a validator (or its message) threw ${describeThrown(thrownBy.has(key) ? thrownBy.get(key) : whole.thrown)}`,
     });
   }
   const skip = new Set(search.keys);
-  const rest = validateCopy(
-    instance,
-    Object.keys(instance).filter((key) => !skip.has(key)),
-  );
+  const others = Object.keys(instance).filter((key) => !skip.has(key));
+  // Without the throwing keys, their validators run on undefined, and may throw again: then the
+  // others are validated as a probe is, which leaves a missing key unreported.
+  const full = validateCopy(instance, others, VALIDATOR_OPTIONS);
+  const rest = full.ok || search.keys.length === 0 ? full : validateCopy(instance, others, PROBE_OPTIONS);
   if (search.keys.length === 0 || !rest.ok) {
     found.push({
       path: [],
@@ -175,11 +179,15 @@ function transform(schema: Type<object>, plain: Readonly<Record<string, string>>
 }
 
 /** Validates a copy holding only `keys` of the instance, so that a probe changes nothing. */
-function validateCopy(instance: Instance, keys: readonly string[]): Attempt<ValidationError[]> {
+function validateCopy(
+  instance: Instance,
+  keys: readonly string[],
+  options: ValidatorOptions,
+): Attempt<ValidationError[]> {
   return attempt(() => {
     const copy = Object.create(Object.getPrototypeOf(instance) as object | null) as Instance;
     for (const key of keys) copy[key] = instance[key];
-    return validateSync(copy, VALIDATOR_OPTIONS);
+    return validateSync(copy, options);
   });
 }
 

@@ -47,23 +47,59 @@ export function validateStandardSchema(
   const context: Context = { schema, name: schemaName(schema), plain, raw, scope };
   const run = attempt(() => schema['~standard'].validate(plain));
   if (!run.ok) {
+    const thrownBy = new Map<string, unknown>();
     const search = findThrowingKeysSync(Object.keys(plain), (keys) =>
-      throwsSync(schema, subsetOf(plain, keys)),
+      throwsSync(
+        schema,
+        subsetOf(plain, keys),
+        (thrown) => keys.length === 1 && thrownBy.set(keys[0] ?? '', thrown),
+      ),
     );
-    throw thrownError(context, run.thrown, search);
+    const rest =
+      search.keys.length > 0
+        ? attempt(() => schema['~standard'].validate(without(plain, search.keys)))
+        : undefined;
+    if (rest?.ok === true) settleQuietly(rest.value);
+    const restResult = rest?.ok === true && !isThenable(rest.value) ? rest.value : undefined;
+    throw thrownError(context, run.thrown, thrownBy, search, restResult);
   }
   if (isThenable(run.value)) {
     return Promise.resolve(run.value).then(
       (result) => settle(context, result),
       async (thrown: unknown) => {
+        const thrownBy = new Map<string, unknown>();
         const search = await findThrowingKeys(Object.keys(plain), (keys) =>
-          throwsEventually(schema, subsetOf(plain, keys)),
+          throwsEventually(
+            schema,
+            subsetOf(plain, keys),
+            (reason) => keys.length === 1 && thrownBy.set(keys[0] ?? '', reason),
+          ),
         );
-        throw thrownError(context, thrown, search);
+        const restResult =
+          search.keys.length > 0 ? await resultOf(schema, without(plain, search.keys)) : undefined;
+        throw thrownError(context, thrown, thrownBy, search, restResult);
       },
     );
   }
   return settle(context, run.value);
+}
+
+/** The result of validating `values`, or `undefined` when that throws or rejects too. */
+async function resultOf(schema: StandardSchemaV1, values: Record<string, string>): Promise<unknown> {
+  const run = attempt(() => schema['~standard'].validate(values));
+  if (!run.ok) return undefined;
+  return Promise.resolve(run.value).then(
+    (result) => result,
+    () => undefined,
+  );
+}
+
+function without(plain: Readonly<Record<string, string>>, keys: readonly string[]): Record<string, string> {
+  const left = new Set(keys);
+  return subsetOf(
+    plain,
+    Object.keys(plain).filter((key) => !left.has(key)),
+  );
 }
 
 /** Reads a Standard Schema result, whatever shape it turns out to have. */
@@ -136,15 +172,30 @@ function schemaError(context: Context, message: string): SecretsValidationError 
   );
 }
 
-/** The schema threw: each key found to throw alone, or the schema as a whole. */
-function thrownError(context: Context, thrown: unknown, search: KeySearch): SecretsValidationError {
+/**
+ * The schema threw: each key found to throw alone, or the schema as a whole, and what the
+ * schema said of the other keys (`rest`: its result without the keys that throw), so that one
+ * error still lists everything to fix.
+ */
+function thrownError(
+  context: Context,
+  thrown: unknown,
+  thrownBy: ReadonlyMap<string, unknown>,
+  search: KeySearch,
+  rest: unknown,
+): SecretsValidationError {
   const what = describeThrown(thrown);
   const found: FoundIssue[] = search.keys.map((key) => ({
     path: [key],
     missing: false,
     constraint: 'transform',
-    message: `a transform or refinement threw ${what}`,
+    message: `a transform or refinement threw ${thrownBy.has(key) ? describeThrown(thrownBy.get(key)) : what}`,
   }));
+  const others = rest === undefined ? undefined : attempt(() => readResult(rest, context.raw));
+  if (others?.ok === true && others.value.kind === 'issues') {
+    const thrower = new Set<PathSegment>(search.keys);
+    found.push(...others.value.issues.filter((issue) => !thrower.has(issue.path[0] ?? Symbol())));
+  }
   if (search.keys.length === 0 || !search.complete) {
     found.push({
       path: [],
@@ -157,21 +208,38 @@ function thrownError(context: Context, thrown: unknown, search: KeySearch): Secr
 }
 
 /** A synchronous probe: `undefined` (cannot tell) when the schema answers with a promise. */
-function throwsSync(schema: StandardSchemaV1, values: Record<string, string>): boolean | undefined {
+function throwsSync(
+  schema: StandardSchemaV1,
+  values: Record<string, string>,
+  record: (thrown: unknown) => void,
+): boolean | undefined {
   const run = attempt(() => schema['~standard'].validate(values));
-  if (!run.ok) return true;
+  if (!run.ok) {
+    record(run.thrown);
+    return true;
+  }
   if (!isThenable(run.value)) return false;
   settleQuietly(run.value);
   return undefined;
 }
 
-async function throwsEventually(schema: StandardSchemaV1, values: Record<string, string>): Promise<boolean> {
+async function throwsEventually(
+  schema: StandardSchemaV1,
+  values: Record<string, string>,
+  record: (thrown: unknown) => void,
+): Promise<boolean> {
   const run = attempt(() => schema['~standard'].validate(values));
-  if (!run.ok) return true;
+  if (!run.ok) {
+    record(run.thrown);
+    return true;
+  }
   if (!isThenable(run.value)) return false;
   return Promise.resolve(run.value).then(
     () => false,
-    () => true,
+    (reason: unknown) => {
+      record(reason);
+      return true;
+    },
   );
 }
 
