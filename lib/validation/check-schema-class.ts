@@ -47,7 +47,7 @@ const checked = new WeakMap<Type<object>, DeclaredSchema>();
 export function checkSchemaClass(schema: Type<object>): DeclaredSchema {
   const known = checked.get(schema);
   if (known !== undefined) return known;
-  const name = className(schema);
+  const name = schemaClassName(schema);
   const storage = getMetadataStorage() as unknown as MetadataStorageView;
   const rules = storage.getTargetValidationMetadatas(schema, '', false, false, undefined);
   const keys = new Set<string>();
@@ -107,7 +107,8 @@ function listNames(names: readonly string[]): string {
     : shown.join(', ');
 }
 
-function className(schema: Type<object>): string {
+/** The class's own `name`, read without running a static getter; what errors call the schema. */
+export function schemaClassName(schema: Type<object>): string {
   const name: unknown = Object.getOwnPropertyDescriptor(schema, 'name')?.value;
   return typeof name === 'string' && name.length > 0 ? name : '(an anonymous class)';
 }

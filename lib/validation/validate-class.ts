@@ -4,7 +4,7 @@ import { validateSync, type ValidationError, type ValidatorOptions } from 'class
 import { DopplerConfigurationError } from '../client/doppler.errors.js';
 import { printableName } from '../utils/flat-string-map.js';
 import { buildValidationError, type FoundIssue, type PathSegment } from './build-validation-error.js';
-import { checkSchemaClass } from './check-schema-class.js';
+import { checkSchemaClass, schemaClassName } from './check-schema-class.js';
 import { attempt, describeThrown, isThenable, settleQuietly, type Attempt } from './describe-thrown.js';
 import { findThrowingKeysSync, subsetOf } from './find-throwing-keys.js';
 import { SecretsValidationError } from './secrets-validation.error.js';
@@ -56,7 +56,7 @@ export function validateClass(
       constraint: 'schema',
       message: `reading the validated instance threw ${describeThrown(thrown)}`,
     };
-    throw buildValidationError(schema.name, [issue], { raw }, scope);
+    throw buildValidationError(schemaClassName(schema), [issue], { raw }, scope);
   }
 }
 
@@ -69,7 +69,8 @@ function transformAndValidate(
   checkSchemaClass(schema);
   const found: FoundIssue[] = [];
   const seen = { raw, transformed: [] as unknown[] };
-  const fail = (): SecretsValidationError => buildValidationError(schema.name, found, seen, scope);
+  const fail = (): SecretsValidationError =>
+    buildValidationError(schemaClassName(schema), found, seen, scope);
 
   const transformed = transformAll(schema, plain, found);
   if (transformed === undefined) throw fail();
@@ -197,7 +198,7 @@ function refusePromises(schema: Type<object>, instance: Instance): void {
   if (keys.length === 0) return;
   for (const key of keys) settleQuietly(instance[key]);
   throw new DopplerConfigurationError(
-    `The transform of ${keys.map((k) => printableName(k)).join(', ')} in ${schema.name} returned a promise; ` +
+    `The transform of ${keys.map((k) => printableName(k)).join(', ')} in ${schemaClassName(schema)} returned a promise; ` +
       'class-transformer transforms run synchronously here: make them synchronous.',
   );
 }
