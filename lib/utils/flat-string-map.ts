@@ -8,13 +8,18 @@
 /** Names echoed by default: letters, digits, `_`, `.` and `-`, as projects, configs and secrets use. */
 const NAME_SHAPE = /^[A-Za-z0-9_.-]{1,128}$/;
 
+/** Whether `name` has the shape of a name that is echoed by default (see {@link printableName}). */
+export function isPrintableName(name: string, shape: RegExp = NAME_SHAPE): boolean {
+  return shape.test(name);
+}
+
 /**
  * A project, config or secret name quoted for a message. Names are not secret, but they can
  * come from a tampered file or an untrusted server, so text not matching `shape` is never echoed.
  */
 export function printableName(name: string | null | undefined, shape: RegExp = NAME_SHAPE): string {
   if (name === undefined || name === null) return '(none)';
-  return shape.test(name) ? `"${name}"` : '(a name with unexpected characters)';
+  return isPrintableName(name, shape) ? `"${name}"` : '(a name with unexpected characters)';
 }
 
 /** `null`, `an array`, `an object`, `a number`...: what a value is, never what it holds. */

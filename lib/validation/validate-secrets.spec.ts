@@ -97,11 +97,24 @@ describe('validateSecrets', () => {
   });
 
   it('reports a value that does not transform, without it', () => {
-    const error = errorOf(() => validateSecrets(AppSecrets, { ...valid, PORT: 'eighty' }));
+    const error = errorOf(() =>
+      validateSecrets(AppSecrets, {
+        ...valid,
+        DATABASE_URL: 'postgres://db.example:5432/app',
+        PORT: 'eighty',
+      }),
+    );
     expect(error.message).toMatch(
       /PORT: must not be greater than 65535, must not be less than 1, must be an integer number/,
     );
     expect(error.message).not.toContain('eighty');
+  });
+
+  it('masks a word of a message that happens to occur in another value (the safe side)', () => {
+    // "inte" of db.internal is a 4-character fragment of a secret, so "integer" loses it.
+    const error = errorOf(() => validateSecrets(AppSecrets, { ...valid, PORT: 'eighty' }));
+    expect(error.message).toContain('PORT: must not be greater than 65535');
+    expect(error.message).toContain('must be an **********ger number');
   });
 
   it('masks values that custom messages interpolate ($value or functions)', () => {

@@ -1,0 +1,259 @@
+import type { Type } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError, type ValidatorOptions } from 'class-validator';
+import { DopplerConfigurationError } from '../client/doppler.errors.js';
+import { printableName } from '../utils/flat-string-map.js';
+import { buildValidationError, type FoundIssue, type PathSegment } from './build-validation-error.js';
+import { checkSchemaClass, schemaClassName } from './check-schema-class.js';
+import { attempt, describeThrown, isThenable, settleQuietly, type Attempt } from './describe-thrown.js';
+import { findThrowingKeysSync, subsetOf } from './find-throwing-keys.js';
+import { SecretsValidationError } from './secrets-validation.error.js';
+import type { SecretsScope } from './validate-secrets.js';
+
+const VALIDATOR_OPTIONS: ValidatorOptions = {
+  whitelist: true,
+  forbidUnknownValues: true,
+  // class-validator would otherwise copy the value and the whole object into each error.
+  validationError: { target: false, value: false },
+};
+// A probe validates some keys only: the others are left out, and their validators must not run
+// on the undefined left in their place (a validator that throws on anything would blame them all).
+const PROBE_OPTIONS: ValidatorOptions = { ...VALIDATOR_OPTIONS, skipMissingProperties: true };
+// A nested failure this deep is reported at its parent; ValidateNested on a cyclic value recurses.
+const MAX_NESTING = 8;
+
+type Instance = Record<string, unknown>;
+
+/**
+ * Transforms raw string secrets into the schema class (class-transformer) and validates them
+ * (class-validator's `validateSync`). Only keys the class declares survive, typed as the class
+ * transformed them (`@Type(() => Number)` gives a number).
+ *
+ * Whatever the schema's own code does (a transform, a setter, a validator or a message that
+ * throws anything, even a stack overflow), the outcome is the values or a
+ * {@link SecretsValidationError}. When a run throws, the keys to blame are found by running
+ * again on subsets of the values (see `findThrowingKeysSync`); the other keys are still
+ * validated, so one error lists everything to fix.
+ *
+ * @throws {DopplerConfigurationError} for a mistake in the class itself (see `checkSchemaClass`),
+ *   or a transform that returns a promise.
+ * @throws {SecretsValidationError} listing every failing key, with no value in it.
+ */
+export function validateClass(
+  schema: Type<object>,
+  plain: Readonly<Record<string, string>>,
+  raw: Readonly<Record<string, string>>,
+  scope: SecretsScope,
+): Record<string, unknown> {
+  try {
+    return transformAndValidate(schema, plain, raw, scope);
+  } catch (thrown) {
+    if (thrown instanceof SecretsValidationError || thrown instanceof DopplerConfigurationError) throw thrown;
+    // Only reading the instance itself is left unguarded above (a constructor may return a proxy).
+    const issue: FoundIssue = {
+      path: [],
+      missing: false,
+      constraint: 'schema',
+      message: `reading the validated instance threw ${describeThrown(thrown)}`,
+    };
+    throw buildValidationError(schemaClassName(schema), [issue], { raw }, scope);
+  }
+}
+
+function transformAndValidate(
+  schema: Type<object>,
+  plain: Readonly<Record<string, string>>,
+  raw: Readonly<Record<string, string>>,
+  scope: SecretsScope,
+): Record<string, unknown> {
+  checkSchemaClass(schema);
+  const found: FoundIssue[] = [];
+  const seen = { raw, transformed: [] as unknown[] };
+  const fail = (): SecretsValidationError =>
+    buildValidationError(schemaClassName(schema), found, seen, scope);
+
+  const transformed = transformAll(schema, plain, found);
+  if (transformed === undefined) throw fail();
+  const { instance, skipped: transformFailed } = transformed;
+  seen.transformed = ownValues(instance);
+  refusePromises(schema, instance);
+
+  const validated = validateAll(instance, found);
+  if (validated === undefined) throw fail();
+  const skipped = new Set([...transformFailed, ...validated.skipped]);
+  // A key left out after it threw would otherwise be reported missing as well.
+  for (const error of validated.errors) {
+    if (!skipped.has(error.property)) collectIssues(error, [], instance, plain, found, 0);
+  }
+  if (found.length > 0) throw fail();
+
+  const values: Record<string, unknown> = {};
+  // Class fields are own properties even when unset (ES2022 define semantics): an optional
+  // key Doppler did not send is absent, not a secret holding undefined.
+  for (const [key, value] of Object.entries(instance)) {
+    if (value !== undefined) values[key] = value;
+  }
+  return values;
+}
+
+/**
+ * class-transformer's run over every key, or over every key but those whose transform (or
+ * setter) throws on its own, each reported with constraint `transform`.
+ */
+function transformAll(
+  schema: Type<object>,
+  plain: Readonly<Record<string, string>>,
+  found: FoundIssue[],
+): { instance: Instance; skipped: readonly string[] } | undefined {
+  const whole = transform(schema, plain);
+  if (whole.ok) return { instance: whole.value, skipped: [] };
+  const thrownBy = new Map<string, unknown>();
+  const search = findThrowingKeysSync(Object.keys(plain), (keys) => {
+    const run = transform(schema, subsetOf(plain, keys));
+    if (!run.ok && keys.length === 1) thrownBy.set(keys[0] ?? '', run.thrown);
+    return !run.ok;
+  });
+  for (const key of search.keys) {
+    found.push({
+      path: [key],
+      missing: false,
+      constraint: 'transform',
+      message: `its transform threw ${describeThrown(thrownBy.has(key) ? thrownBy.get(key) : whole.thrown)}`,
+    });
+  }
+  const rest = transform(schema, omit(plain, search.keys));
+  if (search.keys.length === 0 || !rest.ok) {
+    found.push({
+      path: [],
+      missing: false,
+      constraint: 'transform',
+      message: `a transform (or a setter) of the class threw ${describeThrown(rest.ok ? whole.thrown : rest.thrown)}`,
+    });
+  }
+  return rest.ok ? { instance: rest.value, skipped: search.keys } : undefined;
+}
+
+/**
+ * class-validator's run over the instance, or over the instance without the keys whose
+ * validators (or their messages, or the value's `toString`) throw, reported as `validator`.
+ */
+function validateAll(
+  instance: Instance,
+  found: FoundIssue[],
+): { errors: readonly ValidationError[]; skipped: readonly string[] } | undefined {
+  // The run that counts validates the instance itself: the whitelist deletes undeclared keys.
+  const whole = attempt(() => validateSync(instance, VALIDATOR_OPTIONS));
+  if (whole.ok) return { errors: whole.value, skipped: [] };
+  const thrownBy = new Map<string, unknown>();
+  const search = findThrowingKeysSync(Object.keys(instance), (keys) => {
+    const run = validateCopy(instance, keys, PROBE_OPTIONS);
+    if (!run.ok && keys.length === 1) thrownBy.set(keys[0] ?? '', run.thrown);
+    return !run.ok;
+  });
+  for (const key of search.keys) {
+    found.push({
+      path: [key],
+      missing: false,
+      constraint: 'validator',
+      message: `a validator (or its message) threw ${describeThrown(thrownBy.has(key) ? thrownBy.get(key) : whole.thrown)}`,
+    });
+  }
+  const skip = new Set(search.keys);
+  const others = Object.keys(instance).filter((key) => !skip.has(key));
+  // Without the throwing keys, their validators run on undefined, and may throw again: then the
+  // others are validated as a probe is, which leaves a missing key unreported.
+  const full = validateCopy(instance, others, VALIDATOR_OPTIONS);
+  const rest = full.ok || search.keys.length === 0 ? full : validateCopy(instance, others, PROBE_OPTIONS);
+  if (search.keys.length === 0 || !rest.ok) {
+    found.push({
+      path: [],
+      missing: false,
+      constraint: 'validator',
+      message: `a validator (or its message) of the class threw ${describeThrown(rest.ok ? whole.thrown : rest.thrown)}`,
+    });
+  }
+  return rest.ok ? { errors: rest.value, skipped: search.keys } : undefined;
+}
+
+function transform(schema: Type<object>, plain: Readonly<Record<string, string>>): Attempt<Instance> {
+  return attempt(() => plainToInstance(schema, plain, { exposeDefaultValues: true }) as Instance);
+}
+
+/** Validates a copy holding only `keys` of the instance, so that a probe changes nothing. */
+function validateCopy(
+  instance: Instance,
+  keys: readonly string[],
+  options: ValidatorOptions,
+): Attempt<ValidationError[]> {
+  return attempt(() => {
+    const copy = Object.create(Object.getPrototypeOf(instance) as object | null) as Instance;
+    for (const key of keys) copy[key] = instance[key];
+    return validateSync(copy, options);
+  });
+}
+
+/** An async transform leaves a promise where the value should be; nothing would await it. */
+function refusePromises(schema: Type<object>, instance: Instance): void {
+  const keys = Object.keys(instance).filter((key) => isThenable(instance[key]));
+  if (keys.length === 0) return;
+  for (const key of keys) settleQuietly(instance[key]);
+  throw new DopplerConfigurationError(
+    `The transform of ${keys.map((k) => printableName(k)).join(', ')} in ${schemaClassName(schema)} returned a promise; ` +
+      'class-transformer transforms run synchronously here: make them synchronous.',
+  );
+}
+
+function collectIssues(
+  error: ValidationError,
+  parentPath: readonly PathSegment[],
+  parent: unknown,
+  plain: Readonly<Record<string, unknown>> | undefined,
+  found: FoundIssue[],
+  depth: number,
+): void {
+  const property = error.property as string | undefined;
+  if (property === undefined) {
+    // forbidUnknownValues on a value that is not an object of the class.
+    found.push({ path: parentPath, missing: false, constraint: 'unknownValue', message: 'is not an object' });
+    return;
+  }
+  // class-validator names array elements by their index as a string; an index is not secret.
+  const segment: PathSegment = Array.isArray(parent) && /^\d+$/.test(property) ? Number(property) : property;
+  const path = [...parentPath, segment];
+  const missing = plain !== undefined && !Object.prototype.hasOwnProperty.call(plain, property);
+  for (const [constraint, message] of Object.entries(error.constraints ?? {})) {
+    found.push({
+      path,
+      missing,
+      constraint,
+      message: typeof message === 'string' ? withoutPropertyName(message, property) : 'is invalid',
+    });
+  }
+  const children = error.children ?? [];
+  if (children.length === 0) return;
+  if (depth >= MAX_NESTING) {
+    found.push({ path, missing: false, constraint: 'nested', message: 'has invalid nested values' });
+    return;
+  }
+  const value = attempt(() => (parent as Record<string, unknown> | null | undefined)?.[property]);
+  for (const child of children) {
+    collectIssues(child, path, value.ok ? value.value : undefined, undefined, found, depth + 1);
+  }
+}
+
+/** class-validator starts its messages with the property name; the key is shown already. */
+function withoutPropertyName(message: string, property: string): string {
+  return message.startsWith(`${property} `) ? message.slice(property.length + 1) : message;
+}
+
+function ownValues(instance: Instance): unknown[] {
+  return Object.values(instance);
+}
+
+function omit(plain: Readonly<Record<string, string>>, keys: readonly string[]): Record<string, string> {
+  const left = new Set(keys);
+  return subsetOf(
+    plain,
+    Object.keys(plain).filter((key) => !left.has(key)),
+  );
+}
