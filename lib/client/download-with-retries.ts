@@ -41,7 +41,12 @@ export async function downloadWithRetries(
   for (let attempt = 1; ; attempt++) {
     const remaining = deadlineAt - Date.now();
     try {
-      return await client.download({ ...request, timeout: Math.max(1, Math.min(policy.timeout, remaining)) });
+      // The client gets both numbers, so a timeout names the setting that ran out.
+      return await client.download({
+        ...request,
+        timeout: policy.timeout,
+        budget: { deadlineMs: policy.deadline, remainingMs: Math.max(1, remaining) },
+      });
     } catch (error: unknown) {
       if (!(error instanceof DopplerError)) throw error;
       const elapsed = Date.now() - started;

@@ -26,6 +26,8 @@ export interface ResolvedDopplerOptions {
   readonly project?: string;
   readonly config?: string;
   readonly apiUrl: URL;
+  /** Clear text to a host that is not loopback is accepted (the token travels unencrypted). */
+  readonly dangerouslyAllowInsecureHttp: boolean;
   readonly timeout: number;
   readonly retries: number;
   readonly deadline: number;
@@ -112,6 +114,7 @@ export function resolveOptions(
     ...(project !== undefined && { project }),
     ...(config !== undefined && { config }),
     apiUrl: checkApiUrl(options.apiUrl ?? DEFAULT_API_URL, options.dangerouslyAllowInsecureHttp === true),
+    dangerouslyAllowInsecureHttp: options.dangerouslyAllowInsecureHttp === true,
     timeout: checkPositiveInt('timeout', options.timeout ?? DEFAULT_TIMEOUT_MS, 600_000),
     retries: checkWholeNumber('retries', options.retries ?? DEFAULT_RETRIES, 0, 10),
     deadline: checkPositiveInt('deadline', options.deadline ?? DEFAULT_DEADLINE_MS, 3_600_000),
