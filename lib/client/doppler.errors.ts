@@ -33,7 +33,11 @@ export interface DopplerErrorDetails {
   attempts?: number;
   /** Milliseconds Doppler asked us to wait (`retry-after`), when it said. */
   retryAfterMs?: number;
-  /** The low-level reason, e.g. `ECONNREFUSED`, never a message from a library. */
+  /**
+   * The low-level reason, never a message from a library: an errno or TLS code
+   * (`ECONNREFUSED`, `CERT_HAS_EXPIRED`, `EPROTO`) or one of ours (`TIMEOUT`,
+   * `PROXY_TIMEOUT`, `PROXY_AUTH_REQUIRED`, `PROXY_<status>`, `NOT_LOOPBACK`, `ABORTED`).
+   */
   reason?: string;
 }
 

@@ -112,7 +112,8 @@ export class TunnelingAgent extends HttpsAgent {
       secure.once('close', () => socket.destroy());
       done(null, secure);
     });
-    connectRequest.once('error', (error: NodeJS.ErrnoException) => {
+    // `on`, not `once`: destroying a pending CONNECT at the deadline may emit a second error.
+    connectRequest.on('error', (error: NodeJS.ErrnoException) => {
       done(new ProxyTunnelError('connect', this.proxy, codeOf(error)));
     });
     connectRequest.end();
