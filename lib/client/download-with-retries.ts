@@ -61,7 +61,8 @@ export async function downloadWithRetries(
       if (wait >= left - 1) {
         const why =
           error.retryAfterMs !== undefined
-            ? `Doppler asked to wait ${Math.ceil(error.retryAfterMs / 1000)} s, past the ${policy.deadline} ms deadline`
+            ? // The 429 may be a gateway's: the error's own message already says who asked.
+              `it asked to wait ${Math.ceil(error.retryAfterMs / 1000)} s, past the ${policy.deadline} ms deadline`
             : `the ${policy.deadline} ms deadline left no time for another attempt`;
         throw withAttempts(error, attempt, elapsed, why);
       }
