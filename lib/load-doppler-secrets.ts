@@ -116,6 +116,6 @@ function createSource(
   env: NodeJS.ProcessEnv | undefined,
 ): SecretsSource {
   if (resolved.source === 'env') return new EnvironmentSource(env, clock);
-  const api = new ApiSource(resolved, pin, clock, logger);
+  const api = new ApiSource(resolved, pin, clock, logger, env);
   return resolved.fallback ? new FallbackPolicy(api, resolved.fallback, pin, clock, logger) : api;
 }

@@ -7,17 +7,20 @@ import {
   DopplerRateLimitError,
   DopplerResponseError,
   DopplerServerError,
-  DopplerTimeoutError,
 } from './doppler.errors.js';
+import type { Route } from './proxy-route.js';
+import { printable } from './server-text.js';
 import { tokenPrefixOf, type DopplerTokenKind } from '../utils/token-kind.js';
 
 /** What a failure message may mention: names and numbers, never the token. */
 export interface FailureContext {
+  /** The apiUrl's host (and port): who answered, as far as this app can tell. */
   readonly host: string;
   readonly project?: string;
   readonly config?: string;
   readonly tokenKind: DopplerTokenKind;
-  readonly timeout: number;
+  /** How requests reach the host, so a proxy's doing is not blamed on Doppler. */
+  readonly route: Route;
   /** Scrubs the token (and anything else secret) out of text the server sent. */
   readonly scrub: (text: string) => string;
 }
@@ -27,7 +30,6 @@ export interface HttpFailure {
   readonly status: number;
   readonly body: string;
   readonly retryAfter?: string | undefined;
-  readonly location?: boolean;
 }
 
 function scopeOf(ctx: FailureContext): string {
@@ -37,27 +39,33 @@ function scopeOf(ctx: FailureContext): string {
 }
 
 /**
- * Doppler's own explanation from a `{"messages": [...]}` body, scrubbed and shortened, or
- * nothing when the body is not that shape (an HTML page from a proxy, say).
+ * Whether a body is Doppler's own error envelope, `{"messages": [...], "success": false}`.
+ * Only such an answer is taken as Doppler's word: a gateway's or proxy's 401/403/404 page
+ * says nothing about the token or the config.
  */
-export function dopplerMessages(body: string, scrub: (text: string) => string): string {
+export function isDopplerErrorBody(body: string): boolean {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
   } catch {
-    return '';
+    return false;
   }
-  const messages = (parsed as { messages?: unknown } | null)?.messages;
-  if (!Array.isArray(messages)) return '';
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return false;
+  const { messages, success } = parsed as { messages?: unknown; success?: unknown };
+  return success === false && Array.isArray(messages) && messages.every((m) => typeof m === 'string');
+}
+
+/**
+ * Doppler's own explanation from a `{"messages": [...]}` body, scrubbed, stripped of
+ * control characters and shortened, or nothing when the body is not that shape (an HTML
+ * page from a proxy, say).
+ */
+export function dopplerMessages(body: string, scrub: (text: string) => string): string {
+  if (!isDopplerErrorBody(body)) return '';
+  const messages = (JSON.parse(body) as { messages: string[] }).messages;
   const said = messages
-    .filter((m): m is string => typeof m === 'string')
     .slice(0, 3)
-    // Control characters could forge log lines; long text is noise.
-    .map((m) =>
-      scrub(m)
-        .replace(/[\u0000-\u001f\u007f]/g, ' ')
-        .slice(0, 200),
-    )
+    .map((m) => printable(scrub(m)))
     .filter((m) => m.trim() !== '');
   return said.length > 0 ? ` Doppler said: "${said.join('; ')}".` : '';
 }
@@ -71,13 +79,44 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-/** Turns a status Doppler answered with into the error a user can act on. */
+/** " (through the proxy at ..., which may have answered itself)" for a forward proxy, else "". */
+function forwardProxyNote(ctx: FailureContext): string {
+  return ctx.route.kind === 'forward'
+    ? ` (through the proxy at ${ctx.route.proxy.address} from ${ctx.route.proxy.variable}, which may have answered itself)`
+    : '';
+}
+
+/**
+ * Turns an HTTP answer into the error a user can act on. 400/401/403/404 are Doppler's
+ * verdict (final: no retry, and bootstrap drops the fallback copy on 401/403/404) only
+ * when the body is Doppler's error envelope; the same status from something else in the
+ * path is an unexpected status that names the host, not the token.
+ */
 export function describeHttpFailure(failure: HttpFailure, ctx: FailureContext): DopplerError {
   const { status } = failure;
+  const fromDoppler = isDopplerErrorBody(failure.body);
   const said = dopplerMessages(failure.body, ctx.scrub);
   const scope = scopeOf(ctx);
   const kind = tokenPrefixOf(ctx.tokenKind);
+  const via = forwardProxyNote(ctx);
 
+  if (status === 407 && ctx.route.kind === 'forward') {
+    const { proxy } = ctx.route;
+    return new DopplerConnectionError(
+      'DOPPLER_UNREACHABLE',
+      `Could not reach Doppler at ${ctx.host}: the proxy at ${proxy.address} asked for authentication (407 Proxy Authentication Required); ` +
+        `check the credentials in ${proxy.variable}.`,
+      { reason: 'PROXY_AUTH_REQUIRED' },
+    );
+  }
+  if ([400, 401, 403, 404].includes(status) && !fromDoppler) {
+    return new DopplerResponseError(
+      'DOPPLER_UNEXPECTED_STATUS',
+      `${ctx.host} answered ${status} with a body that is not Doppler's (an HTML page?): check apiUrl, a gateway or proxy in between${via}. ` +
+        "This is not taken as Doppler's verdict on the token or the config.",
+      { status },
+    );
+  }
   if (status === 401) {
     return new DopplerAuthError(
       'DOPPLER_UNAUTHORIZED',
@@ -111,81 +150,36 @@ export function describeHttpFailure(failure: HttpFailure, ctx: FailureContext): 
   if (status === 429) {
     const retryAfterMs = parseRetryAfter(failure.retryAfter);
     const wait = retryAfterMs === undefined ? '' : ` It asked to wait ${Math.ceil(retryAfterMs / 1000)} s.`;
+    const who = fromDoppler
+      ? 'Doppler rate-limited the request (429 Too Many Requests).'
+      : `${ctx.host} rate-limited the request (429 Too Many Requests) with an answer that is not Doppler's: a gateway or proxy in between${via} may be the one limiting.`;
     return new DopplerRateLimitError(
       'DOPPLER_RATE_LIMITED',
-      `Doppler rate-limited the request (429 Too Many Requests).${wait} Too many replicas may be fetching at once with the same token; spread start-ups or enable the fallback.${said}`,
+      `${who}${wait} Too many replicas may be fetching at once with the same token; spread start-ups or enable the fallback.${said}`,
       { status, retryable: true, ...(retryAfterMs !== undefined && { retryAfterMs }) },
     );
   }
   if (status >= 500) {
+    const who = fromDoppler
+      ? `Doppler answered ${status}: the service is having trouble.`
+      : `${ctx.host} answered ${status} with a body that is not Doppler's: a gateway or proxy in between${via} is failing, or Doppler behind it.`;
     return new DopplerServerError(
       'DOPPLER_SERVER_ERROR',
-      `Doppler answered ${status}: the service is having trouble. Try again later, check https://status.doppler.com, or enable the fallback.${said}`,
+      `${who} Try again later, check https://status.doppler.com, or enable the fallback.${said}`,
       { status, retryable: true },
     );
   }
   if (status >= 300 && status < 400) {
     return new DopplerResponseError(
       'DOPPLER_REDIRECT',
-      `Doppler's address ${ctx.host} answered with a redirect (${status}), which Doppler never sends for this endpoint; the redirect was not followed, so the token went nowhere else. ` +
-        'Check the apiUrl option and any proxy in between.',
+      `${ctx.host} answered with a redirect (${status})${via}, which Doppler never sends for this endpoint; the redirect was not followed, so the token went nowhere else. ` +
+        'Check the apiUrl option and any gateway or proxy in between.',
       { status },
     );
   }
   return new DopplerResponseError(
     'DOPPLER_UNEXPECTED_STATUS',
-    `Doppler answered with an unexpected status ${status} for ${scope}. Check the apiUrl option and any proxy in between.${said}`,
+    `${ctx.host} answered with an unexpected status ${status} for ${scope}${via}. Check the apiUrl option and any gateway or proxy in between.${said}`,
     { status },
-  );
-}
-
-const CONNECTION_REASONS: Readonly<Record<string, string>> = {
-  ENOTFOUND: 'the host name could not be resolved (DNS)',
-  EAI_AGAIN: 'DNS lookup failed temporarily',
-  ECONNREFUSED: 'the connection was refused',
-  ECONNRESET: 'the connection was reset',
-  EPIPE: 'the connection was closed while sending',
-  EHOSTUNREACH: 'the host is unreachable',
-  ENETUNREACH: 'the network is unreachable',
-  ETIMEDOUT: 'the connection timed out',
-  ERR_SOCKET_CONNECTION_TIMEOUT: 'the connection timed out',
-  ECONNABORTED: 'the connection was aborted',
-  ERR_BODY_ABORTED: 'the connection closed before the whole answer arrived',
-};
-
-/**
- * Turns a failure below HTTP (no usable answer) into an error. Only the errno-style code
- * is used: the library's message may quote URLs, headers or bodies.
- */
-export function describeTransportFailure(
-  code: string | undefined,
-  timedOut: boolean,
-  ctx: FailureContext,
-): DopplerError {
-  if (timedOut) {
-    return new DopplerTimeoutError(
-      'DOPPLER_TIMEOUT',
-      `Doppler did not answer within ${ctx.timeout} ms (${ctx.host}). Start-up was stopped instead of hanging; check the network path to Doppler, or raise the timeout option.`,
-      { retryable: true, reason: 'TIMEOUT' },
-    );
-  }
-  const reason = code ?? 'UNKNOWN';
-  const what = CONNECTION_REASONS[reason];
-  if (what !== undefined || code === undefined) {
-    const proxy = process.env['HTTPS_PROXY'] ?? process.env['https_proxy'];
-    const hint = proxy
-      ? 'A proxy is configured (HTTPS_PROXY): check that it is up and allows this host.'
-      : 'Check DNS, firewall and proxy settings (HTTPS_PROXY) of this container or host.';
-    return new DopplerConnectionError(
-      'DOPPLER_UNREACHABLE',
-      `Could not reach Doppler at ${ctx.host}: ${what ?? 'the request failed before an answer arrived'} (${reason}). ${hint}`,
-      { retryable: true, reason },
-    );
-  }
-  // TLS failures (certificate, protocol) are not transient and usually mean interception.
-  return new DopplerConnectionError(
-    'DOPPLER_UNREACHABLE',
-    `Could not talk to Doppler at ${ctx.host} (${reason}). If this is a TLS error, a proxy may be intercepting the connection; check NODE_EXTRA_CA_CERTS and proxy settings.`,
-    { retryable: /^E[A-Z]+$/.test(reason), reason },
   );
 }

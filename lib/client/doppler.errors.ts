@@ -26,7 +26,7 @@ export type DopplerErrorCode =
 
 /** Facts about a failure that are safe to print: never a token, a header or a body. */
 export interface DopplerErrorDetails {
-  /** HTTP status Doppler answered with, when it answered. */
+  /** HTTP status the API (or a gateway in front of it) answered with, when it answered; never a proxy's CONNECT answer. */
   status?: number;
   /** Whether trying again later can succeed (outages, timeouts, rate limits). */
   retryable?: boolean;
@@ -34,7 +34,11 @@ export interface DopplerErrorDetails {
   attempts?: number;
   /** Milliseconds Doppler asked us to wait (`retry-after`), when it said. */
   retryAfterMs?: number;
-  /** The low-level reason, e.g. `ECONNREFUSED`, never a message from a library. */
+  /**
+   * The low-level reason, never a message from a library: an errno or TLS code
+   * (`ECONNREFUSED`, `CERT_HAS_EXPIRED`, `EPROTO`) or one of ours (`TIMEOUT`,
+   * `PROXY_TIMEOUT`, `PROXY_AUTH_REQUIRED`, `PROXY_<status>`, `NOT_LOOPBACK`, `ABORTED`).
+   */
   reason?: string;
 }
 
@@ -51,7 +55,7 @@ export interface DopplerErrorDetails {
 export class DopplerError extends Error {
   /** A stable machine-readable code. */
   readonly code: DopplerErrorCode;
-  /** HTTP status, when Doppler answered. */
+  /** HTTP status, when the API (or a gateway in front of it) answered. */
   readonly status?: number;
   /** Whether the same request may succeed if tried again later. */
   readonly retryable: boolean;
@@ -81,10 +85,13 @@ export class DopplerConfigurationError extends DopplerError {
   }
 }
 
-/** Doppler refused the token (401) or its scope (403). Final: retrying will not help. */
+/**
+ * Doppler refused the token (401) or its scope (403), in its own error shape. Final:
+ * retrying will not help. The same status from a gateway is `DOPPLER_UNEXPECTED_STATUS`.
+ */
 export class DopplerAuthError extends DopplerError {}
 
-/** The project or config does not exist, or the token cannot see it (404). Final. */
+/** The project or config does not exist, or the token cannot see it (Doppler's own 404). Final. */
 export class DopplerNotFoundError extends DopplerError {}
 
 /** Doppler rejected the request as malformed (400). Final. */
@@ -99,13 +106,21 @@ export class DopplerServerError extends DopplerError {}
 /** Doppler did not answer within the deadline. Retryable. */
 export class DopplerTimeoutError extends DopplerError {}
 
-/** Doppler could not be reached: DNS, refused or reset connection, proxy, TLS. Retryable. */
+/**
+ * Doppler could not be reached: DNS, refused or reset connection, a proxy, TLS. Retryable
+ * when it can heal (a refused, reset or timed-out connection, a proxy's 502/503/504); final
+ * for TLS failures (a certificate, a port that does not speak TLS), a proxy that wants
+ * credentials (407) or refuses the host, and a `localhost` name that resolves elsewhere.
+ * `reason` says which (`ECONNREFUSED`, `CERT_HAS_EXPIRED`, `PROXY_AUTH_REQUIRED`, ...).
+ */
 export class DopplerConnectionError extends DopplerError {}
 
 /**
- * Doppler (or something pretending to be it) answered with something that is not a
- * secrets download: a redirect, an unexpected status, a body that is not a JSON object of
- * strings, or a body over the size cap. Final.
+ * Doppler (or something in front of it) answered with something that is not a secrets
+ * download: a redirect, an unexpected status (including a 400/401/403/404 whose body is
+ * not Doppler's error shape: a gateway's page says nothing about the token), a body that
+ * is not a JSON object of strings, or a body over the size cap. Final, but not a verdict
+ * on the token: the fallback copy is kept.
  */
 export class DopplerResponseError extends DopplerError {}
 

@@ -1,4 +1,5 @@
 import type { DopplerClient, DownloadRequest, DownloadResult } from './doppler-client.js';
+import { clampDelay, sleep, systemClock, type Clock } from '../core/clock.js';
 import { DopplerError, withNote } from './doppler.errors.js';
 
 /** How hard to try before giving up. */
@@ -15,6 +16,14 @@ export interface RetryPolicy {
   readonly maxDelayMs?: number;
   /** Source of randomness for jitter, in [0, 1). @default Math.random */
   readonly random?: () => number;
+  /**
+   * When the deadline ends, in the clock's epoch milliseconds, if it started before this call
+   * (bootstrap reads the token file first); `deadline` is then only the setting messages name.
+   * @default now + deadline
+   */
+  readonly deadlineAt?: number;
+  /** Time for the deadline and the waits. @default the system clock */
+  readonly clock?: Clock;
 }
 
 /**
@@ -31,36 +40,45 @@ export async function downloadWithRetries(
   policy: RetryPolicy,
   request: DownloadRequest = {},
 ): Promise<DownloadResult> {
-  const started = Date.now();
-  const deadlineAt = started + policy.deadline;
+  const clock = policy.clock ?? systemClock;
+  const started = clock.now();
+  const deadlineAt = policy.deadlineAt ?? started + policy.deadline;
   const maxAttempts = policy.retries + 1;
   const random = policy.random ?? Math.random;
   const base = policy.baseDelayMs ?? 500;
   const cap = policy.maxDelayMs ?? 8000;
 
   for (let attempt = 1; ; attempt++) {
-    const remaining = deadlineAt - Date.now();
+    const remaining = deadlineAt - clock.now();
     try {
-      return await client.download({ ...request, timeout: Math.max(1, Math.min(policy.timeout, remaining)) });
+      // The client gets both numbers, so a timeout names the setting that ran out.
+      return await client.download({
+        ...request,
+        timeout: policy.timeout,
+        budget: { deadlineMs: policy.deadline, remainingMs: Math.max(1, remaining) },
+      });
     } catch (error: unknown) {
       if (!(error instanceof DopplerError)) throw error;
-      const elapsed = Date.now() - started;
+      const elapsed = clock.now() - started;
       if (!error.retryable || request.signal?.aborted) throw withAttempts(error, attempt, elapsed, '');
       if (attempt >= maxAttempts) {
         throw withAttempts(error, attempt, elapsed, `no retries left (retries: ${policy.retries})`);
       }
       const backoff = random() * Math.min(cap, base * 2 ** (attempt - 1));
-      const wait = error.retryAfterMs ?? backoff;
-      const left = deadlineAt - Date.now();
+      // retry-after is a floor, never a reason to skip the backoff: a `0` or a date in the past
+      // would otherwise send a fleet back in lockstep.
+      const wait = clampDelay(Math.max(backoff, error.retryAfterMs ?? 0));
+      const left = deadlineAt - clock.now();
       // A wait that ends past the deadline, or leaves no time for a useful attempt, is pointless.
       if (wait >= left - 1) {
         const why =
           error.retryAfterMs !== undefined
-            ? `Doppler asked to wait ${Math.ceil(error.retryAfterMs / 1000)} s, past the ${policy.deadline} ms deadline`
+            ? // The 429 may be a gateway's: the error's own message already says who asked.
+              `it asked to wait ${Math.ceil(error.retryAfterMs / 1000)} s, past the ${policy.deadline} ms deadline`
             : `the ${policy.deadline} ms deadline left no time for another attempt`;
         throw withAttempts(error, attempt, elapsed, why);
       }
-      await sleep(wait, request.signal);
+      await sleep(clock, wait, request.signal);
     }
   }
 }
@@ -75,16 +93,4 @@ function withAttempts(error: DopplerError, attempts: number, elapsedMs: number, 
       attempts,
     },
   );
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

@@ -22,15 +22,13 @@ export function parseSecretsPayload(body: string, contentType: string | undefine
       // Only a well-formed media type is echoed: the header came from an untrusted server.
       const type = /^[\w.+-]+\/[\w.+-]+$/.test(mime) ? `, content-type ${mime}` : '';
       return malformed(
-        `Doppler's answer is not valid JSON (${Buffer.byteLength(body)} bytes${type}); it may have been cut short or replaced by a proxy's page.`,
+        `The answer is not valid JSON (${Buffer.byteLength(body)} bytes${type}); it may have been cut short or replaced by a gateway's or proxy's page.`,
       );
     }
     case 'not-object':
-      return malformed(`Doppler's answer is ${result.type}, not an object of secrets.`);
+      return malformed(`The answer is ${result.type}, not an object of secrets.`);
     case 'not-string':
-      return malformed(
-        `Doppler's answer holds ${result.type} for ${result.name}; every secret must be a string.`,
-      );
+      return malformed(`The answer holds ${result.type} for ${result.name}; every secret must be a string.`);
   }
 }
 

@@ -91,14 +91,18 @@ export interface DopplerModuleOptions {
   /**
    * Base URL of the Doppler API. Must be `https:`; `http:` is accepted only for loopback
    * addresses (the bundled emulator, local tests) unless
-   * {@link dangerouslyAllowInsecureHttp} is set.
+   * {@link dangerouslyAllowInsecureHttp} is set. A path prefix (a gateway at
+   * `https://gw.corp/doppler`) is kept. Proxies come from `HTTPS_PROXY`/`NO_PROXY` and
+   * friends, as curl reads them; a loopback address never goes through a proxy.
    * @default 'https://api.doppler.com'
    */
   apiUrl?: string;
 
   /**
    * Lets `apiUrl` use plain `http:` to a host that is not loopback, sending the token in
-   * clear text. Only for a trusted in-cluster proxy that terminates TLS; never in general.
+   * clear text (also to `http_proxy`, when set), and lifts the check that a `localhost` name
+   * resolves to loopback addresses only. Only for a trusted in-cluster proxy that
+   * terminates TLS; never in general.
    * @default false
    */
   dangerouslyAllowInsecureHttp?: boolean;

@@ -34,6 +34,7 @@ export class ApiSource implements SecretsSource {
     private readonly pin: ScopePin,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
     if (resolved.credential === undefined) throw new TypeError('ApiSource needs a credential');
     this.#tokens = tokenProviderFor(resolved.credential);
@@ -59,7 +60,7 @@ export class ApiSource implements SecretsSource {
     const options = withToken(this.resolved, await this.#tokens.token(signal), this.#tokens.where);
     if (current && options.token === current.options.token) return current;
     this.pin.admitToken(options.token);
-    const session = { options, client: new DopplerClient(options) };
+    const session = { options, client: new DopplerClient(options, { env: this.env }) };
     if (current) this.logger.log('The token file changed; using the new token from now on.');
     this.#session = session;
     return session;
@@ -114,7 +115,8 @@ export class ApiSource implements SecretsSource {
       ? // The retry loop keeps to the deadline itself, and says how many attempts it made.
         downloadWithRetries(client, {
           retries: options.retries,
-          deadline: remaining,
+          deadline: this.resolved.deadline,
+          deadlineAt: request.deadlineAt,
           timeout: options.timeout,
         })
       : client.download({

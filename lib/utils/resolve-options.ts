@@ -67,7 +67,8 @@ export interface ResolvedDopplerOptions {
   readonly project?: string;
   readonly config?: string;
   readonly apiUrl: URL;
-  readonly dangerouslyAllowInsecureHttp?: boolean;
+  /** Clear text to a host that is not loopback is accepted (the token travels unencrypted). */
+  readonly dangerouslyAllowInsecureHttp: boolean;
   readonly timeout: number;
   readonly retries: number;
   readonly deadline: number;

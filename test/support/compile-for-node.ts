@@ -1,0 +1,57 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+function resolveRelative(from: string, specifier: string): string {
+  const base = resolve(dirname(from), specifier);
+  const found = [base.replace(/\.js$/, '.ts'), `${base}.ts`, join(base, 'index.ts')].find((c) =>
+    existsSync(c),
+  );
+  if (found === undefined) throw new Error(`${relative(ROOT, from)} imports ${specifier}, not found`);
+  return found;
+}
+
+/**
+ * Transpiles the lib files reachable from `entries` (as tsc would, decorator metadata
+ * included) into a fresh directory that a plain `node` child process can import from, with
+ * the project's node_modules linked in. For tests that need a process of their own, e.g.
+ * one started with NODE_DEBUG.
+ *
+ * @returns the directory; `<dir>/lib/...js` mirrors `lib/...ts`
+ */
+export async function compileForNode(entries: readonly string[]): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'nestjs-doppler-child-'));
+  await writeFile(join(dir, 'package.json'), JSON.stringify({ type: 'module', private: true }));
+  await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  const { options } = ts.convertCompilerOptionsFromJson(
+    {
+      target: 'ES2022',
+      module: 'ESNext',
+      experimentalDecorators: true,
+      emitDecoratorMetadata: true,
+      isolatedModules: true,
+      useDefineForClassFields: true,
+    },
+    ROOT,
+  );
+  const files = new Set<string>();
+  const queue = entries.map((entry) => resolve(ROOT, entry));
+  while (queue.length > 0) {
+    const file = queue.pop() as string;
+    if (files.has(file)) continue;
+    files.add(file);
+    const source = readFileSync(file, 'utf8');
+    for (const { fileName } of ts.preProcessFile(source, true, true).importedFiles) {
+      if (fileName.startsWith('.')) queue.push(resolveRelative(file, fileName));
+    }
+    const out = join(dir, relative(ROOT, file)).replace(/\.ts$/, '.js');
+    await mkdir(dirname(out), { recursive: true });
+    await writeFile(out, ts.transpileModule(source, { compilerOptions: options, fileName: file }).outputText);
+  }
+  return dir;
+}
