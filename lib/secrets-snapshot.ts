@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { SecretNotDeclaredError } from './client/doppler.errors.js';
 import type { SecretsMetadata } from './interfaces/secrets-metadata.interface.js';
-import { createRedactor, type Redactor } from './logging/redaction.js';
+import { createRedactor, type Redactor } from './redaction/redactor.js';
 import { Secret, SECRET_MASK } from './secret.js';
 
 /**

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { SecretsMetadata } from '../interfaces/secrets-metadata.interface.js';
 import { SECRET_MASK } from '../secret.js';
 import { APPLY_SNAPSHOT, SecretsService } from '../secrets.service.js';
-import { createRedactor, REDACT_MIN_LENGTH } from './redaction.js';
+import { createRedactor, REDACT_MIN_LENGTH } from './redactor.js';
 
 const CANARY = 'canary-api-key-4f1e9b';
 const ROTATED = 'canary-rotated-key-8d2c7a';

@@ -1,4 +1,4 @@
-import type { Redactor } from './redaction.js';
+import type { Redactor } from './redactor.js';
 
 // Deeper than any log record is meant to be, shallow enough that a long linked list cannot
 // overflow the stack of the logger. Below it the value is left to the text redaction.
