@@ -1,5 +1,6 @@
-import { inspect } from 'node:util';
 import { SECRET_MASK } from '../secret.js';
+import { createMasker } from './pattern-matcher.js';
+import { textForms } from './text-forms.js';
 
 /**
  * The shortest secret value that {@link SecretsService.redact} and `DopplerLogger` mask.
@@ -16,37 +17,22 @@ export const REDACT_MIN_LENGTH = 4;
 /** Replaces secret values in a text with {@link SECRET_MASK}. */
 export type Redactor = (text: string) => string;
 
-// Nested values of a secret built by a schema transform (an array, an object) are
-// followed this deep; validated secrets are shallow, and a cycle must not loop.
-const MAX_FORM_DEPTH = 4;
-
-// For rendering one string the way `util.inspect` renders a string inside an object,
-// without the line splitting and truncation that depend on where it appears.
-const INSPECT_ONE_STRING = {
-  compact: true,
-  breakLength: Infinity,
-  maxStringLength: Infinity,
-  colors: false,
-} as const;
-
 /**
- * Builds the redactor of one set of secret values: every text form of each value at least
- * `minLength` long is replaced with the mask, longest first, so a value that contains
- * another is masked whole.
+ * Builds the redactor of one set of secret values: every text form of each value (see
+ * {@link textForms}) at least `minLength` long is replaced with the mask wherever it
+ * occurs, of any length, in one pass over the text (linear time; see `createMasker`).
  *
- * The text forms are the value itself (`String(value)` for a number; the string and JSON
- * renderings, and the strings inside, for an object a schema built) and the same text as
- * it appears escaped inside `JSON.stringify` or `util.inspect` output: a value with a
- * quote, a backslash or a line break is written differently there, and a log line is
- * often exactly that output. Booleans, `null` and `undefined` are not masked: `true` and
- * `false` are ordinary words, and a flag hides nothing.
+ * A form is found written plain, escaped inside `JSON.stringify` or `util.inspect` output,
+ * and encoded twice (Nest's JSON mode embeds the inspection of a Map, a Set or an Error as
+ * a JSON string); and where `util.inspect` cut a long string at `maxStringLength`, the
+ * beginning it kept is masked as soon as it holds `minLength` characters of a form.
+ * Overlapping forms are masked as one stretch, so nothing of either shows.
  *
- * All forms are compiled into one regular expression, once: each call is a single pass
- * over the text, and a text with no secret in it comes back as the same string, with
- * nothing allocated.
+ * Never throws. If the values cannot be read or compiled, every non-empty text comes back
+ * as the mask alone; a text with no secret in it comes back as the same string.
  *
  * @param values the secret values, as revealed.
- * @param minLength the shortest value masked.
+ * @param minLength the shortest form masked.
  * @default minLength = {@link REDACT_MIN_LENGTH} (4)
  * @example
  * const redact = createRedactor(['s3cr3t-value']);
@@ -54,97 +40,13 @@ const INSPECT_ONE_STRING = {
  */
 export function createRedactor(values: Iterable<unknown>, minLength = REDACT_MIN_LENGTH): Redactor {
   const forms = new Set<string>();
-  for (const value of values) {
-    for (const form of textForms(value, 0)) {
-      if (form.length >= minLength) for (const rendered of renderings(form)) forms.add(rendered);
-    }
-  }
-  if (forms.size === 0) return (text) => text;
-  const pattern = [...forms]
-    .sort((a, b) => b.length - a.length)
-    .map(escapeRegExp)
-    .join('|');
-  const matcher = new RegExp(pattern, 'g');
-  // SECRET_MASK holds no `$`, so it is inserted literally by `replace`.
-  return (text) => text.replace(matcher, SECRET_MASK);
-}
-
-/** The texts a value is written as when it is printed or concatenated. */
-function textForms(value: unknown, depth: number): string[] {
-  switch (typeof value) {
-    case 'string':
-      return [value];
-    case 'number':
-    case 'bigint':
-      return [String(value)];
-    case 'object':
-      return value === null || depth > MAX_FORM_DEPTH ? [] : objectForms(value, depth);
-    default:
-      // boolean, undefined, symbol, function: nothing that reads as a secret.
-      return [];
-  }
-}
-
-function objectForms(value: object, depth: number): string[] {
-  const forms: string[] = [];
-  // A null-prototype object has no toString: safely() turns that into no form.
-  const text = safely(() => (value as { toString(): string }).toString());
-  // `[object Object]` is a class's name, not its value.
-  if (text !== undefined && !/^\[object [^\]]*\]$/.test(text)) forms.push(text);
-  const json = safely(() => JSON.stringify(value) as string | undefined);
-  if (json !== undefined) {
-    // A Date or a URL serialises to a quoted string: the text inside the quotes is the form.
-    const parsed = safely(() => JSON.parse(json) as unknown);
-    forms.push(typeof parsed === 'string' ? parsed : json);
-  }
-  if (Array.isArray(value) || isPlain(value)) {
-    for (const item of Object.values(value)) forms.push(...textForms(item, depth + 1));
-  }
-  return forms;
-}
-
-/**
- * The form as written raw, inside a JSON string, and inside a string `util.inspect`
- * prints (single-quoted with `\'`, or double- or back-quoted with quotes left as they
- * are), plus those texts as they appear once more inside JSON: Nest's JSON mode embeds
- * the inspection of a Map, a Set or an Error as a JSON string, and a message that is
- * itself JSON gets encoded twice.
- */
-function renderings(form: string): string[] {
-  const json = jsonBody(form);
-  // The suffix holds `"` and a backquote, so inspect keeps single quotes whatever the form
-  // holds; the quotes and the suffix are then cut off.
-  const singleQuoted = inspect(`${form}"\``, INSPECT_ONE_STRING).slice(1, -3);
-  const otherQuoted = singleQuoted.replaceAll("\\'", "'");
-  return [
-    form,
-    json,
-    jsonBody(json),
-    singleQuoted,
-    otherQuoted,
-    jsonBody(singleQuoted),
-    jsonBody(otherQuoted),
-  ];
-}
-
-function jsonBody(text: string): string {
-  return JSON.stringify(text).slice(1, -1);
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-function isPlain(value: object): boolean {
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-/** A throwing `toString` or `toJSON` of a schema-built value must not break redaction. */
-function safely<R>(read: () => R): R | undefined {
   try {
-    return read();
+    for (const value of values) {
+      for (const form of textForms(value)) if (form.length >= minLength) forms.add(form);
+    }
   } catch {
-    return undefined;
+    // The values could not all be read (a throwing iterator): nothing can be known safe.
+    return (text) => (text === '' ? text : SECRET_MASK);
   }
+  return createMasker(forms, { cutMinLength: Math.max(1, minLength) });
 }

@@ -1,0 +1,112 @@
+/**
+ * A text read with one level of backslash escaping undone, and where each of its code
+ * units came from in the original text.
+ */
+export interface TextView {
+  readonly text: string;
+  /** `starts[i]`: where the escape (or character) that produced `text[i]` begins in the original. */
+  readonly starts: Int32Array;
+}
+
+const BACKSLASH = 92;
+// String.fromCharCode takes its code units as arguments: a bounded number at a time.
+const CHUNK = 8192;
+
+/**
+ * `view` with the escapes of JSON strings and of `util.inspect` strings decoded:
+ * `\n \r \t \b \f \v`, `\\ \' \" \` \/`, `\xHH` and `\uHHHH`. A value written inside
+ * `JSON.stringify` or `util.inspect` output reads here as itself; a second application
+ * undoes a second encoding (a JSON log record holding inspect output, JSON inside JSON).
+ * Other backslashes are kept as they are.
+ *
+ * Undefined when nothing was decoded: the view would be the text itself.
+ *
+ * @param text the text to read.
+ * @param origins when `text` is itself a view, where its code units came from.
+ */
+export function unescapedView(text: string, origins?: Int32Array): TextView | undefined {
+  const first = text.indexOf('\\');
+  if (first === -1) return undefined;
+  const length = text.length;
+  const codes = new Uint16Array(length);
+  const starts = new Int32Array(length);
+  let size = 0;
+  let decoded = false;
+  for (let at = 0; at < length;) {
+    let code = text.charCodeAt(at);
+    let width = 1;
+    if (code === BACKSLASH) {
+      const escape = readEscape(text, at);
+      if (escape !== -1) {
+        code = escape & 0xffff;
+        width = escape >>> 16;
+        decoded = true;
+      }
+    }
+    codes[size] = code;
+    starts[size] = origins === undefined ? at : origins[at];
+    size++;
+    at += width;
+  }
+  if (!decoded) return undefined;
+  return { text: fromCodes(codes, size), starts: starts.subarray(0, size) };
+}
+
+/** The code unit of the escape at `at` (a backslash) plus its width << 16, or -1. */
+function readEscape(text: string, at: number): number {
+  const next = text.charCodeAt(at + 1);
+  switch (next) {
+    case 110: // n
+      return 10 | (2 << 16);
+    case 116: // t
+      return 9 | (2 << 16);
+    case 114: // r
+      return 13 | (2 << 16);
+    case 98: // b
+      return 8 | (2 << 16);
+    case 102: // f
+      return 12 | (2 << 16);
+    case 118: // v
+      return 11 | (2 << 16);
+    case 92: // backslash
+    case 39: // '
+    case 34: // "
+    case 96: // backquote
+    case 47: // /
+      return next | (2 << 16);
+    case 120: {
+      // x: two hex digits
+      const value = hex(text, at + 2, 2);
+      return value === -1 ? -1 : value | (4 << 16);
+    }
+    case 117: {
+      // u: four hex digits
+      const value = hex(text, at + 2, 4);
+      return value === -1 ? -1 : value | (6 << 16);
+    }
+    default:
+      return -1;
+  }
+}
+
+function hex(text: string, from: number, digits: number): number {
+  if (from + digits > text.length) return -1;
+  let value = 0;
+  for (let i = from; i < from + digits; i++) {
+    const c = text.charCodeAt(i);
+    const digit =
+      c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1;
+    if (digit === -1) return -1;
+    value = value * 16 + digit;
+  }
+  return value;
+}
+
+function fromCodes(codes: Uint16Array, size: number): string {
+  let text = '';
+  for (let from = 0; from < size; from += CHUNK) {
+    const chunk = codes.subarray(from, Math.min(size, from + CHUNK));
+    text += String.fromCharCode.apply(null, chunk as unknown as number[]);
+  }
+  return text;
+}
