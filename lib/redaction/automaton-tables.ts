@@ -19,6 +19,10 @@ export const FIRST_CHILD = 1;
 export const BRANCHES = 2;
 export const ENDS_ANYWHERE = 4;
 export const ENDS_WHOLE_WORD = 8;
+/** Some anywhere-pattern ends at the node or down its failure chain (`longest` is not 0). */
+export const REPORTS = 16;
+/** Some whole-word pattern ends at the node or down its failure chain. */
+export const REPORTS_WHOLE_WORD = 32;
 
 export const ROOT = 0;
 /** Node 0 is the root and never anyone's child, so 0 also means "no such child". */
@@ -122,8 +126,10 @@ export function buildAutomatonTables(patterns: Iterable<string | MaskPattern>): 
     }
     fail[node] = link;
     longest[node] = (flags[node] & ENDS_ANYWHERE) !== 0 ? depth[node] : longest[link];
+    if (longest[node] !== 0) flags[node] |= REPORTS;
     if (wordNext !== undefined) {
       wordNext[node] = (flags[link] & ENDS_WHOLE_WORD) !== 0 ? link : wordNext[link];
+      if ((flags[node] & ENDS_WHOLE_WORD) !== 0 || wordNext[node] !== ROOT) flags[node] |= REPORTS_WHOLE_WORD;
     }
   }
 

@@ -8,10 +8,6 @@ export interface TextView {
   readonly starts: Int32Array;
 }
 
-const BACKSLASH = 92;
-// String.fromCharCode takes its code units as arguments: a bounded number at a time.
-const CHUNK = 8192;
-
 /**
  * `view` with the escapes of JSON strings and of `util.inspect` strings decoded:
  * `\n \r \t \b \f \v`, `\\ \' \" \` \/`, `\xHH` and `\uHHHH`. A value written inside
@@ -25,31 +21,43 @@ const CHUNK = 8192;
  * @param origins when `text` is itself a view, where its code units came from.
  */
 export function unescapedView(text: string, origins?: Int32Array): TextView | undefined {
-  const first = text.indexOf('\\');
-  if (first === -1) return undefined;
+  let backslash = text.indexOf('\\');
+  if (backslash === -1) return undefined;
   const length = text.length;
-  const codes = new Uint16Array(length);
   const starts = new Int32Array(length);
+  const runs: string[] = [];
   let size = 0;
+  let from = 0;
   let decoded = false;
-  for (let at = 0; at < length;) {
-    let code = text.charCodeAt(at);
-    let width = 1;
-    if (code === BACKSLASH) {
-      const escape = readEscape(text, at);
-      if (escape !== -1) {
-        code = escape & 0xffff;
-        width = escape >>> 16;
-        decoded = true;
-      }
+  // Text between backslashes is copied as it is, in runs; only escapes are looked at.
+  const keep = (end: number): void => {
+    if (end <= from) return;
+    runs.push(text.slice(from, end));
+    if (origins === undefined) {
+      for (let at = from; at < end; at++) starts[size++] = at;
+    } else {
+      starts.set(origins.subarray(from, end), size);
+      size += end - from;
     }
-    codes[size] = code;
-    starts[size] = origins === undefined ? at : origins[at];
-    size++;
-    at += width;
+  };
+  while (backslash !== -1) {
+    const escape = readEscape(text, backslash);
+    if (escape === -1) {
+      // Not an escape: the backslash stays, and what follows it is read afresh.
+      keep(backslash + 1);
+      from = backslash + 1;
+    } else {
+      keep(backslash);
+      runs.push(String.fromCharCode(escape & 0xffff));
+      starts[size++] = origins === undefined ? backslash : origins[backslash];
+      from = backslash + (escape >>> 16);
+      decoded = true;
+    }
+    backslash = text.indexOf('\\', from);
   }
   if (!decoded) return undefined;
-  return { text: fromCodes(codes, size), starts: starts.subarray(0, size) };
+  keep(length);
+  return { text: runs.join(''), starts: starts.subarray(0, size) };
 }
 
 /** The code unit of the escape at `at` (a backslash) plus its width << 16, or -1. */
@@ -100,13 +108,4 @@ function hex(text: string, from: number, digits: number): number {
     value = value * 16 + digit;
   }
   return value;
-}
-
-function fromCodes(codes: Uint16Array, size: number): string {
-  let text = '';
-  for (let from = 0; from < size; from += CHUNK) {
-    const chunk = codes.subarray(from, Math.min(size, from + CHUNK));
-    text += String.fromCharCode.apply(null, chunk as unknown as number[]);
-  }
-  return text;
 }

@@ -4,6 +4,8 @@ import {
   ENDS_WHOLE_WORD,
   FIRST_CHILD,
   NONE,
+  REPORTS,
+  REPORTS_WHOLE_WORD,
   ROOT,
   type AutomatonTables,
   type MaskPattern,
@@ -105,10 +107,12 @@ export class PatternAutomaton {
         if (state === ROOT) break;
         state = fail[state];
       }
+      const reports = flags[state] & (REPORTS | REPORTS_WHOLE_WORD);
+      if (reports === 0) continue;
       const end = at + 1;
       const found = longest[state];
       if (found !== 0) spans.add(end - found, end);
-      if (wordNext !== undefined) {
+      if ((reports & REPORTS_WHOLE_WORD) !== 0 && wordNext !== undefined) {
         let word = (flags[state] & ENDS_WHOLE_WORD) !== 0 ? state : wordNext[state];
         while (word !== ROOT) {
           const size = depth[word];
