@@ -47,7 +47,15 @@ export interface AutomatonTables {
   readonly branches: BranchTable;
   /** The root's children for code units below 256: the root is where most steps end up. */
   readonly rootNext: Int32Array;
+  /** The pattern texts themselves, kept for a set this small (see {@link FEW_PATTERNS}); else undefined. */
+  readonly few: readonly string[] | undefined;
 }
+
+/**
+ * Up to this many patterns, the texts are kept as well: asking the engine's native
+ * `indexOf` for each costs less than a scan, and tells a text that holds none of them.
+ */
+export const FEW_PATTERNS = 16;
 
 /**
  * Compiles `patterns` (strings are masked anywhere) into automaton tables, in time linear
@@ -146,6 +154,7 @@ export function buildAutomatonTables(patterns: Iterable<string | MaskPattern>): 
     wordNext,
     branches,
     rootNext,
+    few: texts.length <= FEW_PATTERNS ? texts : undefined,
   };
 }
 

@@ -65,6 +65,17 @@ export class PatternAutomaton {
   }
 
   /**
+   * False when `text` surely holds none of the patterns as written (it may still hold one
+   * escaped): answered by `indexOf` for a small set, else always true. Linear in the text.
+   */
+  mayHoldLiterally(text: string): boolean {
+    const few = this.#tables.few;
+    if (few === undefined) return true;
+    for (let p = 0; p < few.length; p++) if (text.includes(few[p])) return true;
+    return false;
+  }
+
+  /**
    * Feeds `text` through the automaton and hands every masked stretch, in text positions,
    * to `spans`, in order of their end.
    *

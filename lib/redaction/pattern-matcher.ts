@@ -39,6 +39,7 @@ const DEFAULT_UNESCAPE_LEVELS = 2;
 const MAX_UNESCAPE_LEVELS = 4;
 const DEFAULT_CUT_MIN_LENGTH = 4;
 const NO_SPANS: Spans = { starts: [], ends: [] };
+const NO_MARKS: readonly number[] = [];
 
 /**
  * Builds a masker that replaces every occurrence of every pattern with the mask, in one
@@ -93,18 +94,26 @@ function maskText(
 ): string {
   if (typeof text !== 'string') return mask;
   if (text.length === 0) return text;
-  const marks = cutMinLength === Infinity ? [] : truncationMarks(text);
+  const marks = cutMinLength === Infinity ? NO_MARKS : truncationMarks(text);
+  const escaped = levels > 0 && text.includes('\\');
+  // The usual log line (no escape, no cut string, none of a few secrets) is told by the
+  // engine's native search, faster than by a scan.
+  const literally = marks.length > 0 || automaton.mayHoldLiterally(text);
+  if (!escaped && !literally) return text;
 
-  const literal = new SpanCollector();
-  automaton.scan(text, literal, checkpointsBefore(marks, text.length), cutMinLength);
-  let spans: Spans = literal.empty ? NO_SPANS : literal;
+  let spans: Spans = NO_SPANS;
+  if (literally) {
+    const literal = new SpanCollector();
+    automaton.scan(text, literal, checkpointsBefore(marks, text.length), cutMinLength);
+    if (!literal.empty) spans = literal;
+  }
 
   const scanView = (view: TextView): void => {
     const found = new SpanCollector();
     automaton.scan(view.text, found, checkpointsBefore(marks, view.text.length, view.starts), cutMinLength);
     if (!found.empty) spans = unionOfSpans(spans, spansInOriginal(found, view.starts, text.length));
   };
-  let view = levels > 0 ? unescapedView(text) : undefined;
+  let view = escaped ? unescapedView(text) : undefined;
   for (let level = 1; view !== undefined; level++) {
     scanView(view);
     const joined = joinedPiecesView(view);

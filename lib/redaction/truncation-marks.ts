@@ -12,9 +12,11 @@ const TRUNCATION_MARK = /\.\.\. \d{1,16} more character/g;
  */
 const LOOKBACK = 24;
 
+const NO_MARKS: readonly number[] = [];
+
 /** Where each truncation mark in `text` begins, ascending; empty when there is none. */
-export function truncationMarks(text: string): number[] {
-  if (!text.includes(' more character')) return [];
+export function truncationMarks(text: string): readonly number[] {
+  if (!text.includes(' more character')) return NO_MARKS;
   const marks: number[] = [];
   TRUNCATION_MARK.lastIndex = 0;
   for (let found = TRUNCATION_MARK.exec(text); found !== null; found = TRUNCATION_MARK.exec(text)) {
