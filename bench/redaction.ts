@@ -71,6 +71,9 @@ const LINE = (() => {
   return base.repeat(Math.ceil(1024 / base.length)).slice(0, 1024);
 })();
 
+/** The same line as a JSON log record would carry it, broken over lines: escapes to undo. */
+const ESCAPED_LINE = JSON.stringify({ message: LINE.replaceAll(' user=', '\n user=') }).slice(0, 1024);
+
 function lineHolding(value: string): string {
   const half = Math.max(0, (LINE.length - value.length) >> 1);
   return `${LINE.slice(0, half)}${value}${LINE.slice(half + value.length)}`;
@@ -130,7 +133,9 @@ function measure(label: string, values: readonly string[], hitValue: string | un
   if (hit !== undefined && hitValue !== undefined && service.redact(hit).includes(hitValue)) {
     throw new Error('the value was not masked');
   }
+  if (service.redact(ESCAPED_LINE) !== ESCAPED_LINE) throw new Error('the escaped line was changed');
   const clean = timeStep(() => service.redact(LINE), BUDGET_MS);
+  const escaped = timeStep(() => service.redact(ESCAPED_LINE), BUDGET_MS);
   const withValue = hit === undefined ? undefined : timeStep(() => service.redact(hit), BUDGET_MS);
   const bigText = hitValue === undefined ? values[0] : undefined;
   const whole = bigText === undefined ? undefined : timeStep(() => service.redact(bigText), BUDGET_MS, 3);
@@ -156,6 +161,7 @@ function measure(label: string, values: readonly string[], hitValue: string | un
     regex = {
       buildCpuMs,
       cleanUs: us(timeStep(() => run(LINE), BUDGET_MS / 2)),
+      escapedUs: us(timeStep(() => run(ESCAPED_LINE), BUDGET_MS / 2)),
       withValueUs: hit === undefined ? Number.NaN : us(timeStep(() => run(hit), BUDGET_MS / 2)),
     };
   } catch (error) {
@@ -170,6 +176,7 @@ function measure(label: string, values: readonly string[], hitValue: string | un
     firstBuildCpuMs,
     retainedBytes: retained,
     cleanUs: us(clean),
+    escapedUs: us(escaped),
     withValueUs: withValue === undefined ? Number.NaN : us(withValue),
     wholeValueMs: whole === undefined ? Number.NaN : whole.cpuMs,
     includesOneUs: us(includesOne),

@@ -385,7 +385,10 @@ export function renderMarkdown(r: BenchResults): string {
   return out.join('\n');
 }
 
-const ratio = (a: number, b: number): string => (Number.isFinite(a / b) ? `x${f(a / b, 1)}` : 'n/a');
+const ratio = (a: number, b: number): string =>
+  Number.isFinite(a / b) ? `x${f(a / b, a / b < 0.1 ? 3 : a / b < 10 ? 2 : 1)}` : 'n/a';
+const size = (bytes: number): string =>
+  bytes >= 1024 * 1024 ? `${f(bytes / 1024 / 1024, 1)} MiB` : `${f(bytes / 1024, 1)} KiB`;
 
 /** Section 6, Markdown: the command that produced it, then build and per-call tables. */
 export function redactionSection(x: RedactionResult, command: string): string[] {
@@ -394,7 +397,8 @@ export function redactionSection(x: RedactionResult, command: string): string[] 
     '',
     `Produced by \`${command}\`. One process (run with --expose-gc). The service is built with \`createSecretsService\` from ` +
       '`nestjs-doppler/testing` (the built package), values are synthetic (API keys, connection URLs with a password, hex tokens; ' +
-      `a 1 MiB PEM-like bundle), the text is an ordinary ${int(x.lineBytes)}-character Nest log line. ` +
+      `a 1 MiB PEM-like bundle), the text is an ordinary ${int(x.lineBytes)}-character Nest log line, and the same line as a JSON ` +
+      'log record broken over lines (so with `\\n` escapes to undo). ' +
       `Build = the first \`redact()\` of a fresh version, which compiles the masking automaton (median of ${x.builds} builds after one; ` +
       'the first build in the process, with a cold JIT, is given apart). Per call = later calls, median CPU time of batches. ' +
       'Baselines, same process and line: `line.includes(value)` for one value and for every value, and the previous engine ' +
@@ -406,21 +410,22 @@ export function redactionSection(x: RedactionResult, command: string): string[] 
   for (const row of x.rows) {
     const regex = 'failed' in row.regex ? `fails (${row.regex.failed})` : f(row.regex.buildCpuMs, 2);
     out.push(
-      `| ${row.label} | ${f(row.valueBytes / 1024, 0)} KiB | ${f(row.buildCpuMs, 2)} | ${f(row.firstBuildCpuMs, 2)} | ` +
-        `${f(row.retainedBytes / 1024 / 1024, 1)} MiB | ${regex} |`,
+      `| ${row.label} | ${size(row.valueBytes)} | ${f(row.buildCpuMs, 2)} | ${f(row.firstBuildCpuMs, 2)} | ` +
+        `${size(row.retainedBytes)} | ${regex} |`,
     );
   }
   out.push(
     '',
-    '| values | redact, clean line (µs CPU) | redact, line holding a value (µs CPU) | `includes`, one value (µs) | redact / `includes` of one | `includes`, every value (µs) | redact / `includes` of every | old regex, clean line (µs) | redact / old regex |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| values | redact, clean line (µs CPU) | redact, line holding a value (µs CPU) | redact, JSON record with escapes (µs CPU) | `includes`, one value (µs) | redact / `includes` of one | `includes`, every value (µs) | redact / `includes` of every | old regex, clean line (µs) | redact / old regex, clean line | old regex, JSON record (µs) | redact / old regex, JSON record |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   );
   for (const row of x.rows) {
     const old = 'failed' in row.regex ? undefined : row.regex;
     out.push(
-      `| ${row.label} | ${f(row.cleanUs, 2)} | ${Number.isFinite(row.withValueUs) ? f(row.withValueUs, 2) : '-'} | ` +
+      `| ${row.label} | ${f(row.cleanUs, 2)} | ${Number.isFinite(row.withValueUs) ? f(row.withValueUs, 2) : '-'} | ${f(row.escapedUs, 2)} | ` +
         `${f(row.includesOneUs, 3)} | ${ratio(row.cleanUs, row.includesOneUs)} | ${f(row.includesAllUs, 2)} | ${ratio(row.cleanUs, row.includesAllUs)} | ` +
-        `${old ? f(old.cleanUs, 2) : 'fails'} | ${old ? ratio(row.cleanUs, old.cleanUs) : 'n/a'} |`,
+        `${old ? f(old.cleanUs, 2) : 'fails'} | ${old ? ratio(row.cleanUs, old.cleanUs) : 'n/a'} | ` +
+        `${old ? f(old.escapedUs, 2) : 'fails'} | ${old ? ratio(row.escapedUs, old.escapedUs) : 'n/a'} |`,
     );
   }
   const big = x.rows.find((row) => Number.isFinite(row.wholeValueMs));

@@ -168,6 +168,8 @@ export interface RedactionRow {
   readonly retainedBytes: number;
   /** CPU µs per redact() of the 1 KB line holding no secret. */
   readonly cleanUs: number;
+  /** CPU µs per redact() of a 1 KB JSON log record with `\n` escapes and no secret. */
+  readonly escapedUs: number;
   /** CPU µs per redact() of the 1 KB line holding one of the values (NaN for the 1 MiB row). */
   readonly withValueUs: number;
   /** CPU ms per redact() of the value itself (the 1 MiB row only; NaN otherwise). */
@@ -178,7 +180,12 @@ export interface RedactionRow {
   readonly includesAllUs: number;
   /** The previous engine (one regular expression of every rendering), or why it could not run. */
   readonly regex:
-    | { readonly buildCpuMs: number; readonly cleanUs: number; readonly withValueUs: number }
+    | {
+        readonly buildCpuMs: number;
+        readonly cleanUs: number;
+        readonly escapedUs: number;
+        readonly withValueUs: number;
+      }
     | { readonly failed: string };
 }
 
