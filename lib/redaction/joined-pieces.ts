@@ -36,3 +36,8 @@ export function joinedPiecesView(view: TextView): TextView | undefined {
   keep(text.length);
   return { text: joined, starts: starts.subarray(0, size) };
 }
+
+/** The text of {@link joinedPiecesView} alone (the same text when there is no break). */
+export function joinedPiecesText(text: string): string {
+  return text.includes(' +\n') ? text.replace(PIECE_BREAK, '\n') : text;
+}

@@ -1,6 +1,6 @@
 import { SECRET_MASK } from '../secret.js';
-import { unescapedView, type TextView } from './escaped-view.js';
-import { joinedPiecesView } from './joined-pieces.js';
+import { unescapedText, unescapedView, type TextView } from './escaped-view.js';
+import { joinedPiecesText, joinedPiecesView } from './joined-pieces.js';
 import { replaceSpans, spansInOriginal, unionOfSpans, type Spans } from './masked-spans.js';
 import { PatternAutomaton, type MaskPattern } from './pattern-automaton.js';
 import { SpanCollector } from './span-collector.js';
@@ -95,25 +95,20 @@ function maskText(
   if (typeof text !== 'string') return mask;
   if (text.length === 0) return text;
   const marks = cutMinLength === Infinity ? NO_MARKS : truncationMarks(text);
-  const escaped = levels > 0 && text.includes('\\');
-  // The usual log line (no escape, no cut string, none of a few secrets) is told by the
-  // engine's native search, faster than by a scan.
-  const literally = marks.length > 0 || automaton.mayHoldLiterally(text);
-  if (!escaped && !literally) return text;
+  // The usual log line holds none of a few secrets, written plain or escaped, and no cut
+  // string: the engine's native search says so faster than a scan.
+  if (marks.length === 0 && !mayHoldInSomeView(automaton, text, levels)) return text;
 
-  let spans: Spans = NO_SPANS;
-  if (literally) {
-    const literal = new SpanCollector();
-    automaton.scan(text, literal, checkpointsBefore(marks, text.length), cutMinLength);
-    if (!literal.empty) spans = literal;
-  }
+  const literal = new SpanCollector();
+  automaton.scan(text, literal, checkpointsBefore(marks, text.length), cutMinLength);
+  let spans: Spans = literal.empty ? NO_SPANS : literal;
 
   const scanView = (view: TextView): void => {
     const found = new SpanCollector();
     automaton.scan(view.text, found, checkpointsBefore(marks, view.text.length, view.starts), cutMinLength);
     if (!found.empty) spans = unionOfSpans(spans, spansInOriginal(found, view.starts, text.length));
   };
-  let view = escaped ? unescapedView(text) : undefined;
+  let view = levels > 0 ? unescapedView(text) : undefined;
   for (let level = 1; view !== undefined; level++) {
     scanView(view);
     const joined = joinedPiecesView(view);
@@ -121,6 +116,21 @@ function maskText(
     view = level < levels ? unescapedView(view.text, view.starts) : undefined;
   }
   return spans.starts.length === 0 ? text : replaceSpans(text, spans, mask);
+}
+
+/**
+ * False when no view of `text` can hold a pattern (see PatternAutomaton.mayHoldLiterally):
+ * each view's text alone is decoded, without the positions a scan needs.
+ */
+function mayHoldInSomeView(automaton: PatternAutomaton, text: string, levels: number): boolean {
+  if (automaton.mayHoldLiterally(text)) return true;
+  let view: string | undefined = text;
+  for (let level = 1; level <= levels; level++) {
+    view = unescapedText(view);
+    if (view === undefined) return false;
+    if (automaton.mayHoldLiterally(view) || automaton.mayHoldLiterally(joinedPiecesText(view))) return true;
+  }
+  return false;
 }
 
 /** What a masker returns when it could not do its work: nothing of the text. */
