@@ -184,8 +184,11 @@ describe('createMasker', () => {
     ).toContain('cut-me-0');
   });
 
-  it('uses the mask it is given', () => {
+  it('uses the mask it is given, and the defaults for options that are not numbers', () => {
     expect(createMasker(['abcd'], { mask: '[hidden]' })('x abcd')).toBe('x [hidden]');
+    const odd = createMasker(['ab"cd'], { unescapeLevels: Number.NaN, cutMinLength: Number.NaN });
+    expect(odd(JSON.stringify({ v: 'ab"cd' }))).toBe(`{"v":"${M}"}`);
+    expect(odd(inspect({ v: 'ab"cd-and-more' }, { maxStringLength: 4 }))).not.toContain('ab"c');
   });
 
   it('fails closed: patterns it cannot compile or a text it cannot read give the mask alone', () => {

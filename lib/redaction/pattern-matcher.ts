@@ -42,16 +42,18 @@ const NO_SPANS: Spans = { starts: [], ends: [] };
 const NO_MARKS: readonly number[] = [];
 
 /**
- * Builds a masker that replaces every occurrence of every pattern with the mask, in one
- * pass per escaping level over the text, in time linear in the text's length (the patterns
- * are compiled once into an Aho-Corasick automaton; nothing is compiled from them into a
- * regular expression). Where occurrences overlap, their union is masked as one stretch.
+ * Builds a masker that replaces every occurrence of every pattern with the mask, in time
+ * linear in the text's length: the patterns are compiled once into an Aho-Corasick
+ * automaton (nothing is compiled from them into a regular expression), and a text is read
+ * once as written plus once per level of escaping it holds. Where occurrences overlap,
+ * their union is masked as one stretch.
  *
  * Patterns are matched where written literally, where escaped by JSON or `util.inspect`
  * (see {@link MaskerOptions.unescapeLevels}), across the pieces `util.inspect` breaks a
  * multi-line string into (`'line\n' +` then the next line), and at the end of a string
- * `util.inspect` cut short (see {@link MaskerOptions.cutMinLength}). A string pattern is masked anywhere; a
- * {@link MaskPattern} with `wholeWord` only where no ASCII letter or digit touches it.
+ * `util.inspect` cut short (see {@link MaskerOptions.cutMinLength}). A string pattern is
+ * masked anywhere; a {@link MaskPattern} with `wholeWord` only where no ASCII letter or
+ * digit touches it.
  *
  * The masker never throws and never returns its input when something failed: if the
  * patterns cannot be compiled, or a text cannot be scanned, the result is the mask alone.
@@ -71,11 +73,12 @@ export function createMasker(patterns: Iterable<string | MaskPattern>, options: 
   }
   if (automaton === undefined) return (text) => text;
   const found = automaton;
+  // An option that is not a number falls back to its default, never to masking less.
   const levels = Math.min(
     MAX_UNESCAPE_LEVELS,
-    Math.max(0, Math.trunc(options.unescapeLevels ?? DEFAULT_UNESCAPE_LEVELS)),
+    Math.max(0, Math.trunc(numberOr(options.unescapeLevels, DEFAULT_UNESCAPE_LEVELS))),
   );
-  const cutMinLength = Math.max(1, options.cutMinLength ?? DEFAULT_CUT_MIN_LENGTH);
+  const cutMinLength = Math.max(1, numberOr(options.cutMinLength, DEFAULT_CUT_MIN_LENGTH));
   return (text) => {
     try {
       return maskText(found, text, mask, levels, cutMinLength);
@@ -131,6 +134,10 @@ function mayHoldInSomeView(automaton: PatternAutomaton, text: string, levels: nu
     if (automaton.mayHoldLiterally(view) || automaton.mayHoldLiterally(joinedPiecesText(view))) return true;
   }
   return false;
+}
+
+function numberOr(value: unknown, fallback: number): number {
+  return typeof value === 'number' && !Number.isNaN(value) ? value : fallback;
 }
 
 /** What a masker returns when it could not do its work: nothing of the text. */
