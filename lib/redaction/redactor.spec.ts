@@ -205,22 +205,26 @@ describe('createRedactor over generated secrets', () => {
         fc.integer({ min: 4, max: 20_000 }),
         (big, others, cutAt) => assertNothingShows([big, ...others], cutAt),
       ),
-      { numRuns: 4 },
+      { numRuns: 3 },
     );
   }, 120_000);
 
   it('masks sets of up to 10,000 keys in every channel', () => {
-    const sets = fc
-      .oneof(fc.constant(10_000), fc.integer({ min: 1, max: 10_000 }))
-      .chain((keys) =>
-        fc.array(secretOfSize(fc.integer({ min: 0, max: 80 })), { minLength: keys, maxLength: keys }),
+    // 10,000 keys every time, and other counts.
+    for (const [keys, numRuns] of [
+      [fc.constant(10_000), 1],
+      [fc.integer({ min: 1, max: 9_999 }), 2],
+    ] as const) {
+      const sets = keys.chain((count) =>
+        fc.array(secretOfSize(fc.integer({ min: 0, max: 80 })), { minLength: count, maxLength: count }),
       );
-    fc.assert(
-      fc.property(sets, fc.integer({ min: 4, max: 80 }), (values, cutAt) =>
-        assertNothingShows(values, cutAt),
-      ),
-      { numRuns: 3 },
-    );
+      fc.assert(
+        fc.property(sets, fc.integer({ min: 4, max: 80 }), (values, cutAt) =>
+          assertNothingShows(values, cutAt),
+        ),
+        { numRuns },
+      );
+    }
   }, 120_000);
 
   it('handles a 27 KB value and a 1 MiB value, where one regular expression of all values failed', () => {
