@@ -4,7 +4,7 @@
  * docs/bench/bench.svg (chart), and prints the ratios.
  *
  *   --quick            few iterations and a 1/4-scale fleet; writes dist/bench/quick/ instead
- *   --only=a,b         sections: startup, get, validation, refresh, fleet
+ *   --only=a,b         sections: startup, get, validation, refresh, fleet, redaction
  *   --out=dir          where to write (default docs/bench, or dist/bench/quick with --quick)
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -20,6 +20,7 @@ import type {
   FleetResult,
   GetAllocResult,
   GetTimeResult,
+  RedactionResult,
   RefreshResultRow,
   StartupResult,
   ValidationAllocResult,
@@ -28,10 +29,11 @@ import type {
 } from './support/results.js';
 import { renderChart } from './support/svg.js';
 
+const ALL_SECTIONS = 'startup,get,validation,refresh,fleet,redaction';
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    only: { type: 'string', default: 'startup,get,validation,refresh,fleet' },
+    only: { type: 'string', default: ALL_SECTIONS },
     out: { type: 'string' },
   },
 });
@@ -39,7 +41,7 @@ const quick = args.quick;
 const only = new Set(args.only.split(','));
 const outDir = resolve(args.out ?? (quick ? 'dist/bench/quick' : 'docs/bench'));
 const script = (name: string): string => scriptPath(`./${name}.js`, import.meta.url);
-const command = `npm run bench${quick ? ' -- --quick' : ''}${args.only !== 'startup,get,validation,refresh,fleet' ? ` -- --only=${args.only}` : ''}`;
+const command = `npm run bench${quick ? ' -- --quick' : ''}${args.only !== ALL_SECTIONS ? ` -- --only=${args.only}` : ''}`;
 
 /** Keeps what finished, so a section that fails late does not lose the others (dist/, never docs/). */
 async function savePartial(results: unknown): Promise<void> {
@@ -137,6 +139,15 @@ async function main(): Promise<void> {
       script('fleet'),
       [],
       quick ? ['--replicas', '250', '--rpm', '60', '--outageReplicas', '50', '--refreshMinutes', '20'] : [],
+    );
+    await savePartial(results);
+  }
+  if (only.has('redaction')) {
+    progress('section 6: redaction');
+    results.redaction = await runSection<RedactionResult>(
+      script('redaction'),
+      ['--expose-gc'],
+      quick ? ['--budgetMs', '200', '--builds', '3'] : ['--budgetMs', '1500', '--builds', '9'],
     );
   }
 

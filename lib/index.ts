@@ -43,5 +43,5 @@ export { loadDopplerSecrets } from './load-doppler-secrets.js';
 export { DopplerWebhookHandler, type WebhookVerdict } from './webhook/doppler-webhook.handler.js';
 export { createDopplerWebhookController } from './webhook/create-doppler-webhook-controller.js';
 export { signDopplerWebhook, verifyDopplerSignature } from './webhook/verify-signature.js';
-export { DopplerLogger, type RedactionSource } from './logging/doppler-logger.js';
-export { REDACT_MIN_LENGTH } from './logging/redaction.js';
+export { DopplerLogger, type RedactionSource } from './redaction/doppler-logger.js';
+export { REDACT_MIN_LENGTH } from './redaction/redactor.js';

@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { SecretNotDeclaredError } from './client/doppler.errors.js';
 import type { SecretsMetadata } from './interfaces/secrets-metadata.interface.js';
-import { createRedactor, type Redactor } from './logging/redaction.js';
+import { createRedactor, type Redactor } from './redaction/redactor.js';
 import { Secret, SECRET_MASK } from './secret.js';
 
 /**
@@ -84,12 +84,16 @@ export class SecretsSnapshot<T extends object = Record<string, string>> {
 
   /**
    * `text` with every value of this version masked: each value at least 4 characters long
-   * (`REDACT_MIN_LENGTH`), as written plain (`String(value)` for a number) and as escaped
-   * inside JSON or `util.inspect` output, becomes {@link SECRET_MASK}. Shorter values,
-   * booleans and `null` are left alone.
+   * (`REDACT_MIN_LENGTH`), of any size, as written plain (`String(value)` for a number), as
+   * escaped inside JSON or `util.inspect` output (twice at most), across the pieces inspect
+   * breaks a multi-line string into, and as much of it as inspect kept of a string it cut
+   * (from 4 characters on), becomes {@link SECRET_MASK}. Values that overlap in the text
+   * become one mask. Shorter values, booleans and `null` are left alone.
    *
-   * The redactor is built on the first call and kept with this version; later calls make
-   * one pass over `text` and return it unchanged (the same string) when it holds no secret.
+   * The redactor is built on the first call and kept with this version, in time linear in
+   * the values' size; later calls take time linear in the length of `text` and return it
+   * unchanged (the same string) when it holds no secret. Never throws: if masking fails,
+   * the result is the mask alone, never `text`.
    *
    * @example
    * snapshot.redact(`GET ${url}?key=${snapshot.get('API_KEY').reveal()}`); // '...?key=**********'

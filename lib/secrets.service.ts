@@ -114,10 +114,11 @@ export class SecretsService<T extends object = Record<string, string>> {
 
   /**
    * `text` with every current secret value masked: each value at least 4 characters long
-   * (`REDACT_MIN_LENGTH`; shorter ones would shred ordinary text), as written plain
-   * (`String(value)` for a number) and as escaped inside JSON or `util.inspect` output,
-   * becomes `SECRET_MASK`. It reads the current version, so after a refresh it masks
-   * the new values; the work of preparing it is done once per version, not per call.
+   * (`REDACT_MIN_LENGTH`; shorter ones would shred ordinary text), of any size, as written
+   * plain (`String(value)` for a number) and as escaped inside JSON or `util.inspect` output,
+   * becomes `SECRET_MASK`; values that overlap in the text become one mask. It reads the
+   * current version, so after a refresh it masks the new values; the work of preparing it
+   * is done once per version, not per call. Never throws (see {@link SecretsSnapshot.redact}).
    *
    * @example
    * res.status(502).send(secrets.redact(upstreamErrorBody)); // '... key **********'

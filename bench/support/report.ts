@@ -1,5 +1,5 @@
 /** Renders the Markdown report (docs/bench/README.md) and the console summary from the results. */
-import type { BenchResults, BootRow, RefreshSimRow } from './results.js';
+import type { BenchResults, BootRow, RedactionResult, RefreshSimRow } from './results.js';
 
 const f = (value: number, digits = 2): string =>
   Number.isFinite(value)
@@ -371,17 +371,86 @@ export function renderMarkdown(r: BenchResults): string {
       ...defaultsDiscussion(r),
     );
   }
+  if (r.redaction) out.push(...redactionSection(r.redaction, r.command));
   out.push(
     '## Reproduce',
     '',
     '```bash',
-    'npm run bench                 # full run: builds bench/ (and the library sources it imports) to dist/bench, writes docs/bench/',
+    'npm run bench                 # full run: builds the library (dist/lib) and bench/ (dist/bench), writes docs/bench/',
     'npm run bench -- --quick      # a short smoke run: few iterations, a scaled-down fleet (1/4 replicas, 1/4 rate); writes dist/bench/quick/',
-    'npm run bench -- --only=get,validation   # sections: startup, get, validation, refresh, fleet',
+    'npm run bench -- --only=get,validation   # sections: startup, get, validation, refresh, fleet, redaction',
     '```',
     '',
   );
   return out.join('\n');
+}
+
+const ratio = (a: number, b: number): string =>
+  Number.isFinite(a / b) ? `x${f(a / b, a / b < 0.1 ? 3 : a / b < 10 ? 2 : 1)}` : 'n/a';
+const size = (bytes: number): string =>
+  bytes >= 1024 * 1024 ? `${f(bytes / 1024 / 1024, 1)} MiB` : `${f(bytes / 1024, 1)} KiB`;
+
+/** Section 6, Markdown: the command that produced it, then build and per-call tables. */
+export function redactionSection(x: RedactionResult, command: string): string[] {
+  const out = [
+    '## 6. Redaction: `SecretsService.redact()` and `DopplerLogger`',
+    '',
+    `Produced by \`${command}\`. One process (run with --expose-gc). The service is built with \`createSecretsService\` from ` +
+      '`nestjs-doppler/testing` (the built package), values are synthetic (API keys, connection URLs with a password, hex tokens; ' +
+      `a 1 MiB PEM-like bundle), the text is an ordinary ${int(x.lineBytes)}-character Nest log line, and the same line as a JSON ` +
+      'log record broken over lines (so with `\\n` escapes to undo). ' +
+      `Build = the first \`redact()\` of a fresh version, which compiles the masking automaton (median of ${x.builds} builds after one; ` +
+      'the first build in the process, with a cold JIT, is given apart). Per call = later calls, median CPU time of batches. ' +
+      'Baselines, same process and line: `line.includes(value)` for one value and for every value, and the previous engine ' +
+      '(one regular expression alternating every rendering of every value) where V8 accepts its pattern. Ratios are CPU time over CPU time.',
+    '',
+    '| values | total size | build, median (ms CPU) | first build in process (ms CPU) | held by a built version | old regex: build (ms CPU) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  for (const row of x.rows) {
+    const regex = 'failed' in row.regex ? `fails (${row.regex.failed})` : f(row.regex.buildCpuMs, 2);
+    out.push(
+      `| ${row.label} | ${size(row.valueBytes)} | ${f(row.buildCpuMs, 2)} | ${f(row.firstBuildCpuMs, 2)} | ` +
+        `${size(row.retainedBytes)} | ${regex} |`,
+    );
+  }
+  out.push(
+    '',
+    '| values | redact, clean line (µs CPU) | redact, line holding a value (µs CPU) | redact, JSON record with escapes (µs CPU) | `includes`, one value (µs) | redact / `includes` of one | `includes`, every value (µs) | redact / `includes` of every | old regex, clean line (µs) | redact / old regex, clean line | old regex, JSON record (µs) | redact / old regex, JSON record |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  );
+  for (const row of x.rows) {
+    const old = 'failed' in row.regex ? undefined : row.regex;
+    out.push(
+      `| ${row.label} | ${f(row.cleanUs, 2)} | ${Number.isFinite(row.withValueUs) ? f(row.withValueUs, 2) : '-'} | ${f(row.escapedUs, 2)} | ` +
+        `${f(row.includesOneUs, 3)} | ${ratio(row.cleanUs, row.includesOneUs)} | ${f(row.includesAllUs, 2)} | ${ratio(row.cleanUs, row.includesAllUs)} | ` +
+        `${old ? f(old.cleanUs, 2) : 'fails'} | ${old ? ratio(row.cleanUs, old.cleanUs) : 'n/a'} | ` +
+        `${old ? f(old.escapedUs, 2) : 'fails'} | ${old ? ratio(row.escapedUs, old.escapedUs) : 'n/a'} |`,
+    );
+  }
+  const big = x.rows.find((row) => Number.isFinite(row.wholeValueMs));
+  const failed = x.rows.filter((row) => 'failed' in row.regex).map((row) => row.label);
+  const counted = x.rows.filter((row) => Number.isFinite(row.withValueUs));
+  const first = counted[0];
+  const last = counted[counted.length - 1];
+  out.push('');
+  if (big)
+    out.push(`Redacting the 1 MiB value itself (a 1 MiB text) costs ${f(big.wholeValueMs, 1)} ms CPU.`, '');
+  if (first && last && first !== last) {
+    out.push(
+      `From ${first.label} to ${last.label}, redacting the clean line goes from ${f(first.cleanUs, 2)} to ${f(last.cleanUs, 2)} µs ` +
+        `(${ratio(last.cleanUs, first.cleanUs)}), while checking each value with \`includes\` goes from ${f(first.includesAllUs, 2)} to ` +
+        `${f(last.includesAllUs, 2)} µs (${ratio(last.includesAllUs, first.includesAllUs)}).`,
+      '',
+    );
+  }
+  if (failed.length > 0) {
+    out.push(
+      `The previous engine could not be built for: ${failed.join(', ')} (V8 refuses the pattern; its SyntaxError quotes every value, so only the error's name is recorded).`,
+      '',
+    );
+  }
+  return out;
 }
 
 export function consoleSummary(r: BenchResults): string {
@@ -430,6 +499,14 @@ export function consoleSummary(r: BenchResults): string {
     for (const x of r.fleet.refresh) {
       lines.push(
         `fleet refresh ${refreshLabel(x)}: ${int(x.requestsPerMinuteSteady)}/min, ${pct(x.share429Steady)} 429, age p99 ${sec(x.ageMs.p99, 0)}, not applied ${x.propagation.notAppliedByEnd}`,
+      );
+    }
+  }
+  if (r.redaction) {
+    for (const row of r.redaction.rows) {
+      lines.push(
+        `redaction ${row.label}: build ${f(row.buildCpuMs)} ms CPU, clean 1 KB line ${f(row.cleanUs)} µs ` +
+          `(${ratio(row.cleanUs, row.includesOneUs)} includes of one value, ${ratio(row.cleanUs, row.includesAllUs)} includes of every value)`,
       );
     }
   }

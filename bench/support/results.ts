@@ -154,6 +154,48 @@ export interface FleetResult {
   readonly realSeconds: number;
 }
 
+/** One row of section 6: redaction against a set of values. */
+export interface RedactionRow {
+  readonly label: string;
+  readonly values: number;
+  /** Total length of the values, in UTF-16 code units. */
+  readonly valueBytes: number;
+  /** Median CPU time of the first redact() of a fresh version (the redactor's build), after one such build. */
+  readonly buildCpuMs: number;
+  /** The same for the very first build in the process (cold JIT). */
+  readonly firstBuildCpuMs: number;
+  /** Heap and ArrayBuffer bytes a built version holds (service plus redactor), after full GCs. */
+  readonly retainedBytes: number;
+  /** CPU µs per redact() of the 1 KB line holding no secret. */
+  readonly cleanUs: number;
+  /** CPU µs per redact() of a 1 KB JSON log record with `\n` escapes and no secret. */
+  readonly escapedUs: number;
+  /** CPU µs per redact() of the 1 KB line holding one of the values (NaN for the 1 MiB row). */
+  readonly withValueUs: number;
+  /** CPU ms per redact() of the value itself (the 1 MiB row only; NaN otherwise). */
+  readonly wholeValueMs: number;
+  /** Baseline: CPU µs of `line.includes(value)` for one value. */
+  readonly includesOneUs: number;
+  /** Baseline: CPU µs of `line.includes(value)` for every value, one after the other. */
+  readonly includesAllUs: number;
+  /** The previous engine (one regular expression of every rendering), or why it could not run. */
+  readonly regex:
+    | {
+        readonly buildCpuMs: number;
+        readonly cleanUs: number;
+        readonly escapedUs: number;
+        readonly withValueUs: number;
+      }
+    | { readonly failed: string };
+}
+
+export interface RedactionResult {
+  readonly lineBytes: number;
+  readonly budgetMs: number;
+  readonly builds: number;
+  readonly rows: readonly RedactionRow[];
+}
+
 export interface BenchResults {
   readonly startedAt: string;
   readonly finishedAt: string;
@@ -170,4 +212,5 @@ export interface BenchResults {
   }[];
   readonly refresh?: readonly RefreshResultRow[];
   readonly fleet?: FleetResult;
+  readonly redaction?: RedactionResult;
 }

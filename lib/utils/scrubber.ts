@@ -1,38 +1,24 @@
-import { SECRET_MASK } from '../secret.js';
-
-const WORD_CHAR = /[A-Za-z0-9]/;
+import { createMasker, type MaskPattern } from '../redaction/pattern-matcher.js';
 
 /**
  * Builds a function that replaces every occurrence of the given values with the mask.
- * Values shorter than `minLength` are only replaced where they stand as a whole word, so
- * a two-letter value does not shred the surrounding text; longer values are replaced
- * wherever they occur. Longest first, so a value that contains another is masked whole.
+ * Values shorter than `minLength` are only replaced where they stand as a whole word (no
+ * ASCII letter or digit on either side), so a two-letter value does not shred the
+ * surrounding text; longer values are replaced wherever they occur. Where occurrences
+ * overlap, their union is masked, so a value that contains another is masked whole.
+ *
+ * Runs on the library's one masking engine (`createMasker`): values are also found where
+ * JSON or `util.inspect` escaped them, the function never throws, and a text holding no
+ * value comes back as the same string.
  */
 export function createScrubber(values: Iterable<string>, minLength = 4): (text: string) => string {
-  const unique = [...new Set(values)].filter((v) => v.length > 0).sort((a, b) => b.length - a.length);
-  if (unique.length === 0) return (text) => text;
-  return (text) => {
-    let out = text;
-    for (const value of unique) {
-      out = value.length >= minLength ? out.split(value).join(SECRET_MASK) : replaceWholeWord(out, value);
-    }
-    return out;
-  };
+  // Read inside createMasker, so that values which cannot be read make a masker that
+  // masks everything rather than an error.
+  return createMasker(patternsOf(values, minLength), { cutMinLength: Math.max(1, minLength) });
 }
 
-function replaceWholeWord(text: string, value: string): string {
-  let out = '';
-  let from = 0;
-  for (let at = text.indexOf(value); at !== -1; at = text.indexOf(value, at + value.length)) {
-    const before = text[at - 1];
-    const after = text[at + value.length];
-    if (
-      (before === undefined || !WORD_CHAR.test(before)) &&
-      (after === undefined || !WORD_CHAR.test(after))
-    ) {
-      out += text.slice(from, at) + SECRET_MASK;
-      from = at + value.length;
-    }
+function* patternsOf(values: Iterable<string>, minLength: number): Generator<string | MaskPattern> {
+  for (const value of values) {
+    yield typeof value === 'string' && value.length < minLength ? { text: value, wholeWord: true } : value;
   }
-  return out + text.slice(from);
 }

@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { inspect, type InspectOptionsStylized } from 'node:util';
 import { SecretsService } from '../secrets.service.js';
-import type { Redactor } from './redaction.js';
+import type { Redactor } from './redactor.js';
 import { redactValue } from './redact-value.js';
 
 /**

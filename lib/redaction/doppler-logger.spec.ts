@@ -1,6 +1,16 @@
 import { ConsoleLogger, type ConsoleLoggerOptions } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import fc from 'fast-check';
+import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  CANARY_CHAR,
+  MAX_VALUE_SIZE,
+  recordOf,
+  secretOfSize,
+  smallSecret,
+  visibleForms,
+} from '../../test/support/secret-canaries.js';
 import type { SecretsMetadata } from '../interfaces/secrets-metadata.interface.js';
 import { SECRET_MASK } from '../secret.js';
 import { SecretsService, stateOf } from '../secrets.service.js';
@@ -185,6 +195,26 @@ describe('DopplerLogger', () => {
     expect(output()).toContain('Error: x');
   });
 
+  it('never throws on a value it cannot read: that value is masked whole', () => {
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+    const trap = new Proxy(
+      { key: CANARY },
+      {
+        ownKeys: () => {
+          throw new Error(CANARY);
+        },
+      },
+    );
+    for (const options of [{ colors: false }, { json: true }]) {
+      const logger = new DopplerLogger(secrets(), 'Odd', options);
+      expect(() => logger.log({ revoked: revoked.proxy, trap, key: CANARY })).not.toThrow();
+      expect(() => logger.log(trap)).not.toThrow();
+    }
+    expect(output()).toContain(SECRET_MASK);
+    expect(output()).not.toContain(CANARY);
+  });
+
   it('leaves the level filter and the key-based redact option working', () => {
     const logger = new DopplerLogger(secrets(), undefined, {
       colors: false,
@@ -198,4 +228,103 @@ describe('DopplerLogger', () => {
     expect(output()).toContain(SECRET_MASK);
     expect(output()).not.toContain(CANARY);
   });
+});
+
+describe('DopplerLogger over generated secrets', () => {
+  const MODES: Array<[string, ConsoleLoggerOptions]> = [
+    ['text', { colors: false }],
+    ['text with colours', { colors: true }],
+    // Lines broken at 80 characters: inspect breaks multi-line strings into pieces.
+    ['text, broken lines', { colors: true, compact: false, breakLength: 80 }],
+    // Strings cut short: what inspect keeps of a value must be masked too.
+    ['text, strings cut at 12', { colors: false, maxStringLength: 12 }],
+    ['JSON', { json: true }],
+    ['JSON, not compact', { json: true, compact: false }],
+  ];
+
+  /** Each value logged every way a line can carry it: as message, nested, in an Error, a Map, params, a class. */
+  function logEach(logger: ConsoleLogger, values: readonly unknown[]): void {
+    values.forEach((value, i) => {
+      logger.log(typeof value === 'string' ? `line-${i} ${value}` : value);
+      logger.warn({ tag: `nested-${i}`, deep: { value, list: [value] } });
+      const text = typeof value === 'string' ? value : inspect(value);
+      logger.error(new Error(`error-${i} ${text}`, { cause: new Error(text) }));
+      logger.log(
+        new Map<string, unknown>([
+          [`map-${i}`, value],
+          ['held', new Holder(value as string)],
+        ]),
+      );
+      logger.log(`params-${i}`, { value });
+      logger.log(new Holder(value as string));
+    });
+  }
+
+  function service(values: readonly unknown[]): SecretsService {
+    return new SecretsService(recordOf(values), metadata);
+  }
+
+  /**
+   * The ways that reach each part of the masking for a large value, and no more (every line
+   * of a 1 MiB value costs megabytes of scanning): plain, nested, a class instance inspect
+   * prints (broken into pieces or cut), and inside a Map (inspect output in a JSON record).
+   */
+  function logLarge(logger: ConsoleLogger, values: readonly unknown[]): void {
+    values.forEach((value, i) => {
+      logger.log(`line-${i} ${String(value)}`);
+      logger.warn({ tag: `nested-${i}`, deep: { value } });
+      logger.log(new Holder(value as string));
+      logger.log(`params-${i}`, { held: new Map([['held', new Holder(value as string)]]) });
+    });
+  }
+
+  /** Logs through DopplerLogger in each mode (every mode by default); returns what each mode wrote. */
+  function everyMode(values: readonly unknown[], modes = MODES, log = logEach): Array<[string, string]> {
+    const secrets = service(values);
+    return modes.map(([mode, options]) => {
+      written = [];
+      log(new DopplerLogger(secrets, 'Gen', options), values);
+      return [mode, output()];
+    });
+  }
+
+  it('shows nothing of any value in text and JSON mode, where a ConsoleLogger would', () => {
+    fc.assert(
+      fc.property(fc.array(smallSecret, { minLength: 1, maxLength: 6 }), (values) => {
+        const marked = values.flatMap(visibleForms).some((form) => form.includes(CANARY_CHAR));
+        written = [];
+        logEach(new ConsoleLogger('Plain', { colors: false }), values);
+        expect(output().includes(CANARY_CHAR), 'the control: a ConsoleLogger prints the values').toBe(marked);
+        for (const [mode, text] of everyMode(values)) {
+          expect(text.includes(CANARY_CHAR), `${mode}: part of a secret shows`).toBe(false);
+          expect(text).toContain(`params-${values.length - 1}`);
+        }
+      }),
+      { numRuns: 30 },
+    );
+  }, 60_000);
+
+  it('shows nothing of values up to 1 MiB in text and JSON mode', () => {
+    fc.assert(
+      fc.property(secretOfSize(fc.integer({ min: 0, max: MAX_VALUE_SIZE })), (value) => {
+        for (const [mode, text] of everyMode([value, 'canary-logger-small-9c1d'], MODES, logLarge)) {
+          expect(text.includes(CANARY_CHAR), `${mode}: part of a secret shows`).toBe(false);
+          expect(text.includes('canary-logger-small-9c1d'), `${mode}: a value shows`).toBe(false);
+        }
+      }),
+      { numRuns: 2 },
+    );
+  }, 120_000);
+
+  it('logs and masks a 27 KB and a 1 MiB value, where one regular expression of all values threw', () => {
+    for (const size of [27 * 1024, MAX_VALUE_SIZE]) {
+      const pem = `-----BEGIN CERTIFICATE-----\n${'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cK\n'.repeat(size / 64)}`;
+      const textAndJson = MODES.filter(([mode]) => mode === 'text' || mode === 'JSON');
+      for (const [mode, text] of everyMode([pem, CANARY], textAndJson)) {
+        expect(text, mode).toContain('params-1');
+        expect(text.includes('MIIE'), `${mode}: the value shows`).toBe(false);
+        expect(text.includes(CANARY), `${mode}: the other value shows`).toBe(false);
+      }
+    }
+  }, 60_000);
 });

@@ -1,9 +1,18 @@
+import fc from 'fast-check';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import {
+  CANARY_CHAR,
+  MAX_VALUE_SIZE,
+  outputChannels,
+  secretOfSize,
+  smallSecret,
+  visibleForms,
+} from '../../test/support/secret-canaries.js';
 import type { SecretsMetadata } from '../interfaces/secrets-metadata.interface.js';
 import { SECRET_MASK } from '../secret.js';
 import { SecretsService, stateOf } from '../secrets.service.js';
-import { createRedactor, REDACT_MIN_LENGTH } from './redaction.js';
+import { createRedactor, REDACT_MIN_LENGTH } from './redactor.js';
 
 const CANARY = 'canary-api-key-4f1e9b';
 const ROTATED = 'canary-rotated-key-8d2c7a';
@@ -154,5 +163,121 @@ describe('raw forms', () => {
     expect(service.redact('port 03000 and 3000 and abcdefgh')).toBe(
       'port ********** and ********** and **********',
     );
+  });
+});
+
+describe('createRedactor over generated secrets', () => {
+  /**
+   * Redacts every channel's text and asserts that nothing of any value shows: no canary
+   * (every generated value of 4 characters or more is made of canary-led chunks), and for
+   * sets small enough to search one by one, no value's plain text either.
+   */
+  function assertNothingShows(values: readonly unknown[], cutAt: number): void {
+    const redact = createRedactor(values);
+    const forms = values.flatMap(visibleForms).filter((form) => form.length >= REDACT_MIN_LENGTH);
+    for (const [channel, text] of outputChannels(values, cutAt)) {
+      if (channel === 'plain' && forms.some((form) => form.includes(CANARY_CHAR))) {
+        expect(text.includes(CANARY_CHAR), 'the control: the values are in the text').toBe(true);
+      }
+      const redacted = redact(text);
+      expect(redacted.includes(CANARY_CHAR), `${channel}: part of a secret shows`).toBe(false);
+      if (forms.length * text.length <= 20_000_000) {
+        for (const form of forms) expect(redacted.includes(form), `${channel}: a value shows`).toBe(false);
+      }
+    }
+  }
+
+  it('masks small sets of values of any content in every channel', () => {
+    fc.assert(
+      fc.property(
+        fc.array(smallSecret, { minLength: 1, maxLength: 12 }),
+        fc.integer({ min: 4, max: 400 }),
+        (values, cutAt) => assertNothingShows(values, cutAt),
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('masks values of every size up to 1 MiB in every channel', () => {
+    fc.assert(
+      fc.property(
+        secretOfSize(fc.integer({ min: 0, max: MAX_VALUE_SIZE })),
+        fc.array(smallSecret, { maxLength: 3 }),
+        fc.integer({ min: 4, max: 20_000 }),
+        (big, others, cutAt) => assertNothingShows([big, ...others], cutAt),
+      ),
+      { numRuns: 3 },
+    );
+  }, 120_000);
+
+  it('masks sets of up to 10,000 keys in every channel', () => {
+    // 10,000 keys every time, and other counts.
+    for (const [keys, numRuns] of [
+      [fc.constant(10_000), 1],
+      [fc.integer({ min: 1, max: 9_999 }), 2],
+    ] as const) {
+      const sets = keys.chain((count) =>
+        fc.array(secretOfSize(fc.integer({ min: 0, max: 80 })), { minLength: count, maxLength: count }),
+      );
+      fc.assert(
+        fc.property(sets, fc.integer({ min: 4, max: 80 }), (values, cutAt) =>
+          assertNothingShows(values, cutAt),
+        ),
+        { numRuns },
+      );
+    }
+  }, 120_000);
+
+  it('handles a 27 KB value and a 1 MiB value, where one regular expression of all values failed', () => {
+    for (const size of [27 * 1024, MAX_VALUE_SIZE]) {
+      const pem = `-----BEGIN CERTIFICATE-----\n${'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cK\n'.repeat(size / 64)}`;
+      const redact = createRedactor([pem, 'canary-regular-key-7f3a']);
+      const line = `cert ${pem} key canary-regular-key-7f3a`;
+      expect(redact(line)).toBe(`cert ${SECRET_MASK} key ${SECRET_MASK}`);
+      expect(redact(JSON.stringify({ line }))).toBe(`{"line":"cert ${SECRET_MASK} key ${SECRET_MASK}"}`);
+      const cut = redact(inspect({ pem }));
+      expect(cut).not.toContain('MIIE');
+      expect(cut).toContain('more characters');
+    }
+  });
+
+  it('unions overlapping values: nothing of either shows', () => {
+    const redact = createRedactor(['abcdef', 'defghi']);
+    expect(redact('x abcdefghi y')).toBe(`x ${SECRET_MASK} y`);
+    expect(redact(JSON.stringify({ v: 'abcdefghi' }))).toBe(`{"v":"${SECRET_MASK}"}`);
+  });
+
+  it('never throws, whatever the values are', () => {
+    const cycle: unknown[] = ['cycle-secret-value'];
+    cycle.push(cycle);
+    const wide: unknown[] = [];
+    for (let i = 0; i < 50; i++) wide.push(wide);
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+    const hostile = [
+      cycle,
+      wide,
+      revoked.proxy,
+      Object.create(null),
+      {
+        get boom(): string {
+          throw new Error('getter-secret');
+        },
+      },
+      Symbol('s'),
+      () => 'fn',
+      '\ud800\u0000\udfff\\',
+    ];
+    const redact = createRedactor(hostile);
+    expect(redact('x cycle-secret-value y')).toBe(`x ${SECRET_MASK} y`);
+    expect(redact(`a \ud800\u0000\udfff\\ b`)).toBe(`a ${SECRET_MASK} b`);
+    const iterator: Iterable<unknown> = {
+      [Symbol.iterator]: () => ({
+        next: () => {
+          throw new Error('iterator-secret');
+        },
+      }),
+    };
+    expect(createRedactor(iterator)('iterator-secret')).toBe(SECRET_MASK);
   });
 });

@@ -1,4 +1,5 @@
-import type { Redactor } from './redaction.js';
+import { SECRET_MASK } from '../secret.js';
+import type { Redactor } from './redactor.js';
 
 // Deeper than any log record is meant to be, shallow enough that a long linked list cannot
 // overflow the stack of the logger. Below it the value is left to the text redaction.
@@ -20,6 +21,9 @@ const MAX_DEPTH = 32;
  * them would lose private fields their methods need. Their printed text is masked later,
  * as a whole. Nothing is mutated.
  *
+ * Never throws: a value that cannot be read (a revoked Proxy, a trap that throws) is
+ * replaced whole with {@link SECRET_MASK}, since what it holds cannot be known.
+ *
  * @example
  * redactValue({ user: 'ann', token: 'abcd-1234' }, redact); // { user: 'ann', token: '**********' }
  */
@@ -28,6 +32,19 @@ export function redactValue(
   redact: Redactor,
   seen: Map<object, unknown> = new Map(),
   depth = 0,
+): unknown {
+  try {
+    return redactReadable(value, redact, seen, depth);
+  } catch {
+    return SECRET_MASK;
+  }
+}
+
+function redactReadable(
+  value: unknown,
+  redact: Redactor,
+  seen: Map<object, unknown>,
+  depth: number,
 ): unknown {
   if (typeof value === 'string') return redact(value);
   if (typeof value !== 'object' || value === null || depth > MAX_DEPTH) return value;

@@ -1,0 +1,155 @@
+import {
+  BRANCHES,
+  buildAutomatonTables,
+  ENDS_WHOLE_WORD,
+  FIRST_CHILD,
+  NONE,
+  REPORTS,
+  REPORTS_WHOLE_WORD,
+  ROOT,
+  type AutomatonTables,
+  type MaskPattern,
+} from './automaton-tables.js';
+import type { SpanCollector } from './span-collector.js';
+
+export type { MaskPattern } from './automaton-tables.js';
+
+const NO_CHECKPOINTS: readonly number[] = [];
+
+/**
+ * An Aho-Corasick automaton over UTF-16 code units, in typed arrays (see
+ * {@link AutomatonTables}). Built once; {@link scan} is one pass over a text, following
+ * failure links, in time linear in the text's length.
+ *
+ * At each position it reports the longest pattern ending there (shorter ones ending there
+ * lie inside it) and the longest whole-word pattern that is longer still and does stand
+ * alone; the collector merges what overlaps. Whole-word patterns that end in one another
+ * cost one boundary check each at a position where they all end (the library's are
+ * shorter than 4 characters: 3 checks at most).
+ */
+export class PatternAutomaton {
+  readonly #tables: AutomatonTables;
+
+  private constructor(tables: AutomatonTables) {
+    this.#tables = tables;
+  }
+
+  /** Number of trie nodes, the root included: one per distinct prefix of the patterns. */
+  get nodeCount(): number {
+    return this.#tables.label.length;
+  }
+
+  /** Bytes held by the automaton's tables. */
+  get byteLength(): number {
+    const t = this.#tables;
+    return (
+      t.label.byteLength +
+      t.flags.byteLength +
+      t.depth.byteLength +
+      t.fail.byteLength +
+      t.longest.byteLength +
+      (t.wordNext?.byteLength ?? 0) +
+      t.rootNext.byteLength +
+      t.branches.byteLength
+    );
+  }
+
+  /**
+   * Compiles `patterns` (see {@link buildAutomatonTables}); undefined when there is nothing to find.
+   *
+   * @throws {TypeError} when an entry is neither a string nor a {@link MaskPattern}.
+   */
+  static build(patterns: Iterable<string | MaskPattern>): PatternAutomaton | undefined {
+    const tables = buildAutomatonTables(patterns);
+    return tables === undefined ? undefined : new PatternAutomaton(tables);
+  }
+
+  /**
+   * False when `text` surely holds none of the patterns as written (it may still hold one
+   * escaped): answered by `indexOf` for a small set, else always true. Linear in the text.
+   */
+  mayHoldLiterally(text: string): boolean {
+    const few = this.#tables.few;
+    if (few === undefined) return true;
+    for (let p = 0; p < few.length; p++) if (text.includes(few[p])) return true;
+    return false;
+  }
+
+  /**
+   * Feeds `text` through the automaton and hands every masked stretch, in text positions,
+   * to `spans`, in order of their end.
+   *
+   * `checkpoints` (ascending positions, optional) are where a string may have been cut
+   * short: there the longest text before the position that begins some pattern is masked
+   * too, when it is at least `cutMinLength` long.
+   */
+  scan(text: string, spans: SpanCollector, checkpoints?: readonly number[], cutMinLength = 1): void {
+    const { label, flags, fail, longest, rootNext, branches, wordNext, depth } = this.#tables;
+    const length = text.length;
+    const points = checkpoints ?? NO_CHECKPOINTS;
+    let pointIndex = 0;
+    let checkAt = points.length > 0 ? points[0] : Infinity;
+    let state = ROOT;
+
+    for (let at = 0; at < length; at++) {
+      while (checkAt <= at) {
+        const reach = depth[state];
+        if (checkAt === at && reach >= cutMinLength) spans.add(at - reach, at);
+        checkAt = ++pointIndex < points.length ? points[pointIndex] : Infinity;
+      }
+      const code = text.charCodeAt(at);
+      for (;;) {
+        let next: number;
+        if (state === ROOT && code < 256) {
+          next = rootNext[code];
+        } else {
+          const f = flags[state];
+          next =
+            (f & FIRST_CHILD) !== 0 && label[state + 1] === code
+              ? state + 1
+              : (f & BRANCHES) !== 0
+                ? branches.get(state, code)
+                : NONE;
+        }
+        if (next !== NONE) {
+          state = next;
+          break;
+        }
+        if (state === ROOT) break;
+        state = fail[state];
+      }
+      const reports = flags[state] & (REPORTS | REPORTS_WHOLE_WORD);
+      if (reports === 0) continue;
+      const end = at + 1;
+      const found = longest[state];
+      if (found !== 0) spans.add(end - found, end);
+      if ((reports & REPORTS_WHOLE_WORD) !== 0 && wordNext !== undefined) {
+        let word = (flags[state] & ENDS_WHOLE_WORD) !== 0 ? state : wordNext[state];
+        while (word !== ROOT) {
+          const size = depth[word];
+          if (size <= found) break;
+          if (standsAlone(text, end - size, end)) {
+            spans.add(end - size, end);
+            break;
+          }
+          word = wordNext[word];
+        }
+      }
+    }
+    for (; pointIndex < points.length; pointIndex++) {
+      const reach = depth[state];
+      if (points[pointIndex] === length && reach >= cutMinLength) spans.add(length - reach, length);
+    }
+  }
+}
+
+function isWordCode(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+}
+
+function standsAlone(text: string, start: number, end: number): boolean {
+  return (
+    (start === 0 || !isWordCode(text.charCodeAt(start - 1))) &&
+    (end === text.length || !isWordCode(text.charCodeAt(end)))
+  );
+}
