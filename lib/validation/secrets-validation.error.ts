@@ -1,4 +1,5 @@
 import { DopplerError } from '../client/doppler.errors.js';
+import { describeScope } from '../core/scope.js';
 
 /** One failed rule of one key: the rule's name and its message, never the value. */
 export interface SecretConstraintIssue {
@@ -54,10 +55,8 @@ export class SecretsValidationError extends DopplerError {
     scope: { project?: string; config?: string },
     unlistedIssues = 0,
   ) {
-    const where =
-      scope.project && scope.config
-        ? `project "${scope.project}", config "${scope.config}"`
-        : 'the configured project and config';
+    // The scope may come from the server's DOPPLER_PROJECT/DOPPLER_CONFIG: printed escaped.
+    const where = scope.project && scope.config ? describeScope(scope) : 'the configured project and config';
     const list = issues
       .map((i) => `${i.key}: ${i.missing ? 'is missing' : i.constraints.map((c) => c.message).join(', ')}`)
       .join('; ');

@@ -143,4 +143,12 @@ describe('validateSecrets', () => {
     expect(error.message).toContain('the configured project and config');
     expect(error.project).toBeUndefined();
   });
+
+  it('escapes a server-sent project or config with line breaks or terminal escapes', () => {
+    const error = errorOf(() =>
+      validateSecrets(AppSecrets, {}, { project: 'shop\n[Nest] FORGED', config: 'prd\u001b[31m' }),
+    );
+    expect(error.message).toContain('project "shop\\u{a}[Nest] FORGED", config "prd\\u{1b}[31m"');
+    expect(error.message).not.toMatch(/[\n\u001b]/);
+  });
 });
