@@ -9,7 +9,9 @@
  * 2. at runtime, without a loader or mock: exactly those files are compiled into a
  *    directory whose node_modules holds every installed package except these two, and a
  *    plain `node` loads the main entry from there, while the health and config entries fail
- *    for want of their peer (so the check can fail).
+ *    for want of their peer (so the check can fail). Twice, as the package ships both: compiled
+ *    to ES modules and loaded with import(), and compiled to CommonJS (the build require() and
+ *    Jest load, and that the ES module entry points re-export) and loaded with require().
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -89,97 +91,142 @@ describe('optional peers: the import graph', () => {
   });
 });
 
-describe('optional peers: loading with plain node, without them installed', () => {
-  let dir = '';
+interface ModuleFormat {
+  /** How the test names it. */
+  readonly name: string;
+  /** Output directory under the temp dir; it gets its own package.json "type". */
+  readonly dir: 'esm' | 'cjs';
+  readonly module: 'ESNext' | 'CommonJS';
+  /** A `node -e` script that loads PATH and prints its export names as JSON. */
+  readonly script: (path: string) => string[];
+  /** How Node says a package is missing, for this loader. */
+  readonly missing: (pkg: string) => string;
+}
 
-  /** Compiles the graph of each entry into dir/lib, as tsc would (decorator metadata included). */
-  async function compile(entries: string[]): Promise<void> {
-    const { options } = ts.convertCompilerOptionsFromJson(
-      {
-        target: 'ES2022',
-        module: 'ESNext',
-        experimentalDecorators: true,
-        emitDecoratorMetadata: true,
-        isolatedModules: true,
-        useDefineForClassFields: true,
-      },
-      ROOT,
-    );
-    const files = new Set(entries.flatMap((entry) => [...walk(entry).files]));
-    for (const file of files) {
-      const out = join(dir, relative(ROOT, file)).replace(/\.ts$/, '.js');
-      const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), {
-        compilerOptions: options,
-        fileName: file,
-      });
-      await mkdir(dirname(out), { recursive: true });
-      await writeFile(out, outputText);
-    }
-  }
+const FORMATS: readonly ModuleFormat[] = [
+  {
+    name: 'ES modules, import()',
+    dir: 'esm',
+    module: 'ESNext',
+    script: (path) => [
+      '--import',
+      'reflect-metadata',
+      '--input-type=module',
+      '-e',
+      `const m = await import(${JSON.stringify(path)}); console.log(JSON.stringify(Object.keys(m)));`,
+    ],
+    missing: (pkg) => `Cannot find package '${pkg}'`,
+  },
+  {
+    name: 'CommonJS, require()',
+    dir: 'cjs',
+    module: 'CommonJS',
+    script: (path) => [
+      '--require',
+      'reflect-metadata',
+      '--input-type=commonjs',
+      '-e',
+      `const m = require(${JSON.stringify(path)}); console.log(JSON.stringify(Object.keys(m)));`,
+    ],
+    missing: (pkg) => `Cannot find module '${pkg}'`,
+  },
+];
 
-  /** dir/node_modules: every installed package, linked, except the optional peers. */
-  async function linkPackagesExceptPeers(): Promise<void> {
-    const from = join(ROOT, 'node_modules');
-    const to = join(dir, 'node_modules');
-    await mkdir(to);
-    for (const entry of await readdir(from)) {
-      if (entry.startsWith('.')) continue;
-      if (!entry.startsWith('@')) {
-        await symlink(join(from, entry), join(to, entry));
-        continue;
-      }
-      await mkdir(join(to, entry));
-      for (const scoped of await readdir(join(from, entry))) {
-        if (OPTIONAL_PEERS.includes(`${entry}/${scoped}`)) continue;
-        await symlink(join(from, entry, scoped), join(to, entry, scoped));
-      }
-    }
-  }
+describe.each(FORMATS)(
+  'optional peers: loading with plain node, without them installed ($name)',
+  (format) => {
+    let dir = '';
 
-  async function load(path: string): Promise<{ ok: boolean; out: string }> {
-    const script = `const m = await import(${JSON.stringify(path)}); console.log(JSON.stringify(Object.keys(m)));`;
-    try {
-      const { stdout } = await promisify(execFile)(
-        process.execPath,
-        ['--import', 'reflect-metadata', '--input-type=module', '-e', script],
-        { cwd: dir, timeout: 20_000 },
+    /** Compiles the graph of each entry into dir/<format>/lib, as tsc would (decorator metadata included). */
+    async function compile(entries: string[]): Promise<void> {
+      const { options } = ts.convertCompilerOptionsFromJson(
+        {
+          target: 'ES2022',
+          module: format.module,
+          experimentalDecorators: true,
+          emitDecoratorMetadata: true,
+          esModuleInterop: true,
+          isolatedModules: true,
+          useDefineForClassFields: true,
+        },
+        ROOT,
       );
-      return { ok: true, out: stdout };
-    } catch (error) {
-      return { ok: false, out: String((error as { stderr?: string }).stderr ?? error) };
+      const files = new Set(entries.flatMap((entry) => [...walk(entry).files]));
+      for (const file of files) {
+        const out = join(dir, format.dir, relative(ROOT, file)).replace(/\.ts$/, '.js');
+        const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), {
+          compilerOptions: options,
+          fileName: file,
+        });
+        await mkdir(dirname(out), { recursive: true });
+        await writeFile(out, outputText);
+      }
     }
-  }
 
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'nestjs-doppler-peers-'));
-    await writeFile(join(dir, 'package.json'), JSON.stringify({ type: 'module', private: true }));
-    await linkPackagesExceptPeers();
-    await compile(['lib/index.ts', 'lib/health/index.ts', 'lib/config/index.ts']);
-  });
-  afterAll(async () => {
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
+    /** dir/node_modules: every installed package, linked, except the optional peers. */
+    async function linkPackagesExceptPeers(): Promise<void> {
+      const from = join(ROOT, 'node_modules');
+      const to = join(dir, 'node_modules');
+      await mkdir(to);
+      for (const entry of await readdir(from)) {
+        if (entry.startsWith('.')) continue;
+        if (!entry.startsWith('@')) {
+          await symlink(join(from, entry), join(to, entry));
+          continue;
+        }
+        await mkdir(join(to, entry));
+        for (const scoped of await readdir(join(from, entry))) {
+          if (OPTIONAL_PEERS.includes(`${entry}/${scoped}`)) continue;
+          await symlink(join(from, entry, scoped), join(to, entry, scoped));
+        }
+      }
+    }
 
-  it('the optional peers are really missing there', async () => {
-    const { ok, out } = await load('@nestjs/terminus');
-    expect(ok).toBe(false);
-    expect(out).toContain("Cannot find package '@nestjs/terminus'");
-  });
+    async function load(path: string): Promise<{ ok: boolean; out: string }> {
+      try {
+        const { stdout } = await promisify(execFile)(process.execPath, format.script(path), {
+          cwd: join(dir, format.dir),
+          timeout: 20_000,
+        });
+        return { ok: true, out: stdout };
+      } catch (error) {
+        return { ok: false, out: String((error as { stderr?: string }).stderr ?? error) };
+      }
+    }
 
-  it("loads 'nestjs-doppler' (lib/index.js)", async () => {
-    const { ok, out } = await load('./lib/index.js');
-    expect(out).not.toContain('Cannot find');
-    expect(ok).toBe(true);
-    const exported = JSON.parse(out) as string[];
-    expect(exported).toEqual(expect.arrayContaining(['DopplerModule', 'SecretsService', 'Secret']));
-  });
+    beforeAll(async () => {
+      dir = await mkdtemp(join(tmpdir(), `nestjs-doppler-peers-${format.dir}-`));
+      await mkdir(join(dir, format.dir));
+      const type = format.dir === 'esm' ? 'module' : 'commonjs';
+      await writeFile(join(dir, format.dir, 'package.json'), JSON.stringify({ type, private: true }));
+      await linkPackagesExceptPeers();
+      await compile(['lib/index.ts', 'lib/health/index.ts', 'lib/config/index.ts']);
+    });
+    afterAll(async () => {
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
 
-  it.each([
-    ['./lib/health/index.js', '@nestjs/terminus'],
-    ['./lib/config/index.js', '@nestjs/config'],
-  ])('%s fails for want of %s, and nothing else', async (path, pkg) => {
-    const { ok, out } = await load(path);
-    expect(ok).toBe(false);
-    expect(out).toContain(`Cannot find package '${pkg}'`);
-  });
-});
+    it('the optional peers are really missing there', async () => {
+      const { ok, out } = await load('@nestjs/terminus');
+      expect(ok).toBe(false);
+      expect(out).toContain(format.missing('@nestjs/terminus'));
+    });
+
+    it("loads 'nestjs-doppler' (lib/index.js)", async () => {
+      const { ok, out } = await load('./lib/index.js');
+      expect(out).not.toContain('Cannot find');
+      expect(ok).toBe(true);
+      const exported = JSON.parse(out) as string[];
+      expect(exported).toEqual(expect.arrayContaining(['DopplerModule', 'SecretsService', 'Secret']));
+    });
+
+    it.each([
+      ['./lib/health/index.js', '@nestjs/terminus'],
+      ['./lib/config/index.js', '@nestjs/config'],
+    ])('%s fails for want of %s, and nothing else', async (path, pkg) => {
+      const { ok, out } = await load(path);
+      expect(ok).toBe(false);
+      expect(out).toContain(format.missing(pkg));
+    });
+  },
+);

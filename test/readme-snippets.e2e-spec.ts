@@ -6,8 +6,9 @@
  * ...). One program checks all blocks; an error names the README line and column.
  *
  * Controls in the same program prove the check can fail: a wrong option name given to
- * `forRoot`, and returned from a `forRootAsync` factory (which TypeScript alone accepts), and an
- * undeclared name (with its line and column inside an indented block).
+ * `forRoot`, and returned from a `forRootAsync` factory (which TypeScript alone accepts), an
+ * undeclared name (with its line and column inside an indented block), and a `file=` block
+ * (the Jest walkthrough's app files) that is compiled as a CommonJS file of the virtual app.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -50,6 +51,12 @@ const CONTROLS = extractTsSnippets(
     '',
     '```ts no-check',
     'not code',
+    '```',
+    '',
+    '```ts file=src/control.ts', //                             line 24: a file of the CommonJS app
+    "import { AppService, Nope } from './app.service';", //    line 25: resolves, extensionless
+    'export const here = import.meta.url;', //                  line 26: not in CommonJS
+    'void AppService;',
     '```',
   ].join('\n'),
 );
@@ -113,5 +120,16 @@ describe('README.md TypeScript snippets', () => {
       "controls.md:17:34 TS2304: Cannot find name 'createPoool'.",
     ]);
     expect(CONTROLS.excluded.map((b) => b.line)).toEqual([21]);
+  });
+
+  it('compiles a file= block as that file of a CommonJS Nest app, beside the starter files', () => {
+    expect(result('controls.md', 25).errors).toEqual([
+      expect.stringMatching(
+        /^controls\.md:25:22 TS2305: Module '"\.\/app\.service"' has no exported member 'Nope'/,
+      ),
+      expect.stringMatching(
+        /^controls\.md:26:\d+ TS1470: The 'import\.meta' meta-property is not allowed in files which will build into CommonJS output/,
+      ),
+    ]);
   });
 });

@@ -2,8 +2,11 @@
 import process from 'node:process';
 import { runEmulatorCli } from './emulator-cli-runner.js';
 
-process.exitCode = await runEmulatorCli(process.argv.slice(2), {
+// No top-level await: the package's bin is the CommonJS build of this file.
+void runEmulatorCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   signals: process,
+}).then((code) => {
+  process.exitCode = code;
 });

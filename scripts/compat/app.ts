@@ -1,8 +1,8 @@
 // A consumer of the packed nestjs-doppler, compiled twice by scripts/compat-check.sh: as an ES
-// module for the Nest 12 app ("type": "module") and as CommonJS for the Nest 11 app, where every
-// import of nestjs-doppler becomes require() of an ES module (Node 20.19+). It imports only
-// what the installed package exports, boots a Nest application context against the bundled
-// emulator and exits non-zero if any check fails.
+// module for the Nest 12 app ("type": "module"), which loads the package's ES module entry
+// points, and as CommonJS for the Nest 11 app, where every import of nestjs-doppler becomes
+// require() of its CommonJS build. It imports only what the installed package exports, boots a
+// Nest application context against the bundled emulator and exits non-zero if any check fails.
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -66,7 +66,7 @@ function installed(name: string): Manifest {
 
 /**
  * Loads every subpath the package exports, the way this app's module format does: require()
- * in the CommonJS app (fails on top-level await anywhere in the graph), import() in the ESM app.
+ * in the CommonJS app, import() in the ESM app.
  */
 async function loadEveryExport(): Promise<string[]> {
   const manifest = installed('nestjs-doppler');
@@ -75,7 +75,7 @@ async function loadEveryExport(): Promise<string[]> {
     if (subpath === './package.json') continue;
     const specifier = `nestjs-doppler${subpath.slice(1)}`;
     try {
-      // The point of the CommonJS app: require() of the ESM-only package (Node 20.19+).
+      // The point of the CommonJS app: require() reaches the CommonJS build of each subpath.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       if (format === 'commonjs') require(specifier);
       else await import(specifier);

@@ -1,6 +1,8 @@
 // Asserts what the published tarball holds, from `npm pack --dry-run --json` and the packed
-// tarball extracted to a directory: the built library (.js, .d.ts, .js.map), the TypeScript
-// sources its source maps point to, README, LICENSE and package.json; nothing else.
+// tarball extracted to a directory: the CommonJS build (dist/cjs: .js, .d.ts, .js.map and its
+// {"type": "commonjs"} package.json), the ES module entry points that re-export it (dist/esm:
+// exactly the files package.json "exports" names for import), the TypeScript sources the source
+// maps point to, README, LICENSE and package.json; nothing else.
 //
 // usage: node scripts/compat/check-package.mjs <npm-pack-dry-run.json> <extracted-package-dir>
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -36,7 +38,9 @@ const allowed = [
   /^package\.json$/,
   /^README\.md$/,
   /^LICENSE$/,
-  /^dist\/lib\/.+\.(js|d\.ts|js\.map)$/,
+  /^dist\/cjs\/package\.json$/,
+  /^dist\/cjs\/.+\.(js|d\.ts|js\.map)$/,
+  /^dist\/esm\/.+\.(js|d\.ts)$/,
   /^lib\/.+\.ts$/,
 ];
 /** @type {[RegExp, string][]} */
@@ -63,19 +67,19 @@ if (!shipsSources) {
   );
 }
 for (const path of listed) {
-  const built = /^dist\/lib\/(.+?)(\.js|\.d\.ts|\.js\.map)$/.exec(path);
+  const built = /^dist\/cjs\/(.+?)(\.js|\.d\.ts|\.js\.map)$/.exec(path);
   if (built) {
     const stem = built[1];
-    for (const sibling of [`dist/lib/${stem}.js`, `dist/lib/${stem}.d.ts`, `dist/lib/${stem}.js.map`]) {
+    for (const sibling of [`dist/cjs/${stem}.js`, `dist/cjs/${stem}.d.ts`, `dist/cjs/${stem}.js.map`]) {
       if (!inPackage.has(sibling)) problems.push(`${path}: ${sibling} is missing`);
     }
     if (shipsSources && !inPackage.has(`lib/${stem}.ts`)) {
-      problems.push(`${path}: no lib/${stem}.ts (stale build output? rm -rf dist/lib && npm run build:lib)`);
+      problems.push(`${path}: no lib/${stem}.ts (stale build output? rm -rf dist/cjs && npm run build:lib)`);
     }
   }
   const source = /^lib\/(.+)\.ts$/.exec(path);
-  if (source && !source[1].endsWith('.d') && !inPackage.has(`dist/lib/${source[1]}.js`)) {
-    problems.push(`${path}: shipped without dist/lib/${source[1]}.js`);
+  if (source && !source[1].endsWith('.d') && !inPackage.has(`dist/cjs/${source[1]}.js`)) {
+    problems.push(`${path}: shipped without dist/cjs/${source[1]}.js`);
   }
 }
 
@@ -114,9 +118,15 @@ for (const path of listed.filter((p) => p.endsWith('.js.map'))) {
 }
 
 // 5. Every file package.json points at is shipped; the CLI is runnable.
-/** @typedef {{ type?: string; main?: string; types?: string; bin?: Record<string, string>; exports?: unknown }} Manifest */
+/** @typedef {{ type?: string; main?: string; types?: string; bin?: Record<string, string>; exports?: unknown; typesVersions?: Record<string, Record<string, string[]>> }} Manifest */
 const manifest = /** @type {Manifest} */ (readJson(join(packageDir, 'package.json')));
 if (manifest.type !== 'module') problems.push('package.json: "type" is not "module"');
+if (inPackage.has('dist/cjs/package.json')) {
+  const scope = /** @type {{ type?: string }} */ (readJson(join(packageDir, 'dist/cjs/package.json')));
+  if (scope.type !== 'commonjs') problems.push('dist/cjs/package.json: "type" is not "commonjs"');
+} else {
+  problems.push('dist/cjs/package.json: missing (Node would read dist/cjs as ES modules)');
+}
 /** @param {unknown} target @returns {string[]} */
 function targets(target) {
   if (typeof target === 'string') return [target];
@@ -128,11 +138,35 @@ const pointers = [
   manifest.types,
   ...Object.values(manifest.bin ?? {}),
   ...targets(manifest.exports),
+  ...targets(manifest.typesVersions),
 ];
 for (const pointer of pointers) {
   if (pointer === undefined) continue;
   const path = normalize(pointer).split(sep).join('/');
   if (!inPackage.has(path)) problems.push(`package.json points at ${pointer}, which is not in the package`);
+}
+// dist/esm holds the ES module entry points, each re-exporting its CommonJS entry: exactly the
+// files the "import" conditions name (a stale wrapper would re-export a module that is gone).
+/** @param {unknown} target @returns {string[]} */
+function importTargets(target) {
+  if (!target || typeof target !== 'object') return [];
+  return Object.entries(target).flatMap(([key, value]) =>
+    key === 'import' ? targets(value) : importTargets(value),
+  );
+}
+const esmEntries = new Set(importTargets(manifest.exports).map((p) => normalize(p).split(sep).join('/')));
+for (const path of listed.filter((p) => p.startsWith('dist/esm/'))) {
+  if (!esmEntries.has(path)) problems.push(`${path}: in dist/esm, but no "import" condition names it`);
+}
+for (const path of listed.filter((p) => /^dist\/esm\/.+\.js$/.test(p))) {
+  const code = readFileSync(join(packageDir, path), 'utf8');
+  const from = /^import cjs from '([^']+)';$/m.exec(code)?.[1];
+  if (from === undefined) problems.push(`${path}: does not import its CommonJS entry`);
+  else if (!inPackage.has(posix.join(posix.dirname(path), from))) {
+    problems.push(`${path}: imports ${from}, which is not in the package`);
+  } else if (!posix.join(posix.dirname(path), from).startsWith('dist/cjs/')) {
+    problems.push(`${path}: imports ${from}, outside dist/cjs`);
+  }
 }
 for (const bin of Object.values(manifest.bin ?? {})) {
   const file = join(packageDir, bin);
@@ -141,17 +175,19 @@ for (const bin of Object.values(manifest.bin ?? {})) {
   }
 }
 
+const cjsFiles = listed.filter((p) => p.startsWith('dist/cjs/'));
 const kinds = {
-  js: listed.filter((p) => p.endsWith('.js')).length,
-  dts: listed.filter((p) => p.endsWith('.d.ts')).length,
-  maps: listed.filter((p) => p.endsWith('.js.map')).length,
+  js: cjsFiles.filter((p) => p.endsWith('.js')).length,
+  dts: cjsFiles.filter((p) => p.endsWith('.d.ts')).length,
+  maps: cjsFiles.filter((p) => p.endsWith('.js.map')).length,
+  esm: listed.filter((p) => /^dist\/esm\/.+\.js$/.test(p)).length,
   sources: listed.filter((p) => p.startsWith('lib/')).length,
 };
 const kb = (/** @type {number} */ bytes) => `${(bytes / 1024).toFixed(1)} kB`;
 process.stdout.write(
-  `${pack.name}: ${pack.entryCount} files (${kinds.js} .js, ${kinds.dts} .d.ts, ${kinds.maps} .js.map, ` +
-    `${kinds.sources} lib/*.ts sources, README, LICENSE, package.json), ${kb(pack.size)} packed, ` +
-    `${kb(pack.unpackedSize)} unpacked\n`,
+  `${pack.name}: ${pack.entryCount} files (dist/cjs: ${kinds.js} .js, ${kinds.dts} .d.ts, ${kinds.maps} .js.map; ` +
+    `dist/esm: ${kinds.esm} entry points with their .d.ts; ${kinds.sources} lib/*.ts sources, README, LICENSE, ` +
+    `package.json), ${kb(pack.size)} packed, ${kb(pack.unpackedSize)} unpacked\n`,
 );
 if (problems.length > 0) {
   const shown = problems.slice(0, 40);

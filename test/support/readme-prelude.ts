@@ -75,6 +75,42 @@ export const VIRTUAL_MODULES: Readonly<Record<string, string>> = {
   'app-secrets.ts': `export ${APP_STUBS.AppSecrets}`,
 };
 
+/**
+ * The virtual CommonJS Nest app that the README's file blocks (```` ```ts file=... ````) belong
+ * to, under test/.readme-snippets: the files `nest new` generates that those blocks import, as
+ * `@nestjs/cli@11 new` writes them, and a package.json that makes its .ts files CommonJS.
+ */
+export const NEST_APP_DIR = 'nest-app';
+export const NEST_APP_FILES: Readonly<Record<string, string>> = {
+  'package.json': JSON.stringify({ name: 'nest-app', private: true, type: 'commonjs' }),
+  'src/app.controller.ts': [
+    "import { Controller, Get } from '@nestjs/common';",
+    "import { AppService } from './app.service';",
+    '',
+    '@Controller()',
+    'export class AppController {',
+    '  constructor(private readonly appService: AppService) {}',
+    '',
+    '  @Get()',
+    '  getHello(): string {',
+    '    return this.appService.getHello();',
+    '  }',
+    '}',
+    '',
+  ].join('\n'),
+  'src/app.service.ts': [
+    "import { Injectable } from '@nestjs/common';",
+    '',
+    '@Injectable()',
+    'export class AppService {',
+    '  getHello(): string {',
+    "    return 'Hello World!';",
+    '  }',
+    '}',
+    '',
+  ].join('\n'),
+};
+
 export interface ImportableName {
   readonly module: string;
   readonly typeOnly: boolean;

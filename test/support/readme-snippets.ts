@@ -9,17 +9,26 @@
  * `noUnusedLocals` and `noUnusedParameters`, since a fragment that ends with
  * `const moduleRef = await ...` is normal in documentation and says nothing about the API.
  *
+ * A block whose info string names a file (```` ```ts file=src/app.module.ts ````) is a whole file of
+ * the README's walkthrough app, a Nest CommonJS starter: it is compiled as that file of a virtual
+ * app (`test/.readme-snippets/nest-app/`, whose package.json says CommonJS, beside the starter's
+ * own files in NEST_APP_FILES), so its extensionless relative imports resolve to the other file
+ * blocks, as they do in the starter. scripts/compat-check.sh writes the same blocks into the
+ * starters it generates.
+ *
  * One check is added to TypeScript's: a misspelled property in an object literal that a
  * callback returns. TypeScript does not check those for excess properties
  * (microsoft/TypeScript#241), so `useFactory: () => ({ tokenPath, schema })` compiles even
  * though `tokenPath` is no option; most README snippets use exactly that form.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import ts from 'typescript';
 import {
   buildPrelude,
   importableNames,
+  NEST_APP_DIR,
+  NEST_APP_FILES,
   readEntryExports,
   VIRTUAL_MODULES,
   type ImportableName,
@@ -61,6 +70,14 @@ export function extractFencedBlocks(markdown: string): Snippet[] {
     i = j;
   }
   return blocks;
+}
+
+/** The app file a block is (`file=src/app.module.ts` in its info string), if it names one. */
+export function snippetFile(snippet: Pick<Snippet, 'info'>): string | undefined {
+  return snippet.info
+    .split(/\s+/)
+    .find((word) => word.startsWith('file='))
+    ?.slice('file='.length);
 }
 
 /** The ```ts blocks to check, and those marked `no-check`. */
@@ -190,21 +207,42 @@ export function checkSnippets(repoRoot: string, inputs: readonly CheckInput[]): 
 
   const files = new Map<string, string>();
   for (const [name, text] of Object.entries(VIRTUAL_MODULES)) files.set(join(virtualDir, name), text);
+  for (const [name, text] of Object.entries(NEST_APP_FILES))
+    files.set(join(virtualDir, NEST_APP_DIR, name), text);
   const prepared = inputs.map((input, index) => {
     const prelude = buildPrelude(input.snippet.code, importable);
-    const fileName = join(virtualDir, `snippet-${index}-line-${input.snippet.line}.ts`);
+    const appFile = snippetFile(input.snippet);
+    if (
+      appFile !== undefined &&
+      (!appFile.endsWith('.ts') || appFile.startsWith('/') || appFile.includes('..'))
+    ) {
+      throw new Error(
+        `${input.label}:${input.snippet.line}: file=${appFile} must be a relative .ts path inside the app`,
+      );
+    }
+    const fileName =
+      appFile === undefined
+        ? join(virtualDir, `snippet-${index}-line-${input.snippet.line}.ts`)
+        : join(virtualDir, NEST_APP_DIR, appFile);
+    if (files.has(fileName))
+      throw new Error(`${input.label}:${input.snippet.line}: ${fileName} is given twice`);
     const text = [...prelude.lines, input.snippet.code, 'export {};', ''].join('\n');
     files.set(fileName, text);
     return { input, fileName, text, preludeLines: prelude.lines };
   });
 
+  // Every directory that holds a virtual file (TypeScript looks for package.json scopes there).
+  const virtualDirs = new Set<string>();
+  for (const file of files.keys()) {
+    for (let dir = dirname(file); dir.startsWith(virtualDir); dir = dirname(dir)) virtualDirs.add(dir);
+  }
   const host = ts.createCompilerHost(options, true);
   const { fileExists, readFile, getSourceFile, directoryExists } = host;
   host.fileExists = (f) => files.has(f) || fileExists.call(host, f);
   host.readFile = (f) => files.get(f) ?? readFile.call(host, f);
-  host.directoryExists = (d) => d === virtualDir || (directoryExists?.call(host, d) ?? true);
+  host.directoryExists = (d) => virtualDirs.has(d) || (directoryExists?.call(host, d) ?? true);
   host.getSourceFile = (f, languageVersion, onError, shouldCreate) => {
-    const text = files.get(f);
+    const text = f.endsWith('.ts') ? files.get(f) : undefined;
     return text === undefined
       ? getSourceFile.call(host, f, languageVersion, onError, shouldCreate)
       : ts.createSourceFile(f, text, languageVersion, true, ts.ScriptKind.TS);
