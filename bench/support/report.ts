@@ -376,7 +376,7 @@ export function renderMarkdown(r: BenchResults): string {
     '## Reproduce',
     '',
     '```bash',
-    'npm run bench                 # full run: builds the library (dist/lib) and bench/ (dist/bench), writes docs/bench/',
+    'npm run bench                 # full run: builds the library (dist/cjs, dist/esm) and bench/ (dist/bench), writes docs/bench/',
     'npm run bench -- --quick      # a short smoke run: few iterations, a scaled-down fleet (1/4 replicas, 1/4 rate); writes dist/bench/quick/',
     'npm run bench -- --only=get,validation   # sections: startup, get, validation, refresh, fleet, redaction',
     '```',
