@@ -70,5 +70,6 @@ describe('FallbackPolicy', () => {
     const third = policy(path);
     expect(await boot(third)).toBe('fallback');
     expect(third.derivations).toBe(1);
-  });
+    // Three real 500,000-round derivations: seconds on a loaded two-core machine.
+  }, 60_000);
 });
