@@ -1,3 +1,5 @@
+import { describeScope } from '../core/scope.js';
+import { printableName } from '../utils/flat-string-map.js';
 /**
  * Stable codes for every failure the module reports. Match on `error.code`, not on the
  * message: messages are for people and may be reworded.
@@ -17,6 +19,7 @@ export type DopplerErrorCode =
   | 'DOPPLER_MALFORMED_RESPONSE'
   | 'DOPPLER_RESPONSE_TOO_LARGE'
   | 'DOPPLER_SECRET_NOT_DECLARED'
+  | 'DOPPLER_SECRET_NOT_SENT'
   | 'DOPPLER_SECRETS_INVALID'
   | 'DOPPLER_SCOPE_MISMATCH'
   | 'DOPPLER_FALLBACK_MISSING'
@@ -129,7 +132,21 @@ export class SecretNotDeclaredError extends DopplerError {
   constructor(key: string) {
     super(
       'DOPPLER_SECRET_NOT_DECLARED',
-      `Secret "${key}" is not declared by the schema; add it to the schema class (with at least one class-validator decorator) to read it.`,
+      `Secret ${printableName(key)} is not declared by the schema; add it to the schema class (with at least one class-validator decorator) to read it.`,
+    );
+  }
+}
+
+/**
+ * `SecretsService.get()` was asked for a key the schema declares as optional, which the current
+ * set does not hold: Doppler did not send it. Check with `has()` first, or give the key a default.
+ */
+export class SecretNotSentError extends DopplerError {
+  constructor(key: string, scope: { readonly project?: string; readonly config?: string }) {
+    super(
+      'DOPPLER_SECRET_NOT_SENT',
+      `Secret ${printableName(key)} is declared by the schema as optional, and the current set (${describeScope(scope, 'this config')}) does not hold it: Doppler did not send it. ` +
+        'Check secrets.has() before get(), give it a default in the schema, or define it in that Doppler config.',
     );
   }
 }

@@ -14,6 +14,8 @@ export interface ValidatedSet {
   readonly raw: Readonly<Record<string, string>>;
   /** The raw strings of the exposed keys, so `redact()` masks them beside the values. */
   readonly rawForms: readonly string[];
+  /** The keys the schema declares, when known (see `declaredKeysOf`). */
+  readonly declared?: ReadonlySet<string>;
 }
 
 /**
@@ -38,7 +40,13 @@ export class SecretsState<T extends object = Record<string, string>> {
 
   constructor(initial: ValidatedSet, clock: Clock = systemClock) {
     this.#clock = clock;
-    this.#current = new SecretsSnapshot<T>(initial.values, initial.metadata, 1, initial.rawForms);
+    this.#current = new SecretsSnapshot<T>(
+      initial.values,
+      initial.metadata,
+      1,
+      initial.rawForms,
+      initial.declared,
+    );
     this.#raw = initial.raw;
     this.#etag = initial.metadata.etag;
     if (initial.metadata.source === 'doppler-api') this.#lastSuccessAt = initial.metadata.fetchedAt;
@@ -96,7 +104,13 @@ export class SecretsState<T extends object = Record<string, string>> {
     if (diff.changed.length + diff.added.length + diff.removed.length === 0 && !leavingFallback)
       return undefined;
     const previousVersion = this.#current.version;
-    this.#current = new SecretsSnapshot<T>(next.values, next.metadata, previousVersion + 1, next.rawForms);
+    this.#current = new SecretsSnapshot<T>(
+      next.values,
+      next.metadata,
+      previousVersion + 1,
+      next.rawForms,
+      next.declared,
+    );
     const change: SecretsChange = {
       ...diff,
       version: this.#current.version,

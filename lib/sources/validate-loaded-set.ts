@@ -5,6 +5,7 @@ import { within } from '../core/within.js';
 import type { SecretsMetadata } from '../interfaces/secrets-metadata.interface.js';
 import type { ValidatedSet } from '../refresh/secrets-state.js';
 import { rawFormsOf } from '../utils/raw-secrets.js';
+import { declaredKeysOf } from '../validation/declared-keys.js';
 import { validateSecrets, type SecretsSchema } from '../validation/validate-secrets.js';
 import type { LoadedSet } from './secrets-source.js';
 
@@ -49,5 +50,12 @@ export async function validateLoadedSet(
     ...(loaded.etag !== undefined && { etag: loaded.etag }),
     ...(loaded.fallback !== undefined && { fallback: loaded.fallback }),
   };
-  return { values, metadata, raw: loaded.raw, rawForms: rawFormsOf(values, loaded.raw) };
+  const declared = declaredKeysOf(schema);
+  return {
+    values,
+    metadata,
+    raw: loaded.raw,
+    rawForms: rawFormsOf(values, loaded.raw),
+    ...(declared !== undefined && { declared }),
+  };
 }
