@@ -75,7 +75,8 @@ describe('README.md TypeScript snippets', () => {
       ...CONTROLS.checked.map((snippet) => ({ label: 'controls.md', snippet })),
       { label: 'prelude', snippet: { line: 1, indent: 0, info: 'ts', code: preludeSelfCheckSnippet() } },
     ]);
-  });
+    // One TypeScript program over every block and two virtual apps: tens of seconds on a busy machine.
+  }, 180_000);
 
   it('finds the blocks; almost none is excluded', () => {
     expect(README.checked.length).toBeGreaterThan(10);
