@@ -1,4 +1,5 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import { dopplerError } from '../errors/create-doppler-error.js';
 import { DOWNLOAD_PATH } from '../doppler.constants.js';
 import type { ResolvedDopplerOptions } from '../utils/resolve-options.js';
 import { describeHttpFailure, type FailureContext } from './describe-failure.js';
@@ -8,7 +9,7 @@ import {
   type RequestTiming,
   type TransportFailure,
 } from './describe-transport-failure.js';
-import { DopplerConfigurationError, DopplerError, DopplerResponseError } from './doppler.errors.js';
+import { DopplerConfigurationError, DopplerError } from '../errors/doppler.errors.js';
 import { NotLoopbackError, type ResolveAll } from './loopback-lookup.js';
 import { parseSecretsPayload } from './parse-secrets-payload.js';
 import { ProxyTunnelError } from './proxy-agent.js';
@@ -219,7 +220,7 @@ export class DopplerClient {
     const code = axios.isAxiosError(error) ? error.code : undefined;
     // Only the message of axios's own size check is inspected, and never passed on.
     if (code === 'ERR_BAD_RESPONSE' && error instanceof Error && /maxContentLength/.test(error.message)) {
-      return new DopplerResponseError(
+      return dopplerError(
         'DOPPLER_RESPONSE_TOO_LARGE',
         `The answer from ${this.options.apiUrl.host} was larger than ${this.options.maxResponseBytes} bytes (after decompression) and was dropped. ` +
           'A secrets download is small: check the apiUrl option and any gateway or proxy in between, or raise maxResponseBytes.',

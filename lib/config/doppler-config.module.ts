@@ -2,7 +2,7 @@ import { type DynamicModule, Inject, Injectable, Module, type OnModuleDestroy } 
 import { ConfigModule, registerAs } from '@nestjs/config';
 import { inspect } from 'node:util';
 import type { Subscription } from 'rxjs';
-import { DopplerConfigurationError } from '../client/doppler.errors.js';
+import { DopplerConfigurationError } from '../errors/doppler.errors.js';
 import type { Secret } from '../secret.js';
 import { SecretsService } from '../secrets.service.js';
 

@@ -1,6 +1,6 @@
 import { unlink } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { DopplerConfigurationError } from '../client/doppler.errors.js';
+import { DopplerConfigurationError } from '../errors/doppler.errors.js';
 import { readSmallFile } from '../options/read-small-file.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { looksLikeCli, openCli, parseCli } from './doppler-cli-format.js';
@@ -144,7 +144,7 @@ export class FallbackStore {
   /**
    * Reads, authenticates and checks the file.
    *
-   * @throws {DopplerFallbackError} `DOPPLER_FALLBACK_MISSING` when there is no file;
+   * @throws {DopplerError} `DOPPLER_FALLBACK_MISSING` when there is no file;
    *   `DOPPLER_FALLBACK_INVALID` when it is unreadable, damaged, tampered with, encrypted with
    *   another passphrase, asks for out-of-bounds KDF rounds, or was written for another
    *   scope; `DOPPLER_FALLBACK_EXPIRED` when it is older than `maxAgeMs`.
@@ -158,7 +158,7 @@ export class FallbackStore {
    * refused unless a regular file), never reads more than the size cap. A hung volume can hold it;
    * callers bound it with their deadline.
    *
-   * @throws {DopplerFallbackError} `DOPPLER_FALLBACK_MISSING` or `DOPPLER_FALLBACK_INVALID`.
+   * @throws {DopplerError} `DOPPLER_FALLBACK_MISSING` or `DOPPLER_FALLBACK_INVALID`.
    */
   async load(): Promise<FallbackFile> {
     const read = await readSmallFile(this.path, MAX_FILE_BYTES);
@@ -184,7 +184,7 @@ export class FallbackStore {
    * Authenticates and checks bytes from {@link load}: derives the key (once per salt and
    * rounds), decrypts, and checks scope, token binding and age.
    *
-   * @throws {DopplerFallbackError} as {@link read}.
+   * @throws {DopplerError} as {@link read}.
    */
   async open(file: FallbackFile, check: FallbackReadCheck = {}): Promise<FallbackSnapshot> {
     const { data, mtimeMs } = file;
@@ -212,7 +212,7 @@ export class FallbackStore {
    * fresh nonce every write.
    *
    * @param scope Project and config the secrets belong to, recorded (authenticated) in the file.
-   * @throws {DopplerFallbackError} `DOPPLER_FALLBACK_WRITE_FAILED` when the secrets are not an
+   * @throws {DopplerError} `DOPPLER_FALLBACK_WRITE_FAILED` when the secrets are not an
    *   object of strings or the file cannot be written; `reason` holds the errno code.
    */
   async write(
@@ -254,7 +254,7 @@ export class FallbackStore {
   /**
    * Deletes the file, e.g. when Doppler says the token was revoked. No error when it is absent.
    *
-   * @throws {DopplerFallbackError} `DOPPLER_FALLBACK_WRITE_FAILED` when it exists but cannot be deleted.
+   * @throws {DopplerError} `DOPPLER_FALLBACK_WRITE_FAILED` when it exists but cannot be deleted.
    */
   async remove(): Promise<void> {
     try {

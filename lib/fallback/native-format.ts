@@ -100,7 +100,7 @@ export function sealNative(input: SealInput): Buffer {
 /**
  * Splits and checks a file without the key: structure, KDF name, rounds bound, sizes.
  *
- * @throws {DopplerFallbackError} `DOPPLER_FALLBACK_INVALID` naming what is wrong.
+ * @throws {DopplerError} `DOPPLER_FALLBACK_INVALID` naming what is wrong.
  */
 export function parseNative(path: string, data: Buffer): NativeFile {
   const end = data.indexOf(NEWLINE);

@@ -1,6 +1,6 @@
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { DopplerConfigurationError } from '../client/doppler.errors.js';
+import { DopplerConfigurationError } from '../errors/doppler.errors.js';
 import type { SecretsMetadata } from '../interfaces/secrets-metadata.interface.js';
 import type { SecretsStatus } from '../interfaces/secrets-status.interface.js';
 import { SecretsService, stateOf } from '../secrets.service.js';

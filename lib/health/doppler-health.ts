@@ -1,4 +1,4 @@
-import { DopplerConfigurationError, type DopplerErrorCode } from '../client/doppler.errors.js';
+import { DopplerConfigurationError, type DopplerErrorCode } from '../errors/doppler.errors.js';
 import type { SecretsMetadata, SecretsSource } from '../interfaces/secrets-metadata.interface.js';
 import type { SecretsStatus } from '../interfaces/secrets-status.interface.js';
 

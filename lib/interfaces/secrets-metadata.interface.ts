@@ -1,4 +1,4 @@
-import type { DopplerErrorCode } from '../client/doppler.errors.js';
+import type { DopplerErrorCode } from '../errors/doppler.errors.js';
 
 /**
  * Where a set of secrets came from:

@@ -1,5 +1,5 @@
 import { Subject, type Observable } from 'rxjs';
-import type { DopplerErrorCode } from '../client/doppler.errors.js';
+import type { DopplerErrorCode } from '../errors/doppler.errors.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { SecretsMetadata } from '../interfaces/secrets-metadata.interface.js';
 import type { SecretsChange, SecretsStatus } from '../interfaces/secrets-status.interface.js';

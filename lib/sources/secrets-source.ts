@@ -1,4 +1,4 @@
-import type { DopplerError } from '../client/doppler.errors.js';
+import type { DopplerError } from '../errors/doppler.errors.js';
 import type { FallbackMetadata, SecretsMetadata } from '../interfaces/secrets-metadata.interface.js';
 
 /** Where a loaded set came from: the `source` its metadata will name. */

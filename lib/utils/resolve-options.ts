@@ -8,7 +8,7 @@ import {
   DEFAULT_WEBHOOK_COALESCE_MS,
   DEFAULT_WEBHOOK_MIN_INTERVAL_MS,
 } from '../doppler.constants.js';
-import { DopplerConfigurationError } from '../client/doppler.errors.js';
+import { DopplerConfigurationError } from '../errors/doppler.errors.js';
 import type { DopplerModuleOptions } from '../interfaces/doppler-module-options.interface.js';
 import {
   cannotReadSecrets,

@@ -6,7 +6,7 @@ import {
   SecretsValidationError,
   type SecretConstraintIssue,
   type SecretIssue,
-} from './secrets-validation.error.js';
+} from '../errors/secrets-validation.error.js';
 import type { SecretsScope } from './validate-secrets.js';
 
 /** One step of a key path as a validator reports it: a property name or an array index. */

@@ -1,13 +1,13 @@
 import type { Type } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError, type ValidatorOptions } from 'class-validator';
-import { DopplerConfigurationError } from '../client/doppler.errors.js';
+import { DopplerConfigurationError } from '../errors/doppler.errors.js';
 import { printableName } from '../utils/flat-string-map.js';
 import { buildValidationError, type FoundIssue, type PathSegment } from './build-validation-error.js';
 import { checkSchemaClass, schemaClassName } from './check-schema-class.js';
 import { attempt, describeThrown, isThenable, settleQuietly, type Attempt } from './describe-thrown.js';
 import { findThrowingKeysSync, subsetOf } from './find-throwing-keys.js';
-import { SecretsValidationError } from './secrets-validation.error.js';
+import { SecretsValidationError } from '../errors/secrets-validation.error.js';
 import type { SecretsScope } from './validate-secrets.js';
 
 const VALIDATOR_OPTIONS: ValidatorOptions = {

@@ -1,6 +1,6 @@
 import type { Type } from '@nestjs/common';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import { DopplerConfigurationError } from '../client/doppler.errors.js';
+import { DopplerConfigurationError } from '../errors/doppler.errors.js';
 import { settleQuietly } from './describe-thrown.js';
 import { validateClass } from './validate-class.js';
 import { isStandardSchema, validateStandardSchema } from './validate-standard-schema.js';

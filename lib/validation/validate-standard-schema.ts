@@ -2,7 +2,7 @@ import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { buildValidationError, type FoundIssue, type PathSegment } from './build-validation-error.js';
 import { attempt, describeThrown, isThenable, settleQuietly } from './describe-thrown.js';
 import { findThrowingKeys, findThrowingKeysSync, subsetOf, type KeySearch } from './find-throwing-keys.js';
-import type { SecretsValidationError } from './secrets-validation.error.js';
+import type { SecretsValidationError } from '../errors/secrets-validation.error.js';
 import type { SecretsScope } from './validate-secrets.js';
 
 // Standard Schema libraries report a few issues per key; past this many, the rest are counted only.
