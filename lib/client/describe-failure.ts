@@ -1,3 +1,4 @@
+import { describeScope } from '../core/scope.js';
 import type { DopplerError } from '../errors/doppler.errors.js';
 import { dopplerError } from '../errors/create-doppler-error.js';
 import type { Route } from './proxy-route.js';
@@ -25,9 +26,10 @@ export interface HttpFailure {
 }
 
 function scopeOf(ctx: FailureContext): string {
-  if (ctx.project && ctx.config) return `project "${ctx.project}", config "${ctx.config}"`;
-  if (ctx.project) return `project "${ctx.project}"`;
-  return ctx.tokenKind === 'service' ? "the service token's project and config" : 'the requested config';
+  return describeScope(
+    ctx,
+    ctx.tokenKind === 'service' ? "the service token's project and config" : 'the requested config',
+  );
 }
 
 /**

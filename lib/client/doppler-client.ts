@@ -1,3 +1,4 @@
+import { createMasker } from '../redaction/pattern-matcher.js';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { dopplerError } from '../errors/create-doppler-error.js';
 import { DOWNLOAD_PATH } from '../doppler.constants.js';
@@ -121,18 +122,16 @@ export class DopplerClient {
             ...(environment.ca !== undefined && { ca: environment.ca }),
             ...(environment.resolve !== undefined && { resolve: environment.resolve }),
           };
-    const token = options.token;
+    // The one masking engine, so the token is also caught where a server escaped or cut it.
+    const maskToken = createMasker([options.token], { mask: '[token]' });
     this.context = {
       host: options.apiUrl.host,
       ...(options.project !== undefined && { project: options.project }),
       ...(options.config !== undefined && { config: options.config }),
       tokenKind: options.tokenKind,
       route: route instanceof DopplerConfigurationError ? { kind: 'direct', why: 'none-set' } : route,
-      scrub: (text) =>
-        text
-          .split(token)
-          .join('[token]')
-          .replace(/dp\.[a-z]+\.[A-Za-z0-9_.-]+/g, '[token]'),
+      // Anything shaped like a Doppler token goes too: a server may echo another one.
+      scrub: (text) => maskToken(text).replace(/dp\.[a-z]+\.[A-Za-z0-9_.-]+/g, '[token]'),
     };
   }
 

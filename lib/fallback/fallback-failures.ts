@@ -1,16 +1,9 @@
-import { printableName } from '../utils/flat-string-map.js';
 import { dopplerError } from '../errors/create-doppler-error.js';
 import type { DopplerError } from '../errors/doppler.errors.js';
 import { formatDuration } from '../core/format-duration.js';
-import type { FallbackScope } from './fallback-store.interfaces.js';
 
 /** The usual way out: the file is disposable, the next good fetch recreates it. */
 export const DELETE_IT = 'Delete it; it is rewritten after the next successful fetch from Doppler.';
-
-/** `project "shop", config "dev"`, listing only the fields given. */
-export function describeScope(scope: FallbackScope, fields: readonly ('project' | 'config')[]): string {
-  return fields.map((field) => `${field} ${printableName(scope[field])}`).join(', ');
-}
 
 /** The errno code of a file-system error (`EACCES`...), never its message. */
 export function errnoCode(error: unknown): string | undefined {

@@ -8,7 +8,7 @@ import { checkSchemaClass, schemaClassName } from './check-schema-class.js';
 import { attempt, describeThrown, isThenable, settleQuietly, type Attempt } from './describe-thrown.js';
 import { findThrowingKeysSync, subsetOf } from './find-throwing-keys.js';
 import { SecretsValidationError } from '../errors/secrets-validation.error.js';
-import type { SecretsScope } from './validate-secrets.js';
+import type { DopplerScope } from '../core/scope.js';
 
 const VALIDATOR_OPTIONS: ValidatorOptions = {
   whitelist: true,
@@ -43,7 +43,7 @@ export function validateClass(
   schema: Type<object>,
   plain: Readonly<Record<string, string>>,
   raw: Readonly<Record<string, string>>,
-  scope: SecretsScope,
+  scope: DopplerScope,
 ): Record<string, unknown> {
   try {
     return transformAndValidate(schema, plain, raw, scope);
@@ -64,7 +64,7 @@ function transformAndValidate(
   schema: Type<object>,
   plain: Readonly<Record<string, string>>,
   raw: Readonly<Record<string, string>>,
-  scope: SecretsScope,
+  scope: DopplerScope,
 ): Record<string, unknown> {
   checkSchemaClass(schema);
   const found: FoundIssue[] = [];
