@@ -6,6 +6,7 @@ export type {
   DopplerRefreshOptions,
   DopplerWebhookOptions,
   DopplerModuleOptions,
+  DopplerMountedOptions,
   DopplerOptionsFactory,
 } from './interfaces/doppler-module-options.interface.js';
 export type {
@@ -14,6 +15,7 @@ export type {
   SecretsSource,
 } from './interfaces/secrets-metadata.interface.js';
 export { DopplerFallbackError } from './fallback/fallback.errors.js';
+export { DopplerMountError, type MountFailure } from './sources/mounted/mounted.errors.js';
 export { SecretsService } from './secrets.service.js';
 export { SecretsSnapshot, type SecretKey, type SecretValue } from './secrets-snapshot.js';
 export type { SecretsChange, SecretsStatus } from './interfaces/secrets-status.interface.js';

@@ -10,6 +10,7 @@ import { SecretsState } from './refresh/secrets-state.js';
 import { serviceFor, type SecretsService } from './secrets.service.js';
 import { ApiSource } from './sources/api.source.js';
 import { EnvironmentSource } from './sources/environment.source.js';
+import { MountedSource } from './sources/mounted.source.js';
 import type { SecretsSource } from './sources/secrets-source.js';
 import { validateLoadedSet } from './sources/validate-loaded-set.js';
 import { resolveModuleOptions, type ResolvedModuleOptions } from './utils/resolve-options.js';
@@ -116,6 +117,10 @@ function createSource(
   env: NodeJS.ProcessEnv | undefined,
 ): SecretsSource {
   if (resolved.source === 'env') return new EnvironmentSource(env, clock);
+  if (resolved.source === 'mounted' && resolved.mounted !== undefined) {
+    const limits = { maxBytes: resolved.maxResponseBytes, deadline: resolved.deadline };
+    return new MountedSource(resolved.mounted, limits, clock, logger);
+  }
   const api = new ApiSource(resolved, pin, clock, logger, env);
   return resolved.fallback ? new FallbackPolicy(api, resolved.fallback, pin, clock, logger) : api;
 }
