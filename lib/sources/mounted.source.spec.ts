@@ -223,7 +223,7 @@ describe('MountedSource: what it refuses, with a typed error naming the path, ne
     ],
     [
       'a FIFO among the keys (opened non-blocking, never waited on)',
-      async (dir) => execFileSync('mkfifo', [join(dir, 'PIPE')]),
+      async (dir) => void execFileSync('mkfifo', [join(dir, 'PIPE')]),
       'MOUNT_NOT_A_FILE',
       /"PIPE" in .* is not a regular file/,
     ],
