@@ -143,7 +143,11 @@ describe("DopplerModule.forRoot({ mounted }): the operator's Secret volume, hot-
     // One cycle now; one the watch started meanwhile is shared, not doubled.
     expect(await secrets.refresh()).toEqual({ kind: 'failed', code: 'DOPPLER_SECRETS_INVALID' });
     expect(secrets.get('API_KEY').reveal()).toBe(V1.API_KEY);
-    expect(secrets.status).toMatchObject({ version: 1, stale: true, lastFailureCode: 'DOPPLER_SECRETS_INVALID' });
+    expect(secrets.status).toMatchObject({
+      version: 1,
+      stale: true,
+      lastFailureCode: 'DOPPLER_SECRETS_INVALID',
+    });
     expect(announced).toBe(0);
     const stale = await request(server).get('/health').expect(200);
     expect(stale.body.details.doppler).toMatchObject({

@@ -92,10 +92,17 @@ describe('a mounted volume, hot-reloaded on fake time', () => {
   it('boots from the volume: a refresher is made, metadata and status as for the API', () => {
     const { service, refresher } = booted;
     expect(refresher).toBeDefined();
-    expect(service.metadata).toMatchObject({ source: 'mounted', project: 'shop', config: 'prd', etag: volume.version });
+    expect(service.metadata).toMatchObject({
+      source: 'mounted',
+      project: 'shop',
+      config: 'prd',
+      etag: volume.version,
+    });
     expect(service.status).toMatchObject({ version: 1, stale: false, consecutiveFailures: 0 });
     expect(service.status.lastSuccessAt).toEqual(service.metadata.fetchedAt);
-    expect(logger.lines[0]).toMatch(/^log Loaded 2 secrets from the volume mounted at .* \(project "shop", config "prd"\)/);
+    expect(logger.lines[0]).toMatch(
+      /^log Loaded 2 secrets from the volume mounted at .* \(project "shop", config "prd"\)/,
+    );
   });
 
   it('a missed watch event is caught by the poll: the new set validated whole, swapped in, and announced', async () => {
@@ -128,11 +135,19 @@ describe('a mounted volume, hot-reloaded on fake time', () => {
     await volume.write({ ...V1, API_KEY: `${CANARY}-v2`, POOL: 'many' });
     await clock.advance(POLL);
     await waitFor('a refused refresh', () => service.status.consecutiveFailures === 1);
-    expect(service.status).toMatchObject({ version: 1, stale: true, lastFailureCode: 'DOPPLER_SECRETS_INVALID' });
+    expect(service.status).toMatchObject({
+      version: 1,
+      stale: true,
+      lastFailureCode: 'DOPPLER_SECRETS_INVALID',
+    });
     expect(service.get('API_KEY').reveal()).toBe(`${CANARY}-v1`);
     expect(service.get('POOL').reveal()).toBe(5);
     expect(announced).toBe(0);
-    expect(logger.lines.some((line) => /^warn Refreshing secrets failed; the current set is kept.*POOL/.test(line))).toBe(true);
+    expect(
+      logger.lines.some((line) =>
+        /^warn Refreshing secrets failed; the current set is kept.*POOL/.test(line),
+      ),
+    ).toBe(true);
 
     await volume.write({ ...V1, API_KEY: `${CANARY}-v3` });
     await clock.advance(POLL);

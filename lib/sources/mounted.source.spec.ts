@@ -223,7 +223,7 @@ describe('MountedSource: what it refuses, with a typed error naming the path, ne
     ],
     [
       'a FIFO among the keys (opened non-blocking, never waited on)',
-      async (dir) => void execFileSync('mkfifo', [join(dir, 'PIPE')]),
+      (dir) => Promise.resolve(void execFileSync('mkfifo', [join(dir, 'PIPE')])),
       'MOUNT_NOT_A_FILE',
       /"PIPE" in .* is not a regular file/,
     ],
@@ -256,10 +256,20 @@ describe('MountedSource: what it refuses, with a typed error naming the path, ne
   it.each<[string, string, string, RegExp]>([
     ['not JSON', `{"API_KEY": "${CANARY}"`, 'MOUNT_BAD_JSON', /is not valid JSON/],
     ['a JSON array', `[" ${CANARY}"]`, 'MOUNT_BAD_JSON', /is an array, not an object/],
-    ['format dotnet-json (nested)', `{"Db": {"Url": "${CANARY}"}}`, 'MOUNT_BAD_JSON', /an object for "Db".*dotnet-json/],
+    [
+      'format dotnet-json (nested)',
+      `{"Db": {"Url": "${CANARY}"}}`,
+      'MOUNT_BAD_JSON',
+      /an object for "Db".*dotnet-json/,
+    ],
     ['a JSON name that is not a secret name', `{"a b": "${CANARY}"}`, 'MOUNT_BAD_JSON', /not a secret name/],
     ['format yaml', `API_KEY: ${CANARY}\n`, 'MOUNT_BAD_ENV', /line 1: a line that is not NAME=value/],
-    ['an env line it cannot read unambiguously', `A=1\nB="${CANARY}\\q"\n`, 'MOUNT_BAD_ENV', /line 2: a backslash escape/],
+    [
+      'an env line it cannot read unambiguously',
+      `A=1\nB="${CANARY}\\q"\n`,
+      'MOUNT_BAD_ENV',
+      /line 2: a backslash escape/,
+    ],
   ])('DOPPLER_SECRETS_FILE: %s', async (_label, body, reason, message) => {
     await volume.write({ DOPPLER_SECRETS_FILE: body });
     const error = await refusal(load(sourceAt(volume.path)));
@@ -380,7 +390,11 @@ describe('MountedSource: one version, whatever the kubelet does during the read'
       if (path.endsWith('A')) await volume.write(round++ % 2 === 0 ? V2 : V1);
     };
     const error = await refusal(load(sourceAt(volume.path, { fileSystem })));
-    expect(error).toMatchObject({ code: 'DOPPLER_UNREACHABLE', reason: 'MOUNT_VERSION_CHURN', retryable: true });
+    expect(error).toMatchObject({
+      code: 'DOPPLER_UNREACHABLE',
+      reason: 'MOUNT_VERSION_CHURN',
+      retryable: true,
+    });
     expect(round).toBe(MAX_VERSION_ATTEMPTS);
   });
 });
@@ -391,14 +405,18 @@ describe('MountedSource: every read ends by the deadline', () => {
     const clock = new FakeClock();
     const fileSystem = new HookedFileSystem();
     let release: (() => void) | undefined;
-    fileSystem.readInstead = (path) =>
-      path.endsWith('B')
-        ? new Promise<SmallFileRead>((resolve) => {
-            release = () => resolve({ ok: false, problem: 'missing' });
-          })
-        : undefined;
+    let hung: () => void = () => undefined;
+    const readHangs = new Promise<void>((resolve) => (hung = resolve));
+    fileSystem.readInstead = (path) => {
+      if (!path.endsWith('B')) return undefined;
+      hung();
+      return new Promise<SmallFileRead>((resolve) => {
+        release = () => resolve({ ok: false, problem: 'missing' });
+      });
+    };
     const source = sourceAt(volume.path, { fileSystem, clock });
     const first = refusal(load(source, undefined, clock));
+    await readHangs;
     await clock.advance(DEADLINE);
     const stalled = await first;
     expect(stalled).toMatchObject({ code: 'DOPPLER_TIMEOUT', reason: 'MOUNT_STALLED', retryable: true });
@@ -418,13 +436,18 @@ describe('MountedSource: every read ends by the deadline', () => {
 
 describe('MountedSource: the operator renders any set, it reads back exactly', () => {
   it('DOPPLER_SECRETS_FILE in env and json format, on disk', async () => {
-    const value = fc.string({ unit: fc.oneof(fc.constantFrom('"', '\\', '\n', '\r', '#', "'", '$'), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })) });
+    const value = fc.string({
+      unit: fc.oneof(
+        fc.constantFrom('"', '\\', '\n', '\r', '#', "'", '$'),
+        fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+      ),
+    });
     const entries = fc.uniqueArray(fc.tuple(fc.stringMatching(/^[A-Z_][A-Z0-9_]{0,15}$/), value), {
       selector: ([name]) => name,
       maxLength: 8,
     });
     await fc.assert(
-      fc.asyncProperty(entries, fc.constantFrom('env', 'json') , async (set, format) => {
+      fc.asyncProperty(entries, fc.constantFrom('env', 'json'), async (set, format) => {
         await volume.write({ DOPPLER_SECRETS_FILE: renderSecrets(set, format) });
         expect({ ...(await loadSet(sourceAt(volume.path))).raw }).toEqual(Object.fromEntries(set));
       }),

@@ -41,17 +41,37 @@ describe("resolveModuleOptions: the mounted option and source 'mounted'", () => 
   });
 
   it.each<[string, unknown, RegExp]>([
-    ["source 'mounted' without the option", { source: 'mounted' }, /'mounted' source needs the mounted option/],
-    ["the option with source 'api'", { source: 'api', token: 'dp.st.x', mounted: { path: '/m' } }, /source option says 'api'/],
+    [
+      "source 'mounted' without the option",
+      { source: 'mounted' },
+      /'mounted' source needs the mounted option/,
+    ],
+    [
+      "the option with source 'api'",
+      { source: 'api', token: 'dp.st.x', mounted: { path: '/m' } },
+      /source option says 'api'/,
+    ],
     ["the option with source 'env'", { source: 'env', mounted: { path: '/m' } }, /source option says 'env'/],
-    ['an unknown sub-option, with the nearest one', { mounted: { path: '/m', pollIntreval: 1000 } }, /mounted option has no option "pollIntreval"; did you mean "mounted.pollInterval"\?/],
+    [
+      'an unknown sub-option, with the nearest one',
+      { mounted: { path: '/m', pollIntreval: 1000 } },
+      /mounted option has no option "pollIntreval"; did you mean "mounted.pollInterval"\?/,
+    ],
     ['a string instead of an object', { mounted: '/m' }, /mounted option must be an object/],
     ['an array', { mounted: ['/m'] }, /mounted option must be an object/],
     ['no path', { mounted: {} }, /mounted.path option must be the directory/],
     ['an empty path', { mounted: { path: '  ' } }, /mounted.path option must be the directory/],
-    ['a path with a trailing newline (an env var, a YAML block)', { mounted: { path: '/m\n' } }, /starts or ends with whitespace/],
+    [
+      'a path with a trailing newline (an env var, a YAML block)',
+      { mounted: { path: '/m\n' } },
+      /starts or ends with whitespace/,
+    ],
     ['a path with a NUL', { mounted: { path: '/m\0x' } }, /NUL/],
-    ['with fallback', { mounted: { path: '/m' }, fallback: { path: '/f' } }, /mounted volume is read locally/],
+    [
+      'with fallback',
+      { mounted: { path: '/m' }, fallback: { path: '/f' } },
+      /mounted volume is read locally/,
+    ],
     ['an unknown source', { source: 'volume' }, /must be 'api', 'env', 'mounted' or 'auto'/],
   ])('refuses %s', (_label, options, message) => {
     expect(refused(options)).toMatch(message);

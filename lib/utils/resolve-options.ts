@@ -178,7 +178,8 @@ export function resolveModuleOptions(
         : { kind: 'static', ...checkToken(options.token, 'The Doppler token', scope) };
   }
   const fallback = checkFallback(options.fallback);
-  const mounted = options.mounted === undefined || options.mounted === null ? undefined : checkMounted(options.mounted);
+  const mounted =
+    options.mounted === undefined || options.mounted === null ? undefined : checkMounted(options.mounted);
   if (source === 'mounted' && fallback !== undefined) {
     throw new DopplerConfigurationError(
       'The fallback option keeps a copy of what the API served, for when Doppler is out of reach; a mounted volume is read locally, so it has none. Drop fallback, or the mounted option.',

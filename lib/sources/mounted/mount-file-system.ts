@@ -98,4 +98,3 @@ export function errnoOf(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && /^E[A-Z0-9]{1,20}$/.test(code) ? code : undefined;
 }
-

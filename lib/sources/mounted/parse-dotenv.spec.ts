@@ -26,13 +26,21 @@ describe('parseDotenv: what it accepts', () => {
     ['single quotes: literal, multi-line', "A='a\\n $B \"q\"'\nB='x\ny'", { A: 'a\\n $B "q"', B: 'x\ny' }],
     ['unquoted: the rest of the line, literally', 'A=a=b"c\\n$HOME#x\n', { A: 'a=b"c\\n$HOME#x' }],
     ['an empty value, quoted or not', 'A=\nB=""\nC=\'\'', { A: '', B: '', C: '' }],
-    ['export, indentation, blank and comment lines', '# c\n\n  export A="1"\n\t B=2\n#x=y', { A: '1', B: '2' }],
+    [
+      'export, indentation, blank and comment lines',
+      '# c\n\n  export A="1"\n\t B=2\n#x=y',
+      { A: '1', B: '2' },
+    ],
     ['a comment after a quoted value', 'A="1"  # note\nB=\'2\'\t#', { A: '1', B: '2' }],
     ['CRLF line endings', 'A="1"\r\nB=2\r\n# c\r\n', { A: '1', B: '2' }],
     ['a CR inside quotes stays', 'A="x\r\ny"\n', { A: 'x\r\ny' }],
     ['no line break at the end', 'A=1', { A: '1' }],
     ['a name called export', 'export=1\nexport export2=2', { export: '1', export2: '2' }],
-    ['names with . and - (name transformers, Secret keys)', 'tls.crt=a\nmy-key=b\n_X=c', { 'tls.crt': 'a', 'my-key': 'b', _X: 'c' }],
+    [
+      'names with . and - (name transformers, Secret keys)',
+      'tls.crt=a\nmy-key=b\n_X=c',
+      { 'tls.crt': 'a', 'my-key': 'b', _X: 'c' },
+    ],
     ['an empty file', '', {}],
   ])('%s', (_label, text, expected) => {
     expect(parsed(text)).toEqual(expected);
@@ -56,7 +64,12 @@ describe('parseDotenv: what it refuses, by line, without the value', () => {
     ['a name that is not a secret name', `1A=${CANARY}`, 1, /not a secret name/],
     ['a name given twice', `A=1\nA=${CANARY}`, 2, /given twice/],
     ['an unknown escape', `\nA="${CANARY}\\t"`, 2, /escape other than/],
-    ['an unterminated double quote (reported where it opened)', `A=1\nB="${CANARY}\nC=3\n`, 2, /no closing quote/],
+    [
+      'an unterminated double quote (reported where it opened)',
+      `A=1\nB="${CANARY}\nC=3\n`,
+      2,
+      /no closing quote/,
+    ],
     ['an unterminated single quote', `B='${CANARY}`, 1, /no closing quote/],
     ['text after the closing quote', `A="${CANARY}"x`, 1, /after the closing quote/],
     ['a backtick value', `A=\`${CANARY}\``, 1, /backtick/],
@@ -80,8 +93,26 @@ describe('parseDotenv: what it refuses, by line, without the value', () => {
 });
 
 describe('parseDotenv: any set as Doppler and its CLI render it parses back exactly', () => {
-  const tricky = fc.constantFrom('"', "'", '\\', '\n', '\r', '\r\n', '#', ' #', '=', '$', '${A}', ' ', '\t', '`', '\\n');
-  const value = fc.string({ unit: fc.oneof(tricky, fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })) });
+  const tricky = fc.constantFrom(
+    '"',
+    "'",
+    '\\',
+    '\n',
+    '\r',
+    '\r\n',
+    '#',
+    ' #',
+    '=',
+    '$',
+    '${A}',
+    ' ',
+    '\t',
+    '`',
+    '\\n',
+  );
+  const value = fc.string({
+    unit: fc.oneof(tricky, fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })),
+  });
   const names = fc.uniqueArray(fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_.-]{0,24}$/), { maxLength: 12 });
   const sets = names.chain((keys) =>
     fc.tuple(...keys.map((key) => value.map((v) => [key, v] as const))).map((entries) => entries),
@@ -108,7 +139,9 @@ describe('parseDotenv: any set as Doppler and its CLI render it parses back exac
   it('env-no-quotes: a one-line value not starting with a quote is refused or read back as written', () => {
     // A line break, a CR (before the LF it is a CRLF ending) or a leading quote cannot be told
     // from the next line or from env format: the limits the README states for unquoted formats.
-    const oneLine = sets.filter((entries) => entries.every(([, v]) => !/[\r\n]/.test(v) && !/^["'`]/.test(v)));
+    const oneLine = sets.filter((entries) =>
+      entries.every(([, v]) => !/[\r\n]/.test(v) && !/^["'`]/.test(v)),
+    );
     fc.assert(
       fc.property(oneLine, (entries) => {
         const text = entries.map(([name, v]) => `${name}=${v}`).join('\n');

@@ -5,6 +5,9 @@ export type DotenvParse =
   | { readonly ok: true; readonly secrets: Record<string, string> }
   | { readonly ok: false; readonly line: number; readonly problem: string; readonly name?: string };
 
+/** Characters that end a name: `=`, or what makes the line malformed. */
+const NAME_END = new Set(['=', ' ', '\t', '\r', '\n']);
+
 /** The escapes a double-quoted value may hold: what Doppler's and the Doppler CLI's env output write. */
 const ESCAPES: Readonly<Record<string, string>> = { '\\': '\\', '"': '"', n: '\n', r: '\r' };
 
@@ -54,7 +57,7 @@ export function parseDotenv(text: string): DotenvParse {
       while (text[i] === ' ' || text[i] === '\t') i++;
     }
     const nameStart = i;
-    while (i < text.length && !'= \t\r\n'.includes(text[i] as string)) i++;
+    while (i < text.length && !NAME_END.has(text.charAt(i))) i++;
     const name = text.slice(nameStart, i);
     if (text[i] !== '=') {
       let next = i;
@@ -145,7 +148,8 @@ function unquotedProblem(value: string): string | undefined {
   if (/^[ \t]|[ \t]$/.test(value)) {
     return 'an unquoted value that starts or ends with a space or tab (quote it)';
   }
-  if (/[ \t]#/.test(value)) return 'an unquoted value with " #" in it, which dotenv reads as a comment (quote it)';
+  if (/[ \t]#/.test(value))
+    return 'an unquoted value with " #" in it, which dotenv reads as a comment (quote it)';
   if (value.includes('\r')) return 'a carriage return in an unquoted value (quote it)';
   return undefined;
 }

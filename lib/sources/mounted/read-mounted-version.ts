@@ -95,9 +95,14 @@ async function readOnce(fileSystem: MountFileSystem, path: string, limits: ReadL
   }
 }
 
-async function readWholeFile(fileSystem: MountFileSystem, path: string, limits: ReadLimits): Promise<Attempt> {
+async function readWholeFile(
+  fileSystem: MountFileSystem,
+  path: string,
+  limits: ReadLimits,
+): Promise<Attempt> {
   const read = await fileSystem.readFile(path, limits.maxBytes);
-  if (read.ok) return { kind: 'read', read: { layout: 'file', files: new Map([[basename(path), read.data]]) } };
+  if (read.ok)
+    return { kind: 'read', read: { layout: 'file', files: new Map([[basename(path), read.data]]) } };
   switch (read.problem) {
     case 'missing':
       return 'retry';
@@ -110,7 +115,11 @@ async function readWholeFile(fileSystem: MountFileSystem, path: string, limits: 
   }
 }
 
-async function readDirectory(fileSystem: MountFileSystem, path: string, limits: ReadLimits): Promise<Attempt> {
+async function readDirectory(
+  fileSystem: MountFileSystem,
+  path: string,
+  limits: ReadLimits,
+): Promise<Attempt> {
   const dataLink = join(path, '..data');
   const link = await fileSystem.readLink(dataLink);
   if (link.kind === 'unreadable') throw unreadable(dataLink, link.code);

@@ -29,7 +29,10 @@ export function secretsFromVersion(version: MountedVersion, path: string): Recor
         `${printable(path)} holds ${SECRETS_FILE_KEY} beside ${version.files.size - 1} other key(s): it is either the whole set (a DopplerSecret with a format) or one of many, not both. Mount one DopplerSecret's Secret per volume.`,
       );
     }
-    return parseSecretsFile(version.files.get(SECRETS_FILE_KEY) as Buffer, `${SECRETS_FILE_KEY} in ${printable(path)}`);
+    return parseSecretsFile(
+      version.files.get(SECRETS_FILE_KEY) as Buffer,
+      `${SECRETS_FILE_KEY} in ${printable(path)}`,
+    );
   }
   const secrets = Object.create(null) as Record<string, string>;
   for (const [name, data] of version.files) {

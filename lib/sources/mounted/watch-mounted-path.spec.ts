@@ -16,7 +16,8 @@ class ScriptedWatch {
 
   readonly watchDirectory: WatchDirectory = (_dir, onEvent, onError) => {
     this.starts++;
-    if (this.failStart !== undefined) throw Object.assign(new Error('watch failed'), { code: this.failStart });
+    if (this.failStart !== undefined)
+      throw Object.assign(new Error('watch failed'), { code: this.failStart });
     this.fire = onEvent;
     this.break = onError;
     return () => {
@@ -159,7 +160,7 @@ describe('watchMountedPath with the real fs.watch', () => {
     expect(clock.pending).toBe(0);
   });
 
-  it('a directory that does not exist cannot be watched: reported, never thrown', async () => {
+  it('a directory that does not exist cannot be watched: reported, never thrown', () => {
     const { logger, unwatch } = start(watchWithFs, join(volume.path, 'missing'));
     expect(logger.lines[0]).toMatch(/failed \(ENOENT\)/);
     unwatch();

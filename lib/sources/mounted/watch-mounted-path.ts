@@ -9,7 +9,11 @@ import { errnoOf } from './mount-file-system.js';
  * watch broke (it is then closed). Throws if the watch cannot start.
  * @returns closes the watch.
  */
-export type WatchDirectory = (dir: string, onEvent: () => void, onError: (code?: string) => void) => () => void;
+export type WatchDirectory = (
+  dir: string,
+  onEvent: () => void,
+  onError: (code?: string) => void,
+) => () => void;
 
 /** `fs.watch`, not persistent: a watch never keeps the process alive on its own. */
 export const watchWithFs: WatchDirectory = (dir, onEvent, onError) => {
