@@ -236,11 +236,11 @@ describe('loadDopplerSecrets({ mounted }): outside Nest', () => {
       const { stdout } = await promisify(execFile)(
         process.execPath,
         ['--input-type=module', '--eval', script, volume.path],
-        { cwd: dir, timeout: 20_000 },
+        { cwd: dir, timeout: 60_000 },
       );
       expect(stdout).toContain('loaded 5 from mounted, polled');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 120_000);
 });
