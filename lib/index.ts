@@ -5,6 +5,7 @@ export type {
   DopplerRefreshOptions,
   DopplerWebhookOptions,
   DopplerModuleOptions,
+  DopplerMountedOptions,
   DopplerOptionsFactory,
 } from './interfaces/doppler-module-options.interface.js';
 export type {
@@ -13,6 +14,7 @@ export type {
   SecretsSource,
 } from './interfaces/secrets-metadata.interface.js';
 export type { SecretsChange, SecretsStatus } from './interfaces/secrets-status.interface.js';
+export type { MountFailure } from './sources/mounted/mounted.errors.js';
 export { SecretsService } from './secrets.service.js';
 export { SecretsSnapshot, type SecretKey, type SecretValue } from './secrets-snapshot.js';
 export { Secret, SECRET_MASK } from './secret.js';

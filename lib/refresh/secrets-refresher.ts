@@ -228,7 +228,7 @@ function unexpected(error: unknown): string {
 function stalled(deadline: number): DopplerError {
   return dopplerError(
     'DOPPLER_TIMEOUT',
-    `A refresh did not finish within its ${deadline} ms deadline (the deadline option): the token file, the network or the fallback volume stalled. The current set is kept.`,
+    `A refresh did not finish within its ${deadline} ms deadline (the deadline option): the token file, the network, the mounted volume or the fallback volume stalled. The current set is kept.`,
     { retryable: true, reason: 'REFRESH_STALLED' },
   );
 }

@@ -49,7 +49,9 @@ export class SecretsState<T extends object = Record<string, string>> {
     );
     this.#raw = initial.raw;
     this.#etag = initial.metadata.etag;
-    if (initial.metadata.source === 'doppler-api') this.#lastSuccessAt = initial.metadata.fetchedAt;
+    // A set read from Doppler or its synced volume is confirmed as it is read; a copy or a fixed set is not.
+    const { source } = initial.metadata;
+    if (source === 'doppler-api' || source === 'mounted') this.#lastSuccessAt = initial.metadata.fetchedAt;
   }
 
   get current(): SecretsSnapshot<T> {
