@@ -204,6 +204,25 @@ describe('secrets download', () => {
   });
 });
 
+describe('routing', () => {
+  it("answers 413 in Doppler's error shape for a body over 64 KiB, and keeps the connection usable", async () => {
+    const response = await download({}, SERVICE, { method: 'POST', body: 'x'.repeat(64 * 1024 + 1) });
+    await expectError(response, 413, 'Request body too large');
+    expect(emulator.requests.at(-1)).toMatchObject({ method: 'POST', status: 413 });
+    expect((await download()).status).toBe(200);
+  });
+
+  it('does not let a fault answer on a path that is not served', async () => {
+    emulator.setFault({ kind: 'status', status: 503 });
+    await expectError(
+      await fetch(`${url}/v3/configs/config/secrets/nope`),
+      404,
+      'Could not find requested route',
+    );
+    expect(emulator.requests.at(-1)?.fault).toBeUndefined();
+  });
+});
+
 describe('authentication', () => {
   it('accepts HTTP basic with the token as user name and an empty password', async () => {
     const basic = `Basic ${Buffer.from(`${SERVICE}:`).toString('base64')}`;

@@ -17,6 +17,7 @@ export const DOPPLER_MESSAGES = {
   rateLimited: 'Rate limit exceeded',
   routeNotFound: 'Could not find requested route',
   methodNotAllowed: 'Method not allowed',
+  bodyTooLarge: 'Request body too large',
   internalError: 'Internal emulator error',
 } as const;
 
