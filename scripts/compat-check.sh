@@ -4,7 +4,9 @@
 #   1. builds the library and packs it (npm pack) into a temp dir;
 #   2. checks the tarball: contents from `npm pack --dry-run --json` (scripts/compat/check-package.mjs),
 #      exports and types in every resolution mode (attw), package.json (publint);
-#   3. installs the tarball into two throwaway apps and runs scripts/compat/app.ts in each:
+#   3. checks the bundled Doppler emulator against Doppler's published OpenAPI document
+#      (scripts/contract/check-emulator-contract.sh; reads the document from the npm package);
+#   4. installs the tarball into two throwaway apps and runs scripts/compat/app.ts in each:
 #      a Nest 12 ES module app ("type": "module") and a Nest 11 CommonJS app (require() of this
 #      ESM-only package, Node 20.19+), each first on the newest release of its major, then on
 #      the oldest one the peer range admits.
@@ -36,7 +38,7 @@ for arg in "$@"; do
   case $arg in
     --package-only) package_only=true ;;
     --keep) keep=true ;;
-    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown option: $arg (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -97,6 +99,9 @@ if $package_only; then
   section "package checks passed"
   exit 0
 fi
+
+section "emulator against Doppler's OpenAPI document (scripts/contract)"
+bash scripts/contract/check-emulator-contract.sh || die "the emulator drifted from Doppler's OpenAPI document (above)"
 
 # One throwaway app: package.json (ESM or CommonJS), a tsconfig, scripts/compat/app.ts as
 # src/main.ts. Type-checked with the repo's tsc against the installed tarball and Nest's own
