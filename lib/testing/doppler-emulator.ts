@@ -64,9 +64,12 @@ export interface EmulatorSummary {
 }
 
 /**
- * A local HTTP server that answers Doppler's secrets download endpoint
- * (`GET /v3/configs/config/secrets/download`) like the real API: same auth schemes,
- * token kinds, error bodies, `ETag`/`304`, plus fault injection for resilience tests.
+ * A local HTTP server that answers Doppler's secrets endpoints like the real API:
+ * `GET /v3/configs/config/secrets/download` (every `format` and `name_transformer` of Doppler's
+ * OpenAPI document, `secrets=`, `ETag`/`304`) and `GET /v3/configs/config/secrets/names`, with
+ * the same auth schemes, token kinds and error bodies, plus fault injection for resilience tests.
+ * The endpoints are listed in `EMULATOR_ROUTES`; CI checks each against Doppler's published
+ * OpenAPI document (scripts/contract).
  *
  * @example
  * const emulator = new DopplerEmulator({
