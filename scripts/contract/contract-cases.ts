@@ -78,8 +78,8 @@ export function planContractCases(
   const body = requestBodyFor(located, fixture, problems);
   const usable = [...chosen.keys()];
   const required = usable.filter((parameter) => parameter.required === true);
-  const request = (credential: CaseCredential, with_: readonly OpenApiParameter[], extra = {}) =>
-    build(credential, with_, chosen, extra, body);
+  const request = (credential: CaseCredential, sent: readonly OpenApiParameter[], overrides: Override = {}) =>
+    build(credential, sent, chosen, overrides, body);
 
   const cases: ContractCase[] = [
     { title: 'the required parameters', ...request('account', required), expect: 'success' },
