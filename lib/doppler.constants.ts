@@ -1,6 +1,3 @@
-/** Injection token of the resolved {@link DopplerModuleOptions}. */
-export const DOPPLER_MODULE_OPTIONS = 'DOPPLER:MODULE_OPTIONS';
-
 /** Where Doppler's API lives unless `apiUrl` says otherwise. */
 export const DEFAULT_API_URL = 'https://api.doppler.com';
 

@@ -1,5 +1,10 @@
 export { DopplerModule } from './doppler.module.js';
-export type { DopplerModuleAsyncOptions, DopplerModuleStaticOptions } from './doppler.module-definition.js';
+export type {
+  DopplerModuleAsyncOptions,
+  DopplerModuleExtras,
+  DopplerModuleStaticOptions,
+} from './doppler.module-definition.js';
+export { getSecretsServiceToken, InjectSecrets } from './doppler-instances.js';
 export type {
   DopplerFallbackOptions,
   DopplerRefreshOptions,

@@ -2,6 +2,7 @@ import {
   Controller,
   Headers,
   HttpCode,
+  Inject,
   InternalServerErrorException,
   NotFoundException,
   Post,
@@ -9,6 +10,7 @@ import {
   UnauthorizedException,
   type Type,
 } from '@nestjs/common';
+import { webhookHandlerToken } from '../doppler-instances.js';
 import { DopplerWebhookHandler } from './doppler-webhook.handler.js';
 
 /** The part of a request the webhook needs: Nest's raw body (`rawBody: true`). */
@@ -22,6 +24,8 @@ interface RawBodyCarrier {
  * refresh), 401 for a missing or wrong signature, 404 when the module has no `webhook`
  * option. Needs the raw body: `NestFactory.create(AppModule, { rawBody: true })`.
  *
+ * For a named registration, pass its name: `createDopplerWebhookController('hooks/platform', { instance: 'platform' })`.
+ *
  * @example
  * @Module({
  *   imports: [DopplerModule.forRootAsync({ ... })],  // with webhook: { secret }
@@ -29,10 +33,14 @@ interface RawBodyCarrier {
  * })
  * export class AppModule {}
  */
-export function createDopplerWebhookController(path = 'webhooks/doppler'): Type<unknown> {
+export function createDopplerWebhookController(
+  path = 'webhooks/doppler',
+  options: { readonly instance?: string } = {},
+): Type<unknown> {
+  const handlerToken = webhookHandlerToken(options.instance, DopplerWebhookHandler) as string;
   @Controller()
   class DopplerWebhookController {
-    constructor(private readonly handler: DopplerWebhookHandler) {}
+    constructor(@Inject(handlerToken) private readonly handler: DopplerWebhookHandler) {}
 
     @Post(path)
     @HttpCode(202)
