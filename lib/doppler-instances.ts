@@ -1,4 +1,7 @@
 import { Global, Inject, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { SecretsChangeExplorer } from './refresh/secrets-change.explorer.js';
+import { DOPPLER_INSTANCES } from './doppler.constants.js';
 import { DopplerConfigurationError } from './errors/doppler.errors.js';
 import { SecretsService } from './secrets.service.js';
 
@@ -45,8 +48,7 @@ export function checkInstanceName(name: unknown): string {
   return name;
 }
 
-/** Internal injection token of the app's {@link DopplerInstances}. */
-export const DOPPLER_INSTANCES = 'DOPPLER:INSTANCES';
+export { DOPPLER_INSTANCES };
 
 /**
  * Every `SecretsService` the app's `DopplerModule` registrations loaded, by name (`undefined` for
@@ -84,10 +86,17 @@ export class DopplerInstances {
   }
 }
 
-/** One registry per app, shared by every `DopplerModule` registration. */
+/**
+ * One registry per app, shared by every `DopplerModule` registration, and the one explorer of
+ * `@OnSecretsChange` handlers.
+ */
 @Global()
 @Module({
-  providers: [{ provide: DOPPLER_INSTANCES, useFactory: () => new DopplerInstances() }],
+  imports: [DiscoveryModule],
+  providers: [
+    { provide: DOPPLER_INSTANCES, useFactory: () => new DopplerInstances() },
+    SecretsChangeExplorer,
+  ],
   exports: [DOPPLER_INSTANCES],
 })
 export class DopplerInstancesModule {}
