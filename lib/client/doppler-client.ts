@@ -1,7 +1,8 @@
 import { createMasker } from '../redaction/pattern-matcher.js';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { dopplerError } from '../errors/create-doppler-error.js';
-import { DOWNLOAD_PATH } from '../doppler.constants.js';
+import { DOWNLOAD_PATH, WATCH_PATH } from '../doppler.constants.js';
+import type { Readable } from 'node:stream';
 import type { ResolvedDopplerOptions } from '../utils/resolve-options.js';
 import { describeHttpFailure, type FailureContext } from './describe-failure.js';
 import { looksLikePlainHttp } from './describe-tls-failure.js';
@@ -48,6 +49,22 @@ export interface DownloadRequest {
    */
   readonly budget?: { readonly deadlineMs: number; readonly remainingMs: number };
 }
+
+/** An open watch stream: its body as it arrives, and how to close it (idempotent). */
+export interface WatchConnection {
+  readonly body: Readable;
+  close(): void;
+}
+
+export interface WatchRequest {
+  /** Aborts the request, or the stream once open (shutdown, a stall). */
+  readonly signal: AbortSignal;
+  /** Milliseconds for the answer's headers to arrive. @default the `timeout` option */
+  readonly timeout?: number;
+}
+
+/** Most bytes of a refused watch request's body read for Doppler's message. */
+const MAX_REFUSAL_BODY_BYTES = 16 * 1024;
 
 /** What the client takes from its surroundings; injectable so tests touch no globals. */
 export interface DopplerClientEnvironment {
@@ -172,6 +189,88 @@ export class DopplerClient {
     return this.read(response, request.etag);
   }
 
+  /**
+   * Opens Doppler's watch stream (server-sent events) for the config, through the same transport
+   * as the download (proxy, TLS, loopback rules, no redirects). The `timeout` covers the answer's
+   * headers only; once open, the stream lives until `signal` aborts or it ends, and the caller
+   * watches it for stalls.
+   *
+   * @throws {DopplerError} for a refusal (403, 404, 429 with `retryAfterMs`...), a transport failure,
+   *   or a 200 that is not an event stream; never an HTTP library error.
+   */
+  async openWatch(request: WatchRequest): Promise<WatchConnection> {
+    if (this.plan instanceof DopplerConfigurationError) throw this.plan;
+    const timing = timingOf(request.timeout ?? this.options.timeout, undefined);
+    const connect = new AbortController();
+    // Real time, as for the download: the headers' deadline is the network's, not the app's clock.
+    const timer = setTimeout(() => connect.abort(), timing.ms);
+    timer.unref();
+    const signal = AbortSignal.any([connect.signal, request.signal]);
+    const { transport, agent, progress } = createRequestTransport(this.plan, signal);
+    let response: AxiosResponse<Readable>;
+    try {
+      response = await this.http.get<Readable>(WATCH_PATH.replace(/^\//, ''), {
+        params: this.scopeQuery(),
+        headers: {
+          Authorization: `Bearer ${this.options.token}`,
+          Accept: 'text/event-stream',
+          'Cache-Control': 'no-cache',
+          'User-Agent': USER_AGENT,
+        },
+        responseType: 'stream',
+        signal,
+        transport,
+      });
+    } catch (error: unknown) {
+      agent.destroy();
+      throw this.transportError(error, {
+        timedOut: connect.signal.aborted && !request.signal.aborted,
+        cancelled: request.signal.aborted,
+        progress: progress.phase,
+        timing,
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+    const body = response.data;
+    const close = (): void => {
+      body.destroy();
+      agent.destroy();
+    };
+    const header = (name: string): string | undefined => {
+      const value: unknown = response.headers[name];
+      return typeof value === 'string' ? value : undefined;
+    };
+    if (response.status !== 200) {
+      const text = await readBounded(body, MAX_REFUSAL_BODY_BYTES, request.signal).finally(close);
+      throw describeHttpFailure(
+        { status: response.status, body: text, retryAfter: header('retry-after') },
+        this.context,
+      );
+    }
+    if (!/^text\/event-stream\s*(;|$)/i.test(header('content-type') ?? '')) {
+      close();
+      throw dopplerError(
+        'DOPPLER_MALFORMED_RESPONSE',
+        `${this.options.apiUrl.host} answered the watch request with 200 but not an event stream (content-type is not text/event-stream): check the apiUrl option and any gateway or proxy in between.`,
+        { status: 200, retryable: true },
+      );
+    }
+    request.signal.addEventListener('abort', close, { once: true });
+    body.once('close', () => {
+      request.signal.removeEventListener('abort', close);
+      agent.destroy();
+    });
+    return { body, close };
+  }
+
+  private scopeQuery(): Record<string, string> {
+    return {
+      ...(this.options.project !== undefined && { project: this.options.project }),
+      ...(this.options.config !== undefined && { config: this.options.config }),
+    };
+  }
+
   private query(): Record<string, string> {
     return {
       format: 'json',
@@ -248,6 +347,28 @@ export class DopplerClient {
       this.context,
     );
   }
+}
+
+/** Up to `max` bytes of a body as text; the rest is not read. Never rejects. */
+function readBounded(body: Readable, max: number, signal: AbortSignal): Promise<string> {
+  return new Promise((resolve) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    const done = (): void => {
+      signal.removeEventListener('abort', done);
+      resolve(Buffer.concat(parts).toString('utf8'));
+    };
+    body.on('data', (chunk: Buffer) => {
+      if (size >= max) return;
+      parts.push(chunk.subarray(0, max - size));
+      size += chunk.length;
+      if (size >= max) done();
+    });
+    body.once('end', done);
+    body.once('error', done);
+    body.once('close', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** The request's time and which setting gave it. */

@@ -7,7 +7,7 @@ import type { DopplerScope } from '../core/scope.js';
 import type { ScopePin } from '../core/scope-pin.js';
 import { within } from '../core/within.js';
 import type { SecretsChange } from '../interfaces/secrets-status.interface.js';
-import type { SecretsSource } from '../sources/secrets-source.js';
+import type { PushChannel, SecretsSource } from '../sources/secrets-source.js';
 import { validateLoadedSet } from '../sources/validate-loaded-set.js';
 import type { ResolvedModuleOptions } from '../utils/resolve-options.js';
 import type { SecretsSchema } from '../validation/validate-secrets.js';
@@ -55,6 +55,8 @@ export class SecretsRefresher {
   #webhookPending: Promise<RefreshResult> | undefined;
   #lastWebhookCycleAt = Number.NEGATIVE_INFINITY;
   #unwatch: (() => void) | undefined;
+  #timerAt: number | undefined;
+  #push: { readonly kind: PushChannel; readonly state: 'live' | 'down' | 'unavailable' } | undefined;
   readonly #random: () => number;
 
   constructor(
@@ -75,7 +77,15 @@ export class SecretsRefresher {
   /** Starts the source's own change channel, if it has one, and the timer the `refresh` option asks for. */
   start(): void {
     if (this.#stopped) return;
-    this.#unwatch ??= this.source.watch?.(() => void this.refreshNow());
+    this.#unwatch ??= this.source.watch?.(() => this.onPush(), {
+      channel: (kind, state) => {
+        this.#push = { kind, state };
+        if (kind === 'stream') this.state.recordStream(state);
+        this.recordChannel();
+      },
+      random: this.#random,
+    });
+    this.recordChannel();
     if (this.#timer !== undefined || !this.settings.refresh) return;
     // The first check comes at a random point of the first interval: a fleet deployed
     // together would otherwise poll in lockstep and share one rate limit at the same second.
@@ -130,6 +140,32 @@ export class SecretsRefresher {
       this.#abort.abort();
     }
     await this.#inflight;
+  }
+
+  /**
+   * The source's push channel says the set may have changed. A cycle that Doppler rate-limits
+   * (429) moves the next timer check to its `retry-after` (capped), when that is sooner: the change
+   * is known to be waiting, and that one retry is all it gets before the usual backoff resumes.
+   */
+  private onPush(): void {
+    void this.refreshNow().then((result) => {
+      if (result.kind !== 'failed' || result.retryAfterMs === undefined) return;
+      const policy = this.settings.refresh;
+      if (this.#stopped || !policy) return;
+      const delay = clampDelay(Math.min(result.retryAfterMs, Math.max(policy.interval, MAX_RETRY_AFTER_MS)));
+      const at = this.deps.clock.now() + delay;
+      if (this.#timerAt !== undefined && this.#timerAt <= at) return;
+      this.#timer?.();
+      this.arm(delay);
+    });
+  }
+
+  /** The live channel, for `status.channel`: a live push channel, else the timer, else the webhook. */
+  private recordChannel(): void {
+    const push = this.#push?.state === 'live' ? this.#push.kind : undefined;
+    this.state.recordChannel(
+      push ?? (this.settings.refresh ? 'polling' : this.settings.webhook ? 'webhook' : undefined),
+    );
   }
 
   private run(): Promise<RefreshResult> {
@@ -211,9 +247,14 @@ export class SecretsRefresher {
     // Doppler's retry-after on a 429 is a floor (asking earlier only spends the rate limit), but
     // never a reason to wait less than the backoff, nor longer than an hour (or the interval).
     const retryAfter = Math.min(this.#retryAfterMs ?? 0, Math.max(policy.interval, MAX_RETRY_AFTER_MS));
-    const delay = clampDelay(firstDelay ?? Math.max(jittered, retryAfter));
+    this.arm(clampDelay(firstDelay ?? Math.max(jittered, retryAfter)));
+  }
+
+  private arm(delay: number): void {
+    this.#timerAt = this.deps.clock.now() + delay;
     this.#timer = this.deps.clock.schedule(() => {
       this.#timer = undefined;
+      this.#timerAt = undefined;
       void this.refreshNow().then(() => this.schedule());
     }, delay);
   }

@@ -11,7 +11,8 @@ import {
   type ResolvedDopplerOptions,
   type ResolvedModuleOptions,
 } from '../utils/resolve-options.js';
-import type { LoadOutcome, LoadRequest, SecretsSource } from './secrets-source.js';
+import { WatchStream } from '../refresh/watch/watch-stream.js';
+import type { LoadOutcome, LoadRequest, SecretsSource, WatchContext } from './secrets-source.js';
 
 /** The options and HTTP client for one token. */
 interface Session {
@@ -104,6 +105,27 @@ export class ApiSource implements SecretsSource {
         ...(download.etag !== undefined && { etag: download.etag }),
       },
     };
+  }
+
+  /**
+   * With `refresh.watch`, keeps Doppler's watch stream open (see `WatchStream`): each connection
+   * reads the token (file) afresh and goes through the same client rules as the download.
+   */
+  watch(onChange: () => void, context?: WatchContext): () => void {
+    const refresh = this.resolved.refresh;
+    if (!refresh?.watch) return () => undefined;
+    const stream = new WatchStream({
+      open: async (signal) => (await this.session(signal)).client.openWatch({ signal }),
+      onUpdate: onChange,
+      onState: (state) => context?.channel('stream', state),
+      clock: this.clock,
+      random: context?.random ?? Math.random,
+      logger: this.logger,
+      pollInterval: refresh.interval,
+    });
+    context?.channel('stream', 'down');
+    stream.start();
+    return () => stream.stop();
   }
 
   private download(

@@ -53,5 +53,16 @@ export interface SecretsSource {
    * event); the refresher then runs a cycle, as for a timer. Called once, when refreshing starts.
    * @returns stops watching; it must leave no timer, handle or request behind.
    */
-  watch?(onChange: () => void): () => void;
+  watch?(onChange: () => void, context?: WatchContext): () => void;
+}
+
+/** A source's own push channel: Doppler's watch stream, or the mounted volume's watch. */
+export type PushChannel = 'stream' | 'volume';
+
+/** What the refresher gives a source's {@link SecretsSource.watch} besides the change callback. */
+export interface WatchContext {
+  /** The push channel is up (`live`), failing and being retried (`down`), or not offered (`unavailable`). */
+  channel(kind: PushChannel, state: 'live' | 'down' | 'unavailable'): void;
+  /** [0, 1): the refresher's, so tests decide the spread and jitter. */
+  readonly random: () => number;
 }
