@@ -2,11 +2,7 @@ import { Subject, type Observable } from 'rxjs';
 import type { DopplerErrorCode } from '../errors/doppler.errors.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { SecretsMetadata } from '../interfaces/secrets-metadata.interface.js';
-import type {
-  SecretsChange,
-  SecretsChannel,
-  SecretsStatus,
-} from '../interfaces/secrets-status.interface.js';
+import type { SecretsChange, SecretsChannel, SecretsStatus } from '../interfaces/secrets-status.interface.js';
 import { SecretsSnapshot } from '../secrets-snapshot.js';
 import type { RefreshResult } from './refresh-result.js';
 

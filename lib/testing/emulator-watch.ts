@@ -44,10 +44,7 @@ export interface EmulatorWatchSplitFault {
  * @publicApi
  */
 export type EmulatorWatchFault =
-  | EmulatorStatusFault
-  | EmulatorWatchStallFault
-  | EmulatorWatchDropFault
-  | EmulatorWatchSplitFault;
+  EmulatorStatusFault | EmulatorWatchStallFault | EmulatorWatchDropFault | EmulatorWatchSplitFault;
 
 /** @publicApi */
 export type EmulatorWatchFaultKind = EmulatorWatchFault['kind'];
@@ -98,8 +95,15 @@ function answerWatch(request: EmulatorRouteRequest, context: EmulatorRouteContex
 export function assertValidWatchFault(fault: EmulatorWatchFault): void {
   switch (fault.kind) {
     case 'status':
-      if (!Number.isInteger(fault.status) || fault.status < 200 || fault.status > 599 || fault.status === 200) {
-        throw new RangeError('Invalid emulator watch fault: status.status must be an integer from 201 to 599');
+      if (
+        !Number.isInteger(fault.status) ||
+        fault.status < 200 ||
+        fault.status > 599 ||
+        fault.status === 200
+      ) {
+        throw new RangeError(
+          'Invalid emulator watch fault: status.status must be an integer from 201 to 599',
+        );
       }
       return;
     case 'drop':

@@ -91,7 +91,8 @@ describe('SseParser', () => {
   });
 
   it('parses a stream fed one byte at a time', () => {
-    const text = 'event: message\r\ndata: {"type":"connected"}\r\n\r\n: keep-alive\n\nevent: message\ndata: {"type":"secrets.update"}\n\n';
+    const text =
+      'event: message\r\ndata: {"type":"connected"}\r\n\r\n: keep-alive\n\nevent: message\ndata: {"type":"secrets.update"}\n\n';
     const bytes = new TextEncoder().encode(text);
     const events = parseAll([...bytes].map((b) => Uint8Array.of(b)));
     expect(events.map((e) => e.data)).toEqual(['{"type":"connected"}', '{"type":"secrets.update"}']);

@@ -361,9 +361,11 @@ describe('the watch stream against hostile servers', () => {
     try {
       const { service } = await boot({}, () => 0, server.url);
       await until('three connects', () => connects >= 4, 250);
-      const everything = [...logger.lines, JSON.stringify(service.status), JSON.stringify(service.metadata)].join(
-        '\n',
-      );
+      const everything = [
+        ...logger.lines,
+        JSON.stringify(service.status),
+        JSON.stringify(service.metadata),
+      ].join('\n');
       // One warning per outage: the first failure's, with Doppler's message scrubbed.
       expect(everything).toMatch(/rate-limited[^\n]*slow down Bearer \[token\]/);
       expect(service.status.stream?.state).not.toBe('unavailable');
