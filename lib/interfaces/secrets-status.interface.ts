@@ -25,7 +25,13 @@ export interface SecretsStatus {
    */
   readonly channel?: { readonly kind: SecretsChannel; readonly since: Date };
   /** With `refresh.watch`: the watch stream's state, and since when (see the README, "Watch stream"). */
-  readonly stream?: { readonly state: 'live' | 'down' | 'unavailable'; readonly since: Date };
+  readonly stream?: {
+    /** `live`; `down` (connecting, or reconnecting with backoff); `unavailable` (a 403/404: polling instead). */
+    readonly state: 'live' | 'down' | 'unavailable';
+    readonly since: Date;
+    /** Milliseconds in this state (what the health check compares with `maxStreamDownMs`). */
+    readonly forMs: number;
+  };
 }
 
 /** How a change reaches the app (see {@link SecretsStatus.channel}). */

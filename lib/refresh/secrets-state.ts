@@ -6,6 +6,8 @@ import type { SecretsChange, SecretsChannel, SecretsStatus } from '../interfaces
 import { SecretsSnapshot } from '../secrets-snapshot.js';
 import type { RefreshResult } from './refresh-result.js';
 
+type StreamState = NonNullable<SecretsStatus['stream']>['state'];
+
 /** A validated set, ready to become the current version. */
 export interface ValidatedSet {
   readonly values: Readonly<Record<string, unknown>>;
@@ -32,7 +34,7 @@ export class SecretsState<T extends object = Record<string, string>> {
   #lastFailureCode: DopplerErrorCode | undefined;
   #consecutiveFailures = 0;
   #channel: SecretsStatus['channel'];
-  #stream: SecretsStatus['stream'];
+  #stream: { readonly state: StreamState; readonly since: Date } | undefined;
   readonly #changes = new Subject<SecretsChange>();
   readonly #changes$ = this.#changes.asObservable();
   readonly #clock: Clock;
@@ -85,7 +87,12 @@ export class SecretsState<T extends object = Record<string, string>> {
       ageMs: Math.max(0, this.#clock.now() - confirmedAt.getTime()),
       stale: failing || this.#current.metadata.source === 'fallback',
       ...(this.#channel !== undefined && { channel: this.#channel }),
-      ...(this.#stream !== undefined && { stream: this.#stream }),
+      ...(this.#stream !== undefined && {
+        stream: {
+          ...this.#stream,
+          forMs: Math.max(0, this.#clock.now() - this.#stream.since.getTime()),
+        },
+      }),
     };
   }
 
@@ -96,7 +103,7 @@ export class SecretsState<T extends object = Record<string, string>> {
   }
 
   /** The watch stream's state; `since` moves only when it changes. */
-  recordStream(state: NonNullable<SecretsStatus['stream']>['state']): void {
+  recordStream(state: StreamState): void {
     if (state === this.#stream?.state) return;
     this.#stream = { state, since: new Date(this.#clock.now()) };
   }
