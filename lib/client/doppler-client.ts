@@ -140,7 +140,11 @@ export class DopplerClient {
             ...(environment.resolve !== undefined && { resolve: environment.resolve }),
           };
     // The one masking engine, so the token is also caught where a server escaped or cut it.
-    const maskToken = createMasker([options.token], { mask: '[token]' });
+    // Its secret part too (after the last dot: `dp.st.<config>.<secret>`): a server may echo that alone.
+    const secretPart = options.token.slice(options.token.lastIndexOf('.') + 1);
+    const maskToken = createMasker([options.token, ...(secretPart.length >= 16 ? [secretPart] : [])], {
+      mask: '[token]',
+    });
     this.context = {
       host: options.apiUrl.host,
       ...(options.project !== undefined && { project: options.project }),

@@ -1,4 +1,6 @@
 import { IsString, MinLength } from 'class-validator';
+import fc from 'fast-check';
+import { judgeDopplerHealth } from '../../health/doppler-health.js';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -375,4 +377,81 @@ describe('the watch stream against hostile servers', () => {
       await server.close();
     }
   });
+});
+
+describe('the watch stream and health', () => {
+  it('turns the health check down once the stream has been down past the threshold', async () => {
+    const server = await hostile((_req, res) => {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ messages: ['down for maintenance'], success: false }));
+    });
+    try {
+      const { service } = await boot({}, () => 0.5, server.url);
+      await realUntil('the first failure', () => logger.warnings.length === 1);
+      expect(judgeDopplerHealth(service).healthy).toBe(true);
+      await until(
+        '16 minutes down',
+        () => (service.status.stream?.forMs ?? 0) > 16 * 60_000,
+        30_000,
+        20 * 60_000,
+      );
+      const verdict = judgeDopplerHealth(service);
+      expect(verdict.healthy).toBe(false);
+      expect(verdict.details).toMatchObject({ stream: 'down', channel: 'polling' });
+      // Polling kept the set fresh meanwhile: only the stream is reported.
+      expect(service.status.stale).toBe(false);
+      // One warning for the whole outage, however many reconnects.
+      expect(logger.warnings.filter((line) => /watch stream/.test(line))).toHaveLength(1);
+    } finally {
+      for (const booted of running.splice(0)) await booted.service.close();
+      await server.close();
+    }
+  });
+});
+
+describe('canary: the token never leaves through the watch stream', () => {
+  it('keeps any token out of logs, status and health, whatever a server echoes', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.stringMatching(/^[A-Za-z0-9]{16,40}$/), async (suffix) => {
+        const token = `dp.st.dev.${suffix}`;
+        const seedToken = { token, project: 'p', config: 'dev' };
+        emulator.addToken(seedToken);
+        let connects = 0;
+        const server = await hostile((req, res) => {
+          connects++;
+          const echoed = `${String(req.headers.authorization)} ${req.url ?? ''} ${suffix}`;
+          if (connects === 1) {
+            res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' });
+            res.end(JSON.stringify({ messages: [echoed, token], success: false }));
+          } else if (connects === 2) {
+            res.writeHead(403, { 'content-type': 'application/json' });
+            res.end(JSON.stringify({ messages: [`no stream for ${echoed}`], success: false }));
+          }
+        });
+        const local = new RecordingLogger();
+        try {
+          const booted = await bootstrapSecrets<Secrets>(
+            { token, apiUrl: server.url, schema: Secrets, refresh: { watch: true } },
+            { clock, logger: local as never, random: () => 0 },
+          );
+          running.push(booted);
+          booted.refresher?.start();
+          const { service } = booted;
+          await until('the refusal', () => service.status.stream?.state === 'unavailable', 250);
+          const everything = [
+            ...local.lines,
+            JSON.stringify(service.status),
+            JSON.stringify(judgeDopplerHealth(service)),
+          ].join('\n');
+          expect(everything).toMatch(/refused the watch stream \(403\)/);
+          expect(everything).not.toContain(suffix);
+        } finally {
+          for (const booted of running.splice(0)) await booted.service.close();
+          await server.close();
+          emulator.revokeToken(token);
+        }
+      }),
+      { numRuns: 8 },
+    );
+  }, 60_000);
 });
