@@ -169,7 +169,8 @@ export class WatchStream {
       armStall();
       opened.body.on('data', onData);
       opened.body.once('end', () => end(dropped()));
-      opened.body.once('error', () => end(dropped()));
+      // `on`, not `once`: a stream destroyed after a stall may report an error more than once.
+      opened.body.on('error', () => end(dropped()));
       opened.body.once('close', () => end(dropped()));
       controller.signal.addEventListener('abort', () => end(dropped()), { once: true });
     });
