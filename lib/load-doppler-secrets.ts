@@ -10,6 +10,7 @@ import { SecretsState } from './refresh/secrets-state.js';
 import { serviceFor, type SecretsService } from './secrets.service.js';
 import { ApiSource } from './sources/api.source.js';
 import { EnvironmentSource } from './sources/environment.source.js';
+import { MountedSource, type MountedSourceDeps } from './sources/mounted.source.js';
 import type { SecretsSource } from './sources/secrets-source.js';
 import { validateLoadedSet } from './sources/validate-loaded-set.js';
 import { resolveModuleOptions, type ResolvedModuleOptions } from './utils/resolve-options.js';
@@ -20,6 +21,8 @@ export interface PipelineDeps {
   readonly logger?: Logger;
   readonly env?: NodeJS.ProcessEnv;
   readonly random?: () => number;
+  /** The mounted source's file system and watch (a test acts between two reads, or drops events). */
+  readonly mounted?: MountedSourceDeps;
 }
 
 /** @internal A loaded service and, when the options ask for one, the refresher that keeps it current. */
@@ -52,7 +55,7 @@ export async function bootstrapSecrets<T extends object>(
     scope,
     resolved.credential?.kind === 'static' ? resolved.credential.token : undefined,
   );
-  const source = createSource(resolved, pin, clock, logger, deps.env);
+  const source = createSource(resolved, pin, clock, logger, deps);
 
   const outcome = await source.load({ phase: 'bootstrap', signal, deadlineAt });
   if (outcome.kind !== 'set') throw new TypeError('a bootstrap load always brings a set');
@@ -113,9 +116,13 @@ function createSource(
   pin: ScopePin,
   clock: Clock,
   logger: Logger,
-  env: NodeJS.ProcessEnv | undefined,
+  { env, mounted }: PipelineDeps,
 ): SecretsSource {
   if (resolved.source === 'env') return new EnvironmentSource(env, clock);
+  if (resolved.source === 'mounted' && resolved.mounted !== undefined) {
+    const limits = { maxBytes: resolved.maxResponseBytes, deadline: resolved.deadline };
+    return new MountedSource(resolved.mounted, limits, clock, logger, mounted);
+  }
   const api = new ApiSource(resolved, pin, clock, logger, env);
   return resolved.fallback ? new FallbackPolicy(api, resolved.fallback, pin, clock, logger) : api;
 }

@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
-import { SecretNotDeclaredError } from './client/doppler.errors.js';
+import { secretNotDeclared, secretNotSent } from './errors/secret-errors.js';
+
 import type { SecretsMetadata } from './interfaces/secrets-metadata.interface.js';
 import { createRedactor, type Redactor } from './redaction/redactor.js';
 import { Secret, SECRET_MASK } from './secret.js';
@@ -34,13 +35,19 @@ export class SecretsSnapshot<T extends object = Record<string, string>> {
   // a log line may quote either form.
   readonly #rawForms: readonly string[];
 
+  // The keys the schema declares, when known: tells an optional key Doppler did not send from
+  // a key the schema never declared.
+  readonly #declared: ReadonlySet<string> | undefined;
+
   constructor(
     values: Readonly<Record<string, unknown>>,
     metadata: SecretsMetadata,
     version = 1,
     rawForms: readonly string[] = [],
+    declared?: ReadonlySet<string>,
   ) {
     this.#rawForms = rawForms;
+    this.#declared = declared;
     const map = new Map<string, Secret<unknown>>();
     for (const [key, value] of Object.entries(values)) {
       map.set(key, value instanceof Secret ? value : new Secret(value));
@@ -54,11 +61,16 @@ export class SecretsSnapshot<T extends object = Record<string, string>> {
   /**
    * The masked secret for `key`, typed as the schema declares it.
    *
-   * @throws {SecretNotDeclaredError} when the schema does not declare `key`.
+   * @throws {DopplerError} `DOPPLER_SECRET_NOT_DECLARED` when the schema does not declare `key`.
+   * @throws {DopplerError} `DOPPLER_SECRET_NOT_SENT` for a key the schema declares as optional
+   *   that this version does not hold (check with {@link has}).
    */
   get<K extends SecretKey<T>>(key: K): Secret<SecretValue<T, K>> {
     const secret = this.#secrets.get(key);
-    if (secret === undefined) throw new SecretNotDeclaredError(key);
+    if (secret === undefined) {
+      if (this.#declared?.has(key)) throw secretNotSent(key, this.#metadata);
+      throw secretNotDeclared(key);
+    }
     return secret as Secret<SecretValue<T, K>>;
   }
 

@@ -15,10 +15,9 @@ import {
   createDopplerWebhookController,
   DopplerModule,
   SecretsService,
-  signDopplerWebhook,
   type DopplerModuleOptions,
 } from 'nestjs-doppler';
-import { DopplerEmulator } from 'nestjs-doppler/testing';
+import { DopplerEmulator, signDopplerWebhook } from 'nestjs-doppler/testing';
 import { OutputCapture } from './support/capture-output.js';
 import { listenOn } from './support/http-platforms.js';
 import { waitFor } from './support/wait-for.js';

@@ -20,11 +20,10 @@ import {
   createDopplerWebhookController,
   DopplerModule,
   SecretsService,
-  signDopplerWebhook,
   type DopplerModuleOptions,
   type SecretsChange,
 } from 'nestjs-doppler';
-import { DopplerEmulator } from 'nestjs-doppler/testing';
+import { DopplerEmulator, signDopplerWebhook } from 'nestjs-doppler/testing';
 import { OutputCapture } from './support/capture-output.js';
 import { waitFor } from './support/wait-for.js';
 

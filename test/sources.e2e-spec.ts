@@ -1,3 +1,4 @@
+import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -45,6 +46,26 @@ async function secretsOf<T extends object = Record<string, string>>(
 }
 
 describe("source 'env' (doppler run)", () => {
+  it("the README's quick-start registration (token from ConfigService.get) boots under `doppler run`, with no token", async () => {
+    Object.assign(process.env, RUN_ENV);
+    delete process.env['DOPPLER_TOKEN'];
+    const secrets = await secretsOf<AppSecrets>([
+      ConfigModule.forRoot(),
+      DopplerModule.forRootAsync({
+        imports: [ConfigModule],
+        inject: [ConfigService],
+        useFactory: (config: ConfigService) => ({
+          token: config.get<string>('DOPPLER_TOKEN'),
+          schema: AppSecrets,
+        }),
+        isGlobal: true,
+      }),
+    ]);
+    expect(secrets.metadata.source).toBe('environment');
+    expect(secrets.get('DATABASE_URL').reveal()).toBe(VALUES['DATABASE_URL']);
+    expect(emulator.requestCount).toBe(0);
+  });
+
   it('the sample AppModule under `doppler run` reads the environment, validated and masked, with no request', async () => {
     const restore = useDopplerEnv({ DOPPLER_PROJECT: 'sample-app', DOPPLER_CONFIG: 'dev' });
     Object.assign(process.env, VALUES, { DOPPLER_ENVIRONMENT: 'dev', UNRELATED: 'not a secret' });

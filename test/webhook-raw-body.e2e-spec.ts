@@ -10,13 +10,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { request as httpRequest } from 'node:http';
 import { firstValueFrom } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createDopplerWebhookController,
-  DopplerModule,
-  SecretsService,
-  signDopplerWebhook,
-} from 'nestjs-doppler';
-import { DopplerEmulator } from 'nestjs-doppler/testing';
+import { createDopplerWebhookController, DopplerModule, SecretsService } from 'nestjs-doppler';
+import { DopplerEmulator, signDopplerWebhook } from 'nestjs-doppler/testing';
 import { OutputCapture } from './support/capture-output.js';
 import { listenOn, PLATFORMS, type Platform } from './support/http-platforms.js';
 

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DopplerEmulator } from '../testing/doppler-emulator.js';
 import { resolveOptions } from '../utils/resolve-options.js';
 import { DopplerClient } from './doppler-client.js';
-import { DopplerError } from './doppler.errors.js';
+import { DopplerError } from '../errors/doppler.errors.js';
 import { everythingShown } from '../../test/support/everything-shown.js';
 
 const TOKEN = 'dp.st.dev.CANARYTOKEN4c1d9e';

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DopplerEmulator } from '../testing/doppler-emulator.js';
 import { resolveOptions } from '../utils/resolve-options.js';
 import { DopplerClient } from './doppler-client.js';
-import { DopplerError } from './doppler.errors.js';
+import { DopplerError } from '../errors/doppler.errors.js';
 import { downloadWithRetries, type RetryPolicy } from './download-with-retries.js';
 
 const TOKEN = 'dp.st.dev.retry-token';

@@ -1,5 +1,5 @@
 import { Subject, type Observable } from 'rxjs';
-import type { DopplerErrorCode } from '../client/doppler.errors.js';
+import type { DopplerErrorCode } from '../errors/doppler.errors.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { SecretsMetadata } from '../interfaces/secrets-metadata.interface.js';
 import type { SecretsChange, SecretsStatus } from '../interfaces/secrets-status.interface.js';
@@ -14,6 +14,8 @@ export interface ValidatedSet {
   readonly raw: Readonly<Record<string, string>>;
   /** The raw strings of the exposed keys, so `redact()` masks them beside the values. */
   readonly rawForms: readonly string[];
+  /** The keys the schema declares, when known (see `declaredKeysOf`). */
+  readonly declared?: ReadonlySet<string>;
 }
 
 /**
@@ -38,10 +40,18 @@ export class SecretsState<T extends object = Record<string, string>> {
 
   constructor(initial: ValidatedSet, clock: Clock = systemClock) {
     this.#clock = clock;
-    this.#current = new SecretsSnapshot<T>(initial.values, initial.metadata, 1, initial.rawForms);
+    this.#current = new SecretsSnapshot<T>(
+      initial.values,
+      initial.metadata,
+      1,
+      initial.rawForms,
+      initial.declared,
+    );
     this.#raw = initial.raw;
     this.#etag = initial.metadata.etag;
-    if (initial.metadata.source === 'doppler-api') this.#lastSuccessAt = initial.metadata.fetchedAt;
+    // A set read from Doppler or its synced volume is confirmed as it is read; a copy or a fixed set is not.
+    const { source } = initial.metadata;
+    if (source === 'doppler-api' || source === 'mounted') this.#lastSuccessAt = initial.metadata.fetchedAt;
   }
 
   get current(): SecretsSnapshot<T> {
@@ -96,7 +106,13 @@ export class SecretsState<T extends object = Record<string, string>> {
     if (diff.changed.length + diff.added.length + diff.removed.length === 0 && !leavingFallback)
       return undefined;
     const previousVersion = this.#current.version;
-    this.#current = new SecretsSnapshot<T>(next.values, next.metadata, previousVersion + 1, next.rawForms);
+    this.#current = new SecretsSnapshot<T>(
+      next.values,
+      next.metadata,
+      previousVersion + 1,
+      next.rawForms,
+      next.declared,
+    );
     const change: SecretsChange = {
       ...diff,
       version: this.#current.version,

@@ -1,10 +1,11 @@
-import { DopplerTimeoutError } from '../client/doppler.errors.js';
 import { scopeOfSet, type DopplerScope } from '../core/scope.js';
+import { dopplerError } from '../errors/create-doppler-error.js';
 import type { ScopePin } from '../core/scope-pin.js';
 import { within } from '../core/within.js';
 import type { SecretsMetadata } from '../interfaces/secrets-metadata.interface.js';
 import type { ValidatedSet } from '../refresh/secrets-state.js';
 import { rawFormsOf } from '../utils/raw-secrets.js';
+import { declaredKeysOf } from '../validation/declared-keys.js';
 import { validateSecrets, type SecretsSchema } from '../validation/validate-secrets.js';
 import type { LoadedSet } from './secrets-source.js';
 
@@ -15,7 +16,7 @@ import type { LoadedSet } from './secrets-source.js';
  *
  * @throws {DopplerError} `DOPPLER_SCOPE_MISMATCH` for a set of another project or config.
  * @throws {SecretsValidationError} when the values do not match the schema.
- * @throws {DopplerTimeoutError} when an asynchronous schema outlasts `signal`.
+ * @throws {DopplerUnavailableError} when an asynchronous schema outlasts `signal`.
  */
 export async function validateLoadedSet(
   loaded: LoadedSet,
@@ -30,15 +31,12 @@ export async function validateLoadedSet(
   // Only an asynchronous schema can outlast the deadline; a synchronous result stands as it is.
   const values =
     validated instanceof Promise
-      ? await within(
-          validated,
-          signal,
-          () =>
-            new DopplerTimeoutError(
-              'DOPPLER_TIMEOUT',
-              'Validating the secrets against the schema did not finish before the deadline: an asynchronous refinement of the schema never settled.',
-              { reason: 'VALIDATION_STALLED' },
-            ),
+      ? await within(validated, signal, () =>
+          dopplerError(
+            'DOPPLER_TIMEOUT',
+            'Validating the secrets against the schema did not finish before the deadline: an asynchronous refinement of the schema never settled.',
+            { reason: 'VALIDATION_STALLED' },
+          ),
         )
       : validated;
   const metadata: SecretsMetadata = {
@@ -49,5 +47,12 @@ export async function validateLoadedSet(
     ...(loaded.etag !== undefined && { etag: loaded.etag }),
     ...(loaded.fallback !== undefined && { fallback: loaded.fallback }),
   };
-  return { values, metadata, raw: loaded.raw, rawForms: rawFormsOf(values, loaded.raw) };
+  const declared = declaredKeysOf(schema);
+  return {
+    values,
+    metadata,
+    raw: loaded.raw,
+    rawForms: rawFormsOf(values, loaded.raw),
+    ...(declared !== undefined && { declared }),
+  };
 }

@@ -1,6 +1,9 @@
 import type { Type } from '@nestjs/common';
 import type { SecretsMetadata } from '../interfaces/secrets-metadata.interface.js';
-import { SecretsService } from '../secrets.service.js';
+import { SecretsState } from '../refresh/secrets-state.js';
+import { serviceFor, type SecretsService } from '../secrets.service.js';
+import { rawFormsOf } from '../utils/raw-secrets.js';
+import { declaredKeysOf } from '../validation/declared-keys.js';
 import { validateSecretsSync, type SecretsSchema } from '../validation/validate-secrets.js';
 
 export interface CreateSecretsServiceOptions<T extends object> {
@@ -40,5 +43,14 @@ export function createSecretsService<T extends object>(
     ...(metadata.config !== undefined && { config: metadata.config }),
   };
   const values = validateSecretsSync(options.schema, options.values, scope);
-  return new SecretsService<T>(values, metadata);
+  const declared = declaredKeysOf(options.schema);
+  return serviceFor(
+    new SecretsState<T>({
+      values,
+      metadata,
+      raw: options.values,
+      rawForms: rawFormsOf(values, options.values),
+      ...(declared !== undefined && { declared }),
+    }),
+  );
 }

@@ -2,6 +2,7 @@ import {
   Controller,
   Headers,
   HttpCode,
+  Inject,
   Logger,
   NotFoundException,
   Post,
@@ -10,6 +11,7 @@ import {
   type Type,
 } from '@nestjs/common';
 import { LOGGER_CONTEXT } from '../doppler.constants.js';
+import { webhookHandlerToken } from '../doppler-instances.js';
 import { DopplerWebhookHandler } from './doppler-webhook.handler.js';
 import { missingRawBody } from './missing-raw-body.js';
 
@@ -32,6 +34,8 @@ interface RawBodyCarrier {
  * delivery gets a 500 naming the fix (and one error is logged); a content type whose raw body is
  * not kept gets a 415.
  *
+ * For a named registration, pass its name: `createDopplerWebhookController('hooks/platform', { instance: 'platform' })`.
+ *
  * @example
  * @Module({
  *   imports: [DopplerModule.forRootAsync({ ... })],  // with webhook: { secret }
@@ -39,7 +43,11 @@ interface RawBodyCarrier {
  * })
  * export class AppModule {}
  */
-export function createDopplerWebhookController(path = 'webhooks/doppler'): Type<unknown> {
+export function createDopplerWebhookController(
+  path = 'webhooks/doppler',
+  options: { readonly instance?: string } = {},
+): Type<unknown> {
+  const handlerToken = webhookHandlerToken(options.instance, DopplerWebhookHandler) as string;
   @Controller()
   class DopplerWebhookController {
     private readonly logger = new Logger(LOGGER_CONTEXT);
@@ -47,7 +55,7 @@ export function createDopplerWebhookController(path = 'webhooks/doppler'): Type<
     // once per kind, so the operator sees it without a line per request.
     readonly #logged = new Set<number>();
 
-    constructor(private readonly handler: DopplerWebhookHandler) {}
+    constructor(@Inject(handlerToken) private readonly handler: DopplerWebhookHandler) {}
 
     @Post(path)
     @HttpCode(202)

@@ -1,3 +1,10 @@
+/*
+ * Every error this library throws is a DopplerError whose `code` is the discriminator. A few
+ * subclasses remain for what apps branch on with `instanceof`: options, auth, not found,
+ * Doppler unavailable, validation (SecretsValidationError, beside this file). Errors are built
+ * once, by code, through {@link dopplerError}; none carries `cause`.
+ */
+
 /**
  * Stable codes for every failure the module reports. Match on `error.code`, not on the
  * message: messages are for people and may be reworded.
@@ -17,6 +24,7 @@ export type DopplerErrorCode =
   | 'DOPPLER_MALFORMED_RESPONSE'
   | 'DOPPLER_RESPONSE_TOO_LARGE'
   | 'DOPPLER_SECRET_NOT_DECLARED'
+  | 'DOPPLER_SECRET_NOT_SENT'
   | 'DOPPLER_SECRETS_INVALID'
   | 'DOPPLER_SCOPE_MISMATCH'
   | 'DOPPLER_FALLBACK_MISSING'
@@ -78,7 +86,7 @@ export class DopplerError extends Error {
   }
 }
 
-/** The module's options are wrong; raised before any request is made. */
+/** The module's options (or the schema class) are wrong; raised before any request is made. */
 export class DopplerConfigurationError extends DopplerError {
   constructor(message: string) {
     super('DOPPLER_INVALID_OPTIONS', message);
@@ -86,73 +94,18 @@ export class DopplerConfigurationError extends DopplerError {
 }
 
 /**
- * Doppler refused the token (401) or its scope (403), in its own error shape. Final:
- * retrying will not help. The same status from a gateway is `DOPPLER_UNEXPECTED_STATUS`.
+ * Doppler refused the token (`DOPPLER_UNAUTHORIZED`, 401) or its scope (`DOPPLER_FORBIDDEN`,
+ * 403), in its own error shape. Final: retrying will not help, and the fallback copy is deleted.
  */
 export class DopplerAuthError extends DopplerError {}
 
-/** The project or config does not exist, or the token cannot see it (Doppler's own 404). Final. */
+/** Doppler says the project or config does not exist, or the token cannot see it (`DOPPLER_NOT_FOUND`, 404). Final. */
 export class DopplerNotFoundError extends DopplerError {}
 
-/** Doppler rejected the request as malformed (400). Final. */
-export class DopplerBadRequestError extends DopplerError {}
-
-/** Doppler asked us to slow down (429). Retryable, after `retryAfterMs` when given. */
-export class DopplerRateLimitError extends DopplerError {}
-
-/** Doppler is having trouble (5xx). Retryable. */
-export class DopplerServerError extends DopplerError {}
-
-/** Doppler did not answer within the deadline. Retryable. */
-export class DopplerTimeoutError extends DopplerError {}
-
 /**
- * Doppler could not be reached: DNS, refused or reset connection, a proxy, TLS. Retryable
- * when it can heal (a refused, reset or timed-out connection, a proxy's 502/503/504); final
- * for TLS failures (a certificate, a port that does not speak TLS), a proxy that wants
- * credentials (407) or refuses the host, and a `localhost` name that resolves elsewhere.
- * `reason` says which (`ECONNREFUSED`, `CERT_HAS_EXPIRED`, `PROXY_AUTH_REQUIRED`, ...).
+ * Doppler could not serve in time: unreachable (`DOPPLER_UNREACHABLE`: DNS, refused or reset,
+ * a proxy, TLS), too slow (`DOPPLER_TIMEOUT`), rate-limiting (`DOPPLER_RATE_LIMITED`) or failing
+ * (`DOPPLER_SERVER_ERROR`). `retryable` says whether trying later can help (TLS failures and a
+ * proxy's 407 cannot); these are the failures the fallback copy covers.
  */
-export class DopplerConnectionError extends DopplerError {}
-
-/**
- * Doppler (or something in front of it) answered with something that is not a secrets
- * download: a redirect, an unexpected status (including a 400/401/403/404 whose body is
- * not Doppler's error shape: a gateway's page says nothing about the token), a body that
- * is not a JSON object of strings, or a body over the size cap. Final, but not a verdict
- * on the token: the fallback copy is kept.
- */
-export class DopplerResponseError extends DopplerError {}
-
-/** `SecretsService.get()` was asked for a name the schema does not declare. */
-export class SecretNotDeclaredError extends DopplerError {
-  constructor(key: string) {
-    super(
-      'DOPPLER_SECRET_NOT_DECLARED',
-      `Secret "${key}" is not declared by the schema; add it to the schema class (with at least one class-validator decorator) to read it.`,
-    );
-  }
-}
-
-/**
- * The same error (class, code, status) with a sentence added and details updated: used
- * to say how many attempts were made, or that the fallback could not serve either. For
- * errors built with {@link DopplerError}'s own constructor signature (every HTTP and
- * transport error).
- */
-export function withNote(error: DopplerError, note: string, details: DopplerErrorDetails = {}): DopplerError {
-  const merged: DopplerErrorDetails = {
-    retryable: error.retryable,
-    attempts: error.attempts,
-    ...(error.status !== undefined && { status: error.status }),
-    ...(error.retryAfterMs !== undefined && { retryAfterMs: error.retryAfterMs }),
-    ...(error.reason !== undefined && { reason: error.reason }),
-    ...details,
-  };
-  const Kind = error.constructor as new (
-    code: DopplerErrorCode,
-    message: string,
-    details: DopplerErrorDetails,
-  ) => DopplerError;
-  return new Kind(error.code, `${error.message} ${note}`.trim(), merged);
-}
+export class DopplerUnavailableError extends DopplerError {}
