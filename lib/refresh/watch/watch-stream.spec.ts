@@ -379,6 +379,48 @@ describe('the watch stream against hostile servers', () => {
   });
 });
 
+describe('the watch stream keeps the client rules', () => {
+  it('gives up on headers that never come after the timeout option, and reconnects', async () => {
+    let connects = 0;
+    const server = await hostile(() => {
+      connects++; // never answers
+    });
+    try {
+      const { service } = await boot({ timeout: 200 }, () => 0, server.url);
+      await realUntil('the timeout', () => logger.warnings.length === 1);
+      expect(logger.warnings[0]).toMatch(/could not be opened/);
+      expect(service.status.stream?.state).toBe('down');
+      await until('the reconnect', () => connects === 2, 100);
+    } finally {
+      for (const booted of running.splice(0)) await booted.service.close();
+      await server.close();
+    }
+  });
+
+  it('follows no redirect: the token goes nowhere else', async () => {
+    const elsewhere: string[] = [];
+    const thief = await hostile((req, res) => {
+      elsewhere.push(String(req.headers.authorization));
+      res.end();
+    });
+    const server = await hostile((_req, res) => {
+      res.writeHead(302, { location: `${thief.url}${WATCH_PATH}` });
+      res.end();
+    });
+    try {
+      const { service } = await boot({}, () => 0, server.url);
+      await realUntil('the refusal', () => logger.warnings.length === 1);
+      expect(logger.warnings[0]).toMatch(/redirect/);
+      expect(service.status.stream?.state).toBe('down');
+      expect(elsewhere).toEqual([]);
+    } finally {
+      for (const booted of running.splice(0)) await booted.service.close();
+      await server.close();
+      await thief.close();
+    }
+  });
+});
+
 describe('the watch stream and health', () => {
   it('turns the health check down once the stream has been down past the threshold', async () => {
     const server = await hostile((_req, res) => {
