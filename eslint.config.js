@@ -35,6 +35,24 @@ export default tseslint.config(
     },
   },
   {
+    // Benchmarks measure what an app gets: the package's public entry points, never lib/ internals,
+    // so a refactor inside lib/ cannot break them.
+    files: ['bench/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)lib(/|$)',
+              message: 'Benchmarks import only nestjs-doppler and nestjs-doppler/testing (the built package).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['eslint.config.js'],
     ...tseslint.configs.disableTypeChecked,
   },

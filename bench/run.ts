@@ -5,9 +5,10 @@
  *
  *   --quick            few iterations and a 1/4-scale fleet; writes dist/bench/quick/ instead
  *   --only=a,b         sections: startup, get, validation, refresh, fleet, redaction
+ *   --scale=a,b        the fleet's runs at scale: api, fallback, fallback-300, mounted (default all; none: '')
  *   --out=dir          where to write (default docs/bench, or dist/bench/quick with --quick)
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,6 +20,7 @@ import type {
   BenchResults,
   FleetResult,
   GetAllocResult,
+  ScaleRow,
   GetTimeResult,
   RedactionResult,
   RefreshResultRow,
@@ -30,10 +32,12 @@ import type {
 import { renderChart } from './support/svg.js';
 
 const ALL_SECTIONS = 'startup,get,validation,refresh,fleet,redaction';
+const ALL_SCALE = 'api,fallback,fallback-300,mounted';
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     only: { type: 'string', default: ALL_SECTIONS },
+    scale: { type: 'string', default: ALL_SCALE },
     out: { type: 'string' },
   },
 });
@@ -41,7 +45,39 @@ const quick = args.quick;
 const only = new Set(args.only.split(','));
 const outDir = resolve(args.out ?? (quick ? 'dist/bench/quick' : 'docs/bench'));
 const script = (name: string): string => scriptPath(`./${name}.js`, import.meta.url);
-const command = `npm run bench${quick ? ' -- --quick' : ''}${args.only !== ALL_SECTIONS ? ` -- --only=${args.only}` : ''}`;
+const flags = [
+  ...(quick ? ['--quick'] : []),
+  ...(args.only !== ALL_SECTIONS ? [`--only=${args.only}`] : []),
+  ...(args.scale !== ALL_SCALE ? [`--scale=${args.scale}`] : []),
+];
+const command = `npm run bench${flags.length > 0 ? ` -- ${flags.join(' ')}` : ''}`;
+
+/**
+ * The fleet at scale: 10,000 replicas (a quarter, at a quarter of the rate, with --quick) sharing
+ * one token, restarting within 10 s. The API rows refresh at the README's interval for that many
+ * replicas (N x 60 s / 120: half the budget); `fallback-300` at 300 s, the README's example for a
+ * small fleet, to show what happens when a large one keeps it.
+ */
+function scaleRuns(pbkdf2Ms: number): { name: string; args: string[] }[] {
+  const replicas = quick ? 2_500 : 10_000;
+  const rpm = quick ? 60 : 240;
+  const ruleMs = Math.round((replicas * 60_000) / (rpm / 2));
+  const common = ['--replicas', String(replicas), '--rpm', String(rpm)];
+  const runs: Record<string, string[]> = {
+    api: ['--mode', 'api', '--interval', String(ruleMs)],
+    fallback: ['--mode', 'fallback', '--interval', String(ruleMs), '--pbkdf2Ms', String(pbkdf2Ms)],
+    'fallback-300': ['--mode', 'fallback', '--interval', '300000', '--pbkdf2Ms', String(pbkdf2Ms)],
+    mounted: ['--mode', 'mounted'],
+  };
+  return args.scale
+    .split(',')
+    .filter((name) => name !== '')
+    .map((name) => {
+      const run = runs[name];
+      if (run === undefined) throw new Error(`--scale: unknown run ${name} (${ALL_SCALE})`);
+      return { name, args: [...common, ...run] };
+    });
+}
 
 /** Keeps what finished, so a section that fails late does not lose the others (dist/, never docs/). */
 async function savePartial(results: unknown): Promise<void> {
@@ -135,12 +171,20 @@ async function main(): Promise<void> {
   }
   if (only.has('fleet')) {
     progress('section 5: fleet simulation');
-    results.fleet = await runSection<FleetResult>(
+    const fleet = await runSection<FleetResult>(
       script('fleet'),
       [],
       quick ? ['--replicas', '250', '--rpm', '60', '--outageReplicas', '50', '--refreshMinutes', '20'] : [],
     );
+    results.fleet = fleet;
     await savePartial(results);
+    const scale: ScaleRow[] = [];
+    for (const run of scaleRuns(fleet.fallbackReadMs)) {
+      progress(`section 5: fleet at scale, ${run.name}`);
+      scale.push(await runSection<ScaleRow>(script('fleet-scale'), ['--max-old-space-size=8192'], run.args));
+      results.fleet = { ...fleet, scale };
+      await savePartial(results);
+    }
   }
   if (only.has('redaction')) {
     progress('section 6: redaction');
@@ -151,11 +195,16 @@ async function main(): Promise<void> {
     );
   }
 
+  // The results this run replaces, so the report can say which numbers moved.
+  const previous = await readFile(resolve(outDir, 'results.json'), 'utf8').then(
+    (text) => JSON.parse(text) as BenchResults,
+    () => undefined,
+  );
   results.finishedAt = new Date().toISOString();
   results.loadAverageAtEnd = loadavg().map((l) => Math.round(l * 100) / 100);
   await mkdir(outDir, { recursive: true });
   await writeFile(resolve(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  await writeFile(resolve(outDir, 'README.md'), renderMarkdown(results));
+  await writeFile(resolve(outDir, 'README.md'), renderMarkdown(results, previous));
   await writeFile(resolve(outDir, 'bench.svg'), renderChart(results));
   process.stdout.write(consoleSummary(results));
   process.stdout.write(`wrote ${outDir}/README.md, results.json, bench.svg\n`);
