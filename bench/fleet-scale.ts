@@ -24,6 +24,14 @@
  *   cache: no TTL on top). The pod's library notices the swap as it would: its fs.watch, or its
  *   30 s poll.
  *
+ * A sample stands for the fleet (`--represents`, a whole multiple of `--replicas`; the caller
+ * divides the rate limit by the same factor). Replicas meet only through the token's shared
+ * budget, and the sample has as many replicas per request a minute as the fleet, so it drains at
+ * the fleet's pace: per-replica figures (boot time, restarts, staleness) carry over, and the
+ * fleet's counts are the sample's times the factor (the operator's requests are not: there is one
+ * operator whatever the fleet). That multiplication is modelled, not simulated; it is not exact
+ * where retry-after's whole seconds matter (slots free up less often at a lower rate).
+ *
  * Every replica is `loadDopplerSecrets()` from the built package, on the virtual clock of
  * support/virtual-clock.ts: requests, file reads and volume swaps take zero virtual time; the
  * library's own CPU per boot (a few ms, section 1) is not charged in any mode. The edit comes
@@ -62,6 +70,7 @@ const { values: args } = parseArgs({
     editBy: { type: 'string', default: '7200000' },
     tail: { type: 'string', default: '600000' },
     seed: { type: 'string', default: '12' },
+    represents: { type: 'string' },
   },
 });
 const MODE = args.mode as 'api' | 'fallback' | 'mounted';
@@ -79,6 +88,10 @@ const EDIT_AFTER_MS = Number(args.editAfter);
 const EDIT_BY_MS = Number(args.editBy);
 const TAIL_MS = Number(args.tail);
 const SEED_VALUE = Number(args.seed);
+/** The fleet this run stands for (see the header): its request counts are this run's times FACTOR. */
+const REPRESENTS = Number(args.represents ?? args.replicas);
+const FACTOR = REPRESENTS / REPLICAS;
+if (!Number.isInteger(FACTOR) || FACTOR < 1) throw new Error('--represents must be a whole multiple of --replicas');
 
 const SEED = benchSeed() as EmulatorSeed;
 const EDITED_KEY = 'PAYMENTS_API_KEY';
@@ -295,6 +308,7 @@ async function main(): Promise<void> {
       mode: MODE,
       replicas: REPLICAS,
       rpm: RPM,
+      represents: { replicas: REPRESENTS, rpm: RPM * FACTOR, factor: FACTOR },
       spreadMs: SPREAD_MS,
       refresh: INTERVAL_MS > 0 && MODE !== 'mounted' ? { intervalMs: INTERVAL_MS, jitter: JITTER } : undefined,
       pbkdf2ChargeMs: MODE === 'fallback' ? PBKDF2_MS : undefined,

@@ -259,18 +259,28 @@ const spreadText = (x: Spread, digits = 1): string =>
     ? 'n/a'
     : `${sec(x.p50, digits)} / ${sec(x.p90, digits)} / ${sec(x.p99, digits)} / ${sec(x.max, digits)}`;
 
+/** How many times the simulated fleet the run stands for (1 when it simulated the whole fleet). */
+const factorOf = (r: ScaleRow): number => r.represents?.factor ?? 1;
+/** A count of the whole fleet: the sample's times the factor. */
+const fleetCount = (r: ScaleRow, n: number): number => n * factorOf(r);
+/** Requests to Doppler at the represented scale: the fleet's grow with it, the operator's do not. */
+const requestCount = (r: ScaleRow, n: number): number => (r.mode === 'mounted' ? n : fleetCount(r, n));
+const fleetSize = (r: ScaleRow): number => r.represents?.replicas ?? r.replicas;
+const fleetRpm = (r: ScaleRow): number => r.represents?.rpm ?? r.rpm;
+
 function scaleTable(rows: readonly ScaleRow[]): string[] {
   const lines = [
-    '| run | requests to Doppler: all (200 / 304 / 429) | busiest 60 s | boot: first start to serving, p50 / p90 / p99 / max | all serving at | crash restarts | edit at | edit to serving it, p50 / p90 / p99 / max | not serving it by the end | simulated, real time |',
+    '| run | requests to Doppler: all (200 / 304 / 429) | busiest 60 s | boot: first start to serving, p50 / p90 / p99 / max | all serving at | crash restarts | edit at | edit to serving it, p50 / p90 / p99 / max | not serving it by the end | simulated: replicas, rate, time; real time |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of rows) {
     const s = r.requests.byStatus;
+    const q = (n: number | undefined): string => int(requestCount(r, n ?? 0));
     lines.push(
-      `| ${scaleLabel(r)} | ${int(r.requests.total)} (${int(s['200'] ?? 0)} / ${int(s['304'] ?? 0)} / ${int(s['429'] ?? 0)}) | ${int(r.requests.peakPerMinute)} | ` +
-        `${spreadText(r.boot, r.boot.max < 10_000 ? 2 : 0)} | ${Number.isFinite(r.boot.allServingAtS) ? sec(r.boot.allServingAtS * 1000, 0) : `never (${int(r.boot.notServingByEnd)} not)`} | ` +
-        `${int(r.boot.restarts)} | ${sec(r.edit.atS * 1000, 0)} | ${spreadText(r.edit, 0)} | ${int(r.edit.notAppliedByEnd)} of ${int(r.replicas)} (at ${sec(r.edit.endS * 1000, 0)}) | ` +
-        `${f(r.edit.endS / 60, 0)} min, ${f(r.realSeconds, 0)} s |`,
+      `| ${scaleLabel(r)} | ${q(r.requests.total)} (${q(s['200'])} / ${q(s['304'])} / ${q(s['429'])}) | ${q(r.requests.peakPerMinute)} | ` +
+        `${spreadText(r.boot, r.boot.max < 10_000 ? 2 : 0)} | ${Number.isFinite(r.boot.allServingAtS) ? sec(r.boot.allServingAtS * 1000, 0) : `never (${int(fleetCount(r, r.boot.notServingByEnd))} not)`} | ` +
+        `${int(fleetCount(r, r.boot.restarts))} | ${sec(r.edit.atS * 1000, 0)} | ${spreadText(r.edit, 0)} | ${int(fleetCount(r, r.edit.notAppliedByEnd))} of ${int(fleetSize(r))} (at ${sec(r.edit.endS * 1000, 0)}) | ` +
+        `${int(r.replicas)} at ${int(r.rpm)}/min, ${f(r.edit.endS / 60, 0)} min; ${f(r.realSeconds, 0)} s |`,
     );
   }
   return lines;
@@ -287,18 +297,39 @@ function scaleSection(rows: readonly ScaleRow[], command: string): string[] {
   const fallbacks = rows.filter((x) => x.mode === 'fallback');
   const fallback = fallbacks.find((x) => x.refresh?.intervalMs === api?.refresh?.intervalMs) ?? fallbacks[0];
   const fast = fallbacks.find((x) => x !== fallback);
+  const factor = factorOf(first);
   const out = [
-    `### At scale: ${int(first.replicas)} replicas restarting within ${sec(first.spreadMs, 0)}`,
+    `### At scale: ${int(fleetSize(first))} replicas restarting within ${sec(first.spreadMs, 0)}`,
     '',
     `Produced by \`${command}\` (each run in its own process: \`node dist/bench/bench/fleet-scale.js --mode api|fallback|mounted\`). ` +
-      `${int(first.replicas)} replicas of one service restart at uniformly random times within ${sec(first.spreadMs, 0)}; ` +
-      `one emulator limits the fleet's one service token to ${first.rpm} requests a minute, as Doppler does (sliding window, 429 with retry-after). ` +
-      'A replica is `loadDopplerSecrets()` from the built package, as in the rows above. Once every replica serves, a minute later, a secret ' +
-      "is edited in Doppler; the run goes on until every replica serves the new value, or for 10 minutes plus 1.2 refresh intervals. " +
+      `${int(fleetSize(first))} replicas of one service restart at uniformly random times within ${sec(first.spreadMs, 0)}, ` +
+      `sharing one service token that Doppler limits to ${int(fleetRpm(first))} requests a minute. ` +
+      (factor > 1
+        ? `Simulated as a sample of ${int(first.replicas)} replicas against a limit of ${int(first.rpm)} a minute (the same replicas per request a minute, so the sample ` +
+          `drains at the fleet's pace); per-replica figures (boot time, restarts per replica, staleness) are the sample's, and the fleet's counts ` +
+          `(requests, crash restarts, key derivations) are the sample's times ${factor}, except the operator's requests, which do not grow with the fleet. `
+        : '') +
+      'A replica is `loadDopplerSecrets()` from the built package, as in the rows above, against the emulator (sliding window per token, 429 with retry-after). ' +
+      'Once every replica serves, a minute later, a secret is edited in Doppler; the run goes on until every replica serves the new value, or for 10 minutes plus 1.2 refresh intervals. ' +
       'Boot time counts waiting only (for Doppler, back-off, restarts, the key derivation): requests and file reads take no simulated time, ' +
       "and the library's own CPU per boot (a few milliseconds, section 1) is the same in every run and not charged. " +
-      'The refresh interval of the API runs is the README\'s rule for this many replicas, `N x 60 s / 120` (half the budget); ' +
-      '`refresh every 300 s` is the README\'s example for a small fleet, kept by a large one.',
+      "The refresh interval of the API runs is the README's rule for this many replicas, `N x 60 s / 120` (half the budget); " +
+      "`refresh every 300 s` is the README's example for a small fleet, kept by a large one.",
+    '',
+    'What is real and what is modelled:',
+    '',
+    '- **Real**: the library (options, retries within the deadline, retry-after, the fallback copy read and decrypted, validation, the mounted source ' +
+      "reading a kubelet-layout volume and noticing its swap by fs.watch or its poll, the refresh timer, jitter and backoff), the emulator's HTTP, " +
+      'ETags and rate limiter over loopback, and the files: every replica has its own copy or volume on disk, swapped with real renames.',
+    '- **Modelled**: time (a virtual clock: requests and file reads take none, the network has no latency); the PBKDF2 derivation ' +
+      '(computed once, charged to each replica as the measured time of one); the kubelet (CrashLoopBackOff and pod sync timings from its constants, ' +
+      'volume updates written by the bench); the operator (a `loadDopplerSecrets` client polling with the ETag at resyncSeconds, not the operator\'s Go code); ' +
+      "Doppler's rate limiter (the emulator's sliding window, from Doppler's 429 message; Doppler's own algorithm is not published)" +
+      (factor > 1
+        ? `; and the step from ${int(first.replicas)} simulated replicas to ${int(fleetSize(first))} (counts times ${factor}). That step is exact where replicas meet only ` +
+          "through the shared budget; it is not where retry-after's whole seconds matter: at a tenth of the rate a slot frees ten times less often, so a 429's retry-after is " +
+          'longer in the sample (about 3 s against 1 s), and a boot gives up on it sooner.'
+        : '.'),
     '',
     ...scaleTable(rows),
     '',
@@ -311,7 +342,9 @@ function scaleSection(rows: readonly ScaleRow[], command: string): string[] {
       `Each replica derives the copy's key (PBKDF2-HMAC-SHA256, 500,000 rounds) on its own core: measured once here, ${fallback?.pbkdf2ChargeMs !== undefined ? `${int(fallback.pbkdf2ChargeMs)} ms` : 'n/a'} ` +
       'of CPU, charged to each boot as simulated time (the machine computes the key once: every replica holds the same copy). A boot with the fallback ' +
       'on waits for the derivation even when Doppler answered, because the copy is written back with that key. ' +
-      (fallback ? `Fleet-wide that is ${int(fallback.derivationsCharged)} derivations, ${f(fallback.fleetPbkdf2CpuS / 60, 0)} CPU-minutes. ` : ''),
+      (fallback
+        ? `Fleet-wide that is ${int(fleetCount(fallback, fallback.derivationsCharged))} derivations, ${f(fleetCount(fallback, fallback.fleetPbkdf2CpuS) / 60, 0)} CPU-minutes. `
+        : ''),
     '- **(c) operator and mounted volumes.** The Doppler Kubernetes Operator syncs the config into one Secret; each pod mounts it (a kubelet-layout ' +
       'volume of its own: `..data` -> `..<timestamp>`, one file per key) and reads it with `mounted`, so pods make no request to Doppler. ' +
       `The operator is one client polling with the ETag every ${sec(mounted?.operator?.resyncMs ?? 60_000, 0)} (resyncSeconds; 304 when nothing changed), modelled as ` +
@@ -331,18 +364,18 @@ function scaleSection(rows: readonly ScaleRow[], command: string): string[] {
   const says: string[] = [];
   if (api) {
     says.push(
-      `- **Requests.** (a) ${int(api.requests.total)} requests, ${int(api.requests.byStatus['429'] ?? 0)} of them answered 429, ` +
-        `${int(api.boot.restarts)} crash restarts (up to ${int(api.boot.maxRestarts)} for one replica); ` +
+      `- **Requests.** (a) ${int(requestCount(api, api.requests.total))} requests, ${int(requestCount(api, api.requests.byStatus['429'] ?? 0))} of them answered 429, ` +
+        `${int(fleetCount(api, api.boot.restarts))} crash restarts (up to ${int(api.boot.maxRestarts)} for one replica); ` +
         (fallback
-          ? `(b) ${int(fallback.requests.beforeEdit)} before the edit (one per replica at boot, then the first refreshes) and ${int(fallback.requests.total)} in all; `
+          ? `(b) ${int(requestCount(fallback, fallback.requests.beforeEdit))} before the edit (the boots' attempts, then the first refreshes) and ${int(requestCount(fallback, fallback.requests.total))} in all; `
           : '') +
         (mounted ? `(c) ${int(mounted.requests.total)}, all the operator's, one a resync, whatever the number of pods.` : ''),
     );
     says.push(
       `- **Boot.** (a) half the fleet served after ${sec(api.boot.halfServingAtS * 1000, 0)} and the last replica after ${sec(api.boot.allServingAtS * 1000, 0)} ` +
-        `(boot p50 ${sec(api.boot.p50, 0)}, p99 ${sec(api.boot.p99, 0)}): one token serves ${first.rpm} boots a minute at best. ` +
+        `(boot p50 ${sec(api.boot.p50, 0)}, p99 ${sec(api.boot.p99, 0)}): one token serves ${int(fleetRpm(api))} boots a minute at best. ` +
         (fallback
-          ? `(b) every replica served after ${sec(fallback.boot.max, 2)}, the key derivation (${int(fallback.boot.fromFallback)} from the copy). `
+          ? `(b) every replica served after ${sec(fallback.boot.max, 2)}, the key derivation (${int(fleetCount(fallback, fallback.boot.fromFallback))} from the copy). `
           : '') +
         (mounted ? `(c) reading the volume involves no wait: ${sec(mounted.boot.max, 2)} at most.` : ''),
     );
@@ -351,7 +384,7 @@ function scaleSection(rows: readonly ScaleRow[], command: string): string[] {
         (fallback ? `(b) p50 ${sec(fallback.edit.p50, 0)}, p99 ${sec(fallback.edit.p99, 0)}; ` : '') +
         (fast
           ? `with refresh every ${sec(fast.refresh?.intervalMs ?? 0, 0)} instead, ${pct((fast.requests.byStatus['429'] ?? 0) / Math.max(1, fast.requests.total))} of requests were answered 429 and the edit reached p50 ${sec(fast.edit.p50, 0)}, ` +
-            `${int(fast.edit.notAppliedByEnd)} replicas not by the end; `
+            `${int(fleetCount(fast, fast.edit.notAppliedByEnd))} replicas not by the end; `
           : '') +
         (mounted
           ? `(c) p50 ${sec(mounted.edit.p50, 0)}, p99 ${sec(mounted.edit.p99, 0)}, max ${sec(mounted.edit.max, 0)}: the operator's resync plus the kubelet's sync, ` +
@@ -725,8 +758,8 @@ export function consoleSummary(r: BenchResults): string {
     }
     for (const x of r.fleet.scale ?? []) {
       lines.push(
-        `fleet at scale ${scaleLabel(x)}: ${int(x.requests.total)} requests, boot p50 ${sec(x.boot.p50, 1)} max ${sec(x.boot.max, 1)}, ` +
-          `edit served p50 ${sec(x.edit.p50, 0)} p99 ${sec(x.edit.p99, 0)} max ${sec(x.edit.max, 0)}, ${int(x.edit.notAppliedByEnd)} not by the end`,
+        `fleet at scale (${int(fleetSize(x))}) ${scaleLabel(x)}: ${int(requestCount(x, x.requests.total))} requests, boot p50 ${sec(x.boot.p50, 1)} max ${sec(x.boot.max, 1)}, ` +
+          `edit served p50 ${sec(x.edit.p50, 0)} p99 ${sec(x.edit.p99, 0)} max ${sec(x.edit.max, 0)}, ${int(fleetCount(x, x.edit.notAppliedByEnd))} not by the end`,
       );
     }
   }

@@ -156,8 +156,15 @@ export interface Spread {
 /** One run of the fleet at scale (bench/fleet-scale.ts). */
 export interface ScaleRow {
   readonly mode: 'api' | 'fallback' | 'mounted';
+  /** Replicas simulated, and the token's requests a minute in the simulation. */
   readonly replicas: number;
   readonly rpm: number;
+  /**
+   * The fleet the run stands for: `factor` times the replicas and the rate limit. Per-replica
+   * figures carry over unchanged; the fleet's counts (requests, restarts, derivations) are
+   * multiplied by `factor`, the operator's requests (mounted) are not.
+   */
+  readonly represents?: { readonly replicas: number; readonly rpm: number; readonly factor: number };
   readonly spreadMs: number;
   readonly refresh?: { readonly intervalMs: number; readonly jitter: number };
   readonly pbkdf2ChargeMs?: number;
@@ -273,6 +280,8 @@ export interface BenchResults {
   readonly quick: boolean;
   readonly machine: MachineInfo;
   readonly loadAverageAtEnd: readonly number[];
+  /** Sections this run did not run (`--only`), kept from the run that produced them. */
+  readonly carried?: readonly { readonly section: string; readonly command: string; readonly startedAt: string }[];
   readonly startup?: StartupResult;
   readonly get?: { readonly time: GetTimeResult; readonly alloc: GetAllocResult };
   readonly validation?: readonly {
