@@ -46,11 +46,13 @@ export default tseslint.config(
           patterns: [
             {
               regex: '(^|/)(lib|dist)(/|$)',
-              message: 'Benchmarks import the package (nestjs-doppler, nestjs-doppler/testing), not its files.',
+              message:
+                'Benchmarks import the package (nestjs-doppler, nestjs-doppler/testing), not its files.',
             },
             {
               regex: '^nestjs-doppler/(?!(testing|health|config)$)',
-              message: 'Only the public entry points: nestjs-doppler, nestjs-doppler/testing, /health, /config.',
+              message:
+                'Only the public entry points: nestjs-doppler, nestjs-doppler/testing, /health, /config.',
             },
           ],
         },
@@ -64,11 +66,13 @@ export default tseslint.config(
           message: 'Benchmarks import the public entry points only, dynamically too.',
         },
         {
-          selector: "AssignmentExpression > MemberExpression.left MemberExpression[property.name='prototype']",
+          selector:
+            "AssignmentExpression > MemberExpression.left MemberExpression[property.name='prototype']",
           message: 'Benchmarks measure the library as shipped: no patching of a class prototype.',
         },
         {
-          selector: "CallExpression[callee.object.name='Object'] > MemberExpression.arguments[property.name='prototype']",
+          selector:
+            "CallExpression[callee.object.name='Object'] > MemberExpression.arguments[property.name='prototype']",
           message: 'Benchmarks measure the library as shipped: no patching of a class prototype.',
         },
       ],

@@ -43,7 +43,12 @@ import { watch } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Logger } from '@nestjs/common';
-import { DopplerError, loadDopplerSecrets, type DopplerModuleOptions, type SecretsService } from 'nestjs-doppler';
+import {
+  DopplerError,
+  loadDopplerSecrets,
+  type DopplerModuleOptions,
+  type SecretsService,
+} from 'nestjs-doppler';
 import { DopplerEmulator, type EmulatorSeed } from 'nestjs-doppler/testing';
 import { ChargedPbkdf2 } from './support/charged-pbkdf2.js';
 import { emitResult, progress } from './support/child.js';
@@ -91,7 +96,8 @@ const SEED_VALUE = Number(args.seed);
 /** The fleet this run stands for (see the header): its request counts are this run's times FACTOR. */
 const REPRESENTS = Number(args.represents ?? args.replicas);
 const FACTOR = REPRESENTS / REPLICAS;
-if (!Number.isInteger(FACTOR) || FACTOR < 1) throw new Error('--represents must be a whole multiple of --replicas');
+if (!Number.isInteger(FACTOR) || FACTOR < 1)
+  throw new Error('--represents must be a whole multiple of --replicas');
 
 const SEED = benchSeed() as EmulatorSeed;
 const EDITED_KEY = 'PAYMENTS_API_KEY';
@@ -310,7 +316,8 @@ async function main(): Promise<void> {
       rpm: RPM,
       represents: { replicas: REPRESENTS, rpm: RPM * FACTOR, factor: FACTOR },
       spreadMs: SPREAD_MS,
-      refresh: INTERVAL_MS > 0 && MODE !== 'mounted' ? { intervalMs: INTERVAL_MS, jitter: JITTER } : undefined,
+      refresh:
+        INTERVAL_MS > 0 && MODE !== 'mounted' ? { intervalMs: INTERVAL_MS, jitter: JITTER } : undefined,
       pbkdf2ChargeMs: MODE === 'fallback' ? PBKDF2_MS : undefined,
       operator:
         MODE === 'mounted'

@@ -24,11 +24,21 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Logger } from '@nestjs/common';
-import { DopplerError, loadDopplerSecrets, type DopplerModuleOptions, type SecretsService } from 'nestjs-doppler';
+import {
+  DopplerError,
+  loadDopplerSecrets,
+  type DopplerModuleOptions,
+  type SecretsService,
+} from 'nestjs-doppler';
 import { DopplerEmulator, type EmulatorRequest, type EmulatorSeed } from 'nestjs-doppler/testing';
 import { ChargedPbkdf2, measurePbkdf2 } from './support/charged-pbkdf2.js';
 import { emitResult, progress } from './support/child.js';
-import { cloneCopies, FALLBACK_PASSPHRASE, timeFallbackBoot, writeFallbackCopy } from './support/fallback-copies.js';
+import {
+  cloneCopies,
+  FALLBACK_PASSPHRASE,
+  timeFallbackBoot,
+  writeFallbackCopy,
+} from './support/fallback-copies.js';
 import { countByStatus, peakPerMinute, scratchRoot } from './support/fleet-stats.js';
 import { AppSecrets, BENCH_CONFIG, BENCH_PROJECT, BENCH_TOKEN, benchSeed } from './support/schemas.js';
 import { maxOf, median, quantile, seededRandom } from './support/stats.js';
@@ -156,7 +166,11 @@ async function runBoot(policy: BootPolicy, scenario: BootScenario, master: strin
     bootedWithFallback: readyWith.length,
     servedByFallback: withCopy.outcomes.filter((o) => o.source === 'fallback').length,
     failedCodes: codes,
-    readyMsWithout: { p50: quantile(readyFresh, 0.5), p95: quantile(readyFresh, 0.95), max: maxOf(readyFresh) },
+    readyMsWithout: {
+      p50: quantile(readyFresh, 0.5),
+      p95: quantile(readyFresh, 0.95),
+      max: maxOf(readyFresh),
+    },
     readyMsWith: { p50: quantile(readyWith, 0.5), p95: quantile(readyWith, 0.95), max: maxOf(readyWith) },
     requestsPerReplica: requests.length / scenario.replicas,
     requests: requests.length,
@@ -183,7 +197,8 @@ interface RefreshScenario {
 }
 
 /** A service token of replica i's own, for its boot (bound to the same config). */
-const bootToken = (i: number): string => `dp.st.${BENCH_CONFIG}.boot${String(i).padStart(6, '0')}abcdefghijklmnopqrstuvwx`;
+const bootToken = (i: number): string =>
+  `dp.st.${BENCH_CONFIG}.boot${String(i).padStart(6, '0')}abcdefghijklmnopqrstuvwx`;
 
 async function runRefresh(scenario: RefreshScenario, scratch: string) {
   const emulator = new DopplerEmulator(SEED, {
@@ -350,7 +365,11 @@ async function main(): Promise<void> {
       pbkdf2: { cpuMs: pbkdf2.cpuMs, wallMs: pbkdf2.wallMs, chargeMs },
       fallbackBoot,
       boot: [] as Awaited<ReturnType<typeof runBoot>>[],
-      outage: { replicas: OUTAGE_REPLICAS, outageMs: 8_000, rows: [] as Awaited<ReturnType<typeof runBoot>>[] },
+      outage: {
+        replicas: OUTAGE_REPLICAS,
+        outageMs: 8_000,
+        rows: [] as Awaited<ReturnType<typeof runBoot>>[],
+      },
       refresh: [] as Awaited<ReturnType<typeof runRefresh>>[],
       timeouts: 0,
       derivationsCharged: 0,

@@ -18,7 +18,9 @@ const REAL_PBKDF2 = crypto.pbkdf2;
 
 function derive(password: BinaryLike, salt: BinaryLike, rounds: number, bytes: number, digest: string) {
   return new Promise<Buffer>((resolve, reject) =>
-    REAL_PBKDF2(password, salt, rounds, bytes, digest, (error, key) => (error ? reject(error) : resolve(key))),
+    REAL_PBKDF2(password, salt, rounds, bytes, digest, (error, key) =>
+      error ? reject(error) : resolve(key),
+    ),
   );
 }
 
@@ -80,7 +82,10 @@ export class ChargedPbkdf2 {
 }
 
 /** One real derivation as the library makes it (500,000 rounds, SHA-256, 32 bytes): CPU and wall ms. */
-export async function measurePbkdf2(runs = 3, rounds = 500_000): Promise<{ cpuMs: number[]; wallMs: number[] }> {
+export async function measurePbkdf2(
+  runs = 3,
+  rounds = 500_000,
+): Promise<{ cpuMs: number[]; wallMs: number[] }> {
   const cpuMs: number[] = [];
   const wallMs: number[] = [];
   for (let i = 0; i < runs; i++) {

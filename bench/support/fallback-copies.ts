@@ -24,7 +24,12 @@ export async function writeFallbackCopy(
   const emulator = new DopplerEmulator(seed);
   const apiUrl = await emulator.start();
   try {
-    const service = await loadDopplerSecrets({ token, apiUrl, schema, fallback: { path, passphrase: FALLBACK_PASSPHRASE } });
+    const service = await loadDopplerSecrets({
+      token,
+      apiUrl,
+      schema,
+      fallback: { path, passphrase: FALLBACK_PASSPHRASE },
+    });
     await service.close();
     if (service.metadata.source !== 'doppler-api') throw new Error('the copy was not written from Doppler');
   } finally {

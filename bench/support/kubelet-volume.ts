@@ -5,15 +5,7 @@
  * renames that over `..data`, adds links for new keys, removes links of keys gone and the old
  * directory. Synchronous: a simulated kubelet update takes no virtual time.
  */
-import {
-  mkdirSync,
-  readlinkSync,
-  renameSync,
-  rmSync,
-  symlinkSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The kubelet's version directory name for a virtual instant: `..2026_01_01_00_05_03.123456789`. */

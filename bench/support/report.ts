@@ -171,20 +171,24 @@ function modelChanges(): string[] {
     '**How this model differs from the one before it** (benchmarks on the public entry points only): the previous simulation drove the ' +
       "library's internals (its HTTP client and retry loop, its refresher and state) and modelled the fallback. Now:",
     '',
-    "- a replica is `loadDopplerSecrets()`; where the internals were handed a clock, a random source and a long real request timeout, the clock now " +
+    '- a replica is `loadDopplerSecrets()`; where the internals were handed a clock, a random source and a long real request timeout, the clock now ' +
       'patches the globals the library reads (Date, setTimeout, `AbortSignal.timeout`, a seeded `Math.random`);',
-    '- the clock waits for every socket and file request (`process.getActiveResourcesInfo()`) instead of for the client\'s download to resolve;',
-    '- the fallback runs for real (the library reads and writes each replica\'s copy). A boot with the fallback on is ready only once the copy\'s key is ' +
+    "- the clock waits for every socket and file request (`process.getActiveResourcesInfo()`) instead of for the client's download to resolve;",
+    "- the fallback runs for real (the library reads and writes each replica's copy). A boot with the fallback on is ready only once the copy's key is " +
       'derived, also when Doppler answered (the copy is written back with that key): the old model counted those boots ready at once, so ' +
       '"ready with fallback" now starts at the derivation time;',
     '- refresh replicas boot for real (one request each, with a token of their own, left out of the counts) instead of being built holding the set;',
     '- attempts per replica are not visible from outside: "requests per replica" (the mean number of attempts) replaces "attempts mean / max";',
-    '- every request is kept in the emulator\'s log (`requestLogLimit`): its default of 10,000 would cut the busiest refresh rows short.',
+    "- every request is kept in the emulator's log (`requestLogLimit`): its default of 10,000 would cut the busiest refresh rows short.",
     '',
   ];
 }
 
-const change = (before: number | undefined, after: number | undefined, show: (x: number) => string): string =>
+const change = (
+  before: number | undefined,
+  after: number | undefined,
+  show: (x: number) => string,
+): string =>
   before === undefined || after === undefined
     ? 'n/a'
     : before === after
@@ -214,7 +218,8 @@ function comparison(previous: BenchResults, r: BenchResults): string[] {
     }
     for (const row of cf.refresh) {
       const old = pf.refresh.find(
-        (x) => x.intervalMs === row.intervalMs && x.jitter === row.jitter && x.randomPhase === row.randomPhase,
+        (x) =>
+          x.intervalMs === row.intervalMs && x.jitter === row.jitter && x.randomPhase === row.randomPhase,
       );
       add(
         `refresh ${refreshLabel(row)}: 429 share (steady); age p99; not applied by the end`,
@@ -222,11 +227,10 @@ function comparison(previous: BenchResults, r: BenchResults): string[] {
           change(old?.propagation.notAppliedByEnd, row.propagation.notAppliedByEnd, int),
       );
     }
-    add('fallback: ready p95 with fallback, current defaults', change(
-      pf.boot[0]?.readyMsWith.p95,
-      cf.boot[0]?.readyMsWith.p95,
-      (x) => sec(x, 2),
-    ));
+    add(
+      'fallback: ready p95 with fallback, current defaults',
+      change(pf.boot[0]?.readyMsWith.p95, cf.boot[0]?.readyMsWith.p95, (x) => sec(x, 2)),
+    );
   }
   if (rows.length === 0) return [];
   return [
@@ -292,14 +296,17 @@ function scaleSection(rows: readonly ScaleRow[], command: string): string[] {
   if (first === undefined) return [];
   const by = (mode: ScaleRow['mode'], interval?: number): ScaleRow | undefined =>
     rows.find((x) => x.mode === mode && (interval === undefined || x.refresh?.intervalMs === interval));
-  const api = by('api');
+  // The (a) run from the largest sample; another (a) run from a smaller one checks the scaling.
+  const apis = rows.filter((x) => x.mode === 'api').sort((x, y) => y.replicas - x.replicas);
+  const api = apis[0];
+  const apiCheck = apis[1];
   const mounted = by('mounted');
   const fallbacks = rows.filter((x) => x.mode === 'fallback');
   const fallback = fallbacks.find((x) => x.refresh?.intervalMs === api?.refresh?.intervalMs) ?? fallbacks[0];
   const fast = fallbacks.find((x) => x !== fallback);
   const factor = factorOf(first);
   const out = [
-    `### At scale: ${int(fleetSize(first))} replicas restarting within ${sec(first.spreadMs, 0)}`,
+    `## 6. The fleet at scale: ${int(fleetSize(first))} replicas restarting within ${sec(first.spreadMs, 0)}`,
     '',
     `Produced by \`${command}\` (each run in its own process: \`node dist/bench/bench/fleet-scale.js --mode api|fallback|mounted\`). ` +
       `${int(fleetSize(first))} replicas of one service restart at uniformly random times within ${sec(first.spreadMs, 0)}, ` +
@@ -309,7 +316,7 @@ function scaleSection(rows: readonly ScaleRow[], command: string): string[] {
           `drains at the fleet's pace); per-replica figures (boot time, restarts per replica, staleness) are the sample's, and the fleet's counts ` +
           `(requests, crash restarts, key derivations) are the sample's times ${factor}, except the operator's requests, which do not grow with the fleet. `
         : '') +
-      'A replica is `loadDopplerSecrets()` from the built package, as in the rows above, against the emulator (sliding window per token, 429 with retry-after). ' +
+      'A replica is `loadDopplerSecrets()` from the built package, as in section 5, against the emulator (sliding window per token, 429 with retry-after). ' +
       'Once every replica serves, a minute later, a secret is edited in Doppler; the run goes on until every replica serves the new value, or for 10 minutes plus 1.2 refresh intervals. ' +
       'Boot time counts waiting only (for Doppler, back-off, restarts, the key derivation): requests and file reads take no simulated time, ' +
       "and the library's own CPU per boot (a few milliseconds, section 1) is the same in every run and not charged. " +
@@ -323,7 +330,7 @@ function scaleSection(rows: readonly ScaleRow[], command: string): string[] {
       'ETags and rate limiter over loopback, and the files: every replica has its own copy or volume on disk, swapped with real renames.',
     '- **Modelled**: time (a virtual clock: requests and file reads take none, the network has no latency); the PBKDF2 derivation ' +
       '(computed once, charged to each replica as the measured time of one); the kubelet (CrashLoopBackOff and pod sync timings from its constants, ' +
-      'volume updates written by the bench); the operator (a `loadDopplerSecrets` client polling with the ETag at resyncSeconds, not the operator\'s Go code); ' +
+      "volume updates written by the bench); the operator (a `loadDopplerSecrets` client polling with the ETag at resyncSeconds, not the operator's Go code); " +
       "Doppler's rate limiter (the emulator's sliding window, from Doppler's 429 message; Doppler's own algorithm is not published)" +
       (factor > 1
         ? `; and the step from ${int(first.replicas)} simulated replicas to ${int(fleetSize(first))} (counts times ${factor}). That step is exact where replicas meet only ` +
@@ -336,8 +343,8 @@ function scaleSection(rows: readonly ScaleRow[], command: string): string[] {
     '- **(a) API, no fallback.** A replica whose boot fails exits (the app cannot start without its secrets), and the kubelet starts it again with ' +
       'CrashLoopBackOff: 10 s after the first exit, doubling, at most 5 minutes, at the first sync of the pod after the back-off has expired ' +
       '(the pod worker re-syncs a waiting pod every 10-15 s: backOffPeriod 10 s, jitter factor 0.5). The library defaults apply (retries 6, deadline 15 s): ' +
-      "a 429 whose retry-after does not fit the deadline ends the boot at once. Restarts of a fleet that crashed together stay roughly in step, so each wave meets " +
-      'a window with room for one minute\'s budget at most.',
+      'a 429 whose retry-after does not fit the deadline ends the boot at once. Restarts of a fleet that crashed together stay roughly in step, so each wave meets ' +
+      "a window with room for one minute's budget at most.",
     `- **(b) fallback.** Every replica holds a valid copy from its previous run (its volume survived the restart) with the same passphrase. ` +
       `Each replica derives the copy's key (PBKDF2-HMAC-SHA256, 500,000 rounds) on its own core: measured once here, ${fallback?.pbkdf2ChargeMs !== undefined ? `${int(fallback.pbkdf2ChargeMs)} ms` : 'n/a'} ` +
       'of CPU, charged to each boot as simulated time (the machine computes the key once: every replica holds the same copy). A boot with the fallback ' +
@@ -350,7 +357,7 @@ function scaleSection(rows: readonly ScaleRow[], command: string): string[] {
       `The operator is one client polling with the ETag every ${sec(mounted?.operator?.resyncMs ?? 60_000, 0)} (resyncSeconds; 304 when nothing changed), modelled as ` +
       '`loadDopplerSecrets({ refresh: { interval: 60000, jitter: 0 } })` with a token of its own. When it sees the change, the kubelet updates each ' +
       `pod's volume at the pod's next sync: the kubelet re-syncs a pod every syncFrequency (60 s) with jitter factor 0.5, so every ` +
-      `${sec((mounted?.operator?.kubeletSyncMs[0] ?? 60_000), 0)}-${sec(mounted?.operator?.kubeletSyncMs[1] ?? 90_000, 0)}, and pod i's volume changes ` +
+      `${sec(mounted?.operator?.kubeletSyncMs[0] ?? 60_000, 0)}-${sec(mounted?.operator?.kubeletSyncMs[1] ?? 90_000, 0)}, and pod i's volume changes ` +
       'U(0, P_i) after the Secret does, P_i ~ U(60 s, 90 s) (the watch-based Secret cache adds no TTL). The volume is swapped as the kubelet does it ' +
       "(new version directory, `..data_tmp` renamed over `..data`, old directory removed), and the pod's library notices it by its own fs.watch (or its 30 s poll)." +
       (mounted?.operator
@@ -369,7 +376,9 @@ function scaleSection(rows: readonly ScaleRow[], command: string): string[] {
         (fallback
           ? `(b) ${int(requestCount(fallback, fallback.requests.beforeEdit))} before the edit (the boots' attempts, then the first refreshes) and ${int(requestCount(fallback, fallback.requests.total))} in all; `
           : '') +
-        (mounted ? `(c) ${int(mounted.requests.total)}, all the operator's, one a resync, whatever the number of pods.` : ''),
+        (mounted
+          ? `(c) ${int(mounted.requests.total)}, all the operator's, one a resync, whatever the number of pods.`
+          : ''),
     );
     says.push(
       `- **Boot.** (a) half the fleet served after ${sec(api.boot.halfServingAtS * 1000, 0)} and the last replica after ${sec(api.boot.allServingAtS * 1000, 0)} ` +
@@ -392,6 +401,17 @@ function scaleSection(rows: readonly ScaleRow[], command: string): string[] {
           : ''),
     );
   }
+  if (api && apiCheck) {
+    const pair = (g: (r: ScaleRow) => number, digits = 0): string =>
+      `${sec(g(api), digits)} against ${sec(g(apiCheck), digits)}`;
+    says.push(
+      `- **Does multiplying up hold?** (a) from ${int(api.replicas)} and from ${int(apiCheck.replicas)} simulated replicas (both standing for ${int(fleetSize(api))}): ` +
+        `boot p50 ${pair((r) => r.boot.p50)}, p99 ${pair((r) => r.boot.p99)}; edit served p50 ${pair((r) => r.edit.p50)}, p99 ${pair((r) => r.edit.p99)}; ` +
+        `requests at scale ${int(requestCount(api, api.requests.total))} against ${int(requestCount(apiCheck, apiCheck.requests.total))}, ` +
+        `crash restarts ${int(fleetCount(api, api.boot.restarts))} against ${int(fleetCount(apiCheck, apiCheck.boot.restarts))}. ` +
+        'The closer the pairs, the less the figures depend on the sample size; a gap is the sampling error and the coarser retry-after of the smaller sample.',
+    );
+  }
   if (says.length > 0) out.push('What these runs say:', '', ...says, '');
   return out;
 }
@@ -406,7 +426,12 @@ export function renderMarkdown(r: BenchResults, previous?: BenchResults): string
     '# Benchmarks',
     '',
     `Produced by \`${r.command}\` (${r.quick ? 'QUICK run: few iterations, scaled-down fleet; not for quoting' : 'full run'}), ` +
-      `${r.startedAt} to ${r.finishedAt}.`,
+      `${r.startedAt} to ${r.finishedAt}.` +
+      (r.carried && r.carried.length > 0
+        ? ' Sections not run this time, kept from earlier runs: ' +
+          r.carried.map((c) => `${c.section} (\`${c.command}\`, ${c.startedAt})`).join(', ') +
+          '.'
+        : ''),
     '',
     `Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.platform}, Node ${m.node} (V8 ${m.v8}). ` +
       `Load average (1/5/15 min) at start ${m.loadAverage.join(' / ')}, at end ${r.loadAverageAtEnd.join(' / ')}: ` +
@@ -431,7 +456,7 @@ export function renderMarkdown(r: BenchResults, previous?: BenchResults): string
         'as a factory provider, which is how a team would wire them into a Nest app and makes (c - a) and (b - a) the same kind ' +
         'of quantity. (e) is a diagnostic: `loadDopplerSecrets()` (options check, client, download, whitelist ' +
         "validation, masked service) in such a plain factory provider, without DopplerModule's wiring. Every variant that uses the " +
-        'library imports it from `nestjs-doppler`, the built package, as an app does. CPU time includes V8\'s ' +
+        "library imports it from `nestjs-doppler`, the built package, as an app does. CPU time includes V8's " +
         'helper threads (concurrent GC, compilers), so it can exceed wall time.',
       '',
       '| variant | median (ms) | p25-p75 (ms) | median CPU (ms) | added over (a), median of paired differences (ms) |',
@@ -597,7 +622,9 @@ export function renderMarkdown(r: BenchResults, previous?: BenchResults): string
         (fl.fallbackBoot
           ? ` (a real boot from the copy with Doppler refusing connections took ${int(fl.fallbackBoot.wallMs)} ms wall, ${int(fl.fallbackBoot.cpuMs)} ms CPU)`
           : '') +
-        (fl.derivationsCharged !== undefined ? `; ${int(fl.derivationsCharged)} derivations charged in this part.` : '.'),
+        (fl.derivationsCharged !== undefined
+          ? `; ${int(fl.derivationsCharged)} derivations charged in this part.`
+          : '.'),
       '',
       ...modelChanges(),
       `### Boot, rate-limited (${int(fl.replicas)} replicas within ${sec(fl.spreadMs, 0)})`,
@@ -622,10 +649,10 @@ export function renderMarkdown(r: BenchResults, previous?: BenchResults): string
       ...refreshTable(fl.refresh),
       '',
       ...defaultsDiscussion(r),
-      ...(fl.scale ? scaleSection(fl.scale, r.command) : []),
       ...(previous ? comparison(previous, r) : []),
     );
   }
+  if (r.scale) out.push(...scaleSection(r.scale.rows, r.command));
   if (r.redaction) out.push(...redactionSection(r.redaction, r.command));
   out.push(
     '## Reproduce',
@@ -633,7 +660,8 @@ export function renderMarkdown(r: BenchResults, previous?: BenchResults): string
     '```bash',
     'npm run bench                 # full run: builds the library (dist/cjs, dist/esm) and bench/ (dist/bench), writes docs/bench/',
     'npm run bench -- --quick      # a short smoke run: few iterations, a scaled-down fleet (1/4 replicas, 1/4 rate); writes dist/bench/quick/',
-    'npm run bench -- --only=get,validation   # sections: startup, get, validation, refresh, fleet, redaction',
+    'npm run bench -- --only=get,validation   # sections: startup, get, validation, refresh, fleet, scale, redaction; the others are kept',
+    'npm run bench -- --only=scale --sample=250   # the fleet at scale from a smaller sample (it must divide 10,000)',
     '```',
     '',
   );
@@ -645,10 +673,10 @@ const ratio = (a: number, b: number): string =>
 const size = (bytes: number): string =>
   bytes >= 1024 * 1024 ? `${f(bytes / 1024 / 1024, 1)} MiB` : `${f(bytes / 1024, 1)} KiB`;
 
-/** Section 6, Markdown: the command that produced it, then build and per-call tables. */
+/** Section 7, Markdown: the command that produced it, then build and per-call tables. */
 export function redactionSection(x: RedactionResult, command: string): string[] {
   const out = [
-    '## 6. Redaction: `SecretsService.redact()` and `DopplerLogger`',
+    '## 7. Redaction: `SecretsService.redact()` and `DopplerLogger`',
     '',
     `Produced by \`${command}\`. One process (run with --expose-gc). The service is built with \`createSecretsService\` from ` +
       '`nestjs-doppler/testing` (the built package), values are synthetic (API keys, connection URLs with a password, hex tokens; ' +
@@ -756,12 +784,12 @@ export function consoleSummary(r: BenchResults): string {
         `fleet refresh ${refreshLabel(x)}: ${int(x.requestsPerMinuteSteady)}/min, ${pct(x.share429Steady)} 429, age p99 ${sec(x.ageMs.p99, 0)}, not applied ${x.propagation.notAppliedByEnd}`,
       );
     }
-    for (const x of r.fleet.scale ?? []) {
-      lines.push(
-        `fleet at scale (${int(fleetSize(x))}) ${scaleLabel(x)}: ${int(requestCount(x, x.requests.total))} requests, boot p50 ${sec(x.boot.p50, 1)} max ${sec(x.boot.max, 1)}, ` +
-          `edit served p50 ${sec(x.edit.p50, 0)} p99 ${sec(x.edit.p99, 0)} max ${sec(x.edit.max, 0)}, ${int(fleetCount(x, x.edit.notAppliedByEnd))} not by the end`,
-      );
-    }
+  }
+  for (const x of r.scale?.rows ?? []) {
+    lines.push(
+      `fleet at scale (${int(fleetSize(x))}, simulated ${int(x.replicas)}) ${scaleLabel(x)}: ${int(requestCount(x, x.requests.total))} requests, boot p50 ${sec(x.boot.p50, 1)} max ${sec(x.boot.max, 1)}, ` +
+        `edit served p50 ${sec(x.edit.p50, 0)} p99 ${sec(x.edit.p99, 0)} max ${sec(x.edit.max, 0)}, ${int(fleetCount(x, x.edit.notAppliedByEnd))} not by the end`,
+    );
   }
   if (r.redaction) {
     for (const row of r.redaction.rows) {

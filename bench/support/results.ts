@@ -208,6 +208,13 @@ export interface ScaleRow {
   readonly realSeconds: number;
 }
 
+/** Section `scale`: the fleet at scale, one run per row. */
+export interface ScaleResult {
+  /** What each replica's key derivation is charged (section 5's PBKDF2 measurement, or its own). */
+  readonly pbkdf2ChargeMs: number;
+  readonly rows: readonly ScaleRow[];
+}
+
 export interface FleetResult {
   readonly replicas: number;
   readonly rpm: number;
@@ -215,11 +222,14 @@ export interface FleetResult {
   /** What one fallback key derivation is charged (the median CPU time of PBKDF2 below). */
   readonly fallbackReadMs: number;
   /** PBKDF2-HMAC-SHA256, 500,000 rounds, 32 bytes, measured for real before the simulation. */
-  readonly pbkdf2?: { readonly cpuMs: readonly number[]; readonly wallMs: readonly number[]; readonly chargeMs: number };
+  readonly pbkdf2?: {
+    readonly cpuMs: readonly number[];
+    readonly wallMs: readonly number[];
+    readonly chargeMs: number;
+  };
   /** A real boot from the copy with Doppler refusing connections (retries 0), end to end. */
   readonly fallbackBoot?: { readonly wallMs: number; readonly cpuMs: number; readonly runs: number };
   readonly derivationsCharged?: number;
-  readonly scale?: readonly ScaleRow[];
   readonly boot: readonly BootRow[];
   readonly outage: {
     readonly replicas: number;
@@ -281,7 +291,11 @@ export interface BenchResults {
   readonly machine: MachineInfo;
   readonly loadAverageAtEnd: readonly number[];
   /** Sections this run did not run (`--only`), kept from the run that produced them. */
-  readonly carried?: readonly { readonly section: string; readonly command: string; readonly startedAt: string }[];
+  readonly carried?: readonly {
+    readonly section: string;
+    readonly command: string;
+    readonly startedAt: string;
+  }[];
   readonly startup?: StartupResult;
   readonly get?: { readonly time: GetTimeResult; readonly alloc: GetAllocResult };
   readonly validation?: readonly {
@@ -291,5 +305,6 @@ export interface BenchResults {
   }[];
   readonly refresh?: readonly RefreshResultRow[];
   readonly fleet?: FleetResult;
+  readonly scale?: ScaleResult;
   readonly redaction?: RedactionResult;
 }
