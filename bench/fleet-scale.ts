@@ -29,8 +29,10 @@
  * budget, and the sample has as many replicas per request a minute as the fleet, so it drains at
  * the fleet's pace: per-replica figures (boot time, restarts, staleness) carry over, and the
  * fleet's counts are the sample's times the factor (the operator's requests are not: there is one
- * operator whatever the fleet). That multiplication is modelled, not simulated; it is not exact
- * where retry-after's whole seconds matter (slots free up less often at a lower rate).
+ * operator whatever the fleet). That multiplication is modelled, not simulated, and holds in the
+ * average, not in the grain: a saturated window frees a slot every 60 s / rate, so at a lower rate
+ * a rate-limited boot's retry-after fits its deadline less often (run.ts's `api-half` measures how
+ * far the figures move with the sample's size).
  *
  * Every replica is `loadDopplerSecrets()` from the built package, on the virtual clock of
  * support/virtual-clock.ts: requests, file reads and volume swaps take zero virtual time; the

@@ -334,8 +334,9 @@ function scaleSection(rows: readonly ScaleRow[], command: string): string[] {
       "Doppler's rate limiter (the emulator's sliding window, from Doppler's 429 message; Doppler's own algorithm is not published)" +
       (factor > 1
         ? `; and the step from ${int(first.replicas)} simulated replicas to ${int(fleetSize(first))} (counts times ${factor}). That step is exact where replicas meet only ` +
-          "through the shared budget; it is not where retry-after's whole seconds matter: at a tenth of the rate a slot frees ten times less often, so a 429's retry-after is " +
-          'longer in the sample (about 3 s against 1 s), and a boot gives up on it sooner.'
+          'through the shared budget, in the average; it is not in the grain: a saturated window frees a slot every 60 s / rate on average ' +
+          `(${f(60 / first.rpm, 1)} s in this sample, ${f(60 / fleetRpm(first), 2)} s for the fleet), so a rate-limited boot's retry-after (the wait for the next free slot) ` +
+          'fits its 15 s deadline less often in the sample, which boots slower than the fleet would. The run from half the sample, below, shows how far the figures move.'
         : '.'),
     '',
     ...scaleTable(rows),
@@ -418,6 +419,10 @@ function scaleSection(rows: readonly ScaleRow[], command: string): string[] {
 
 const perKey = (time: { keys: number; validate: { cpuMs: number } } | undefined): string =>
   time ? f((time.validate.cpuMs * 1000) / time.keys, 1) : 'n/a';
+
+/** The command that produced a section: this run's, or the earlier run's it was kept from. */
+const commandFor = (r: BenchResults, section: string): string =>
+  r.carried?.find((c) => c.section === section)?.command ?? r.command;
 
 export function renderMarkdown(r: BenchResults, previous?: BenchResults): string {
   const m = r.machine;
@@ -652,8 +657,8 @@ export function renderMarkdown(r: BenchResults, previous?: BenchResults): string
       ...(previous ? comparison(previous, r) : []),
     );
   }
-  if (r.scale) out.push(...scaleSection(r.scale.rows, r.command));
-  if (r.redaction) out.push(...redactionSection(r.redaction, r.command));
+  if (r.scale) out.push(...scaleSection(r.scale.rows, commandFor(r, 'scale')));
+  if (r.redaction) out.push(...redactionSection(r.redaction, commandFor(r, 'redaction')));
   out.push(
     '## Reproduce',
     '',
