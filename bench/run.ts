@@ -8,6 +8,7 @@
  *                      replaced (--only= runs none: it renders the kept results again)
  *   --scale=a,b        the fleet's runs at scale: api, api-half, fallback, fallback-300, mounted (default all; none: '')
  *   --sample=n         replicas simulated for the fleet at scale (default 1000, 250 with --quick; divides 10,000)
+ *   --previous=file    the results to compare section 5 with (default: the results.json being replaced)
  *   --out=dir          where to write (default docs/bench, or dist/bench/quick with --quick)
  *
  * A new section is one entry in SECTIONS (its script, its key in BenchResults and its part of
@@ -62,6 +63,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     scale: { type: 'string', default: ALL_SCALE },
     sample: { type: 'string' },
+    previous: { type: 'string' },
     out: { type: 'string' },
   },
 });
@@ -268,10 +270,13 @@ async function main(): Promise<void> {
   );
   // The results this run replaces: the report says which numbers moved, and a section not run
   // this time is kept from them (and named as such), so `--only` does not empty docs/bench.
-  const previous = await readFile(resolve(outDir, 'results.json'), 'utf8').then(
-    (text) => JSON.parse(text) as BenchResults,
-    () => undefined,
-  );
+  const read = (path: string): Promise<BenchResults | undefined> =>
+    readFile(path, 'utf8').then(
+      (text) => JSON.parse(text) as BenchResults,
+      () => undefined,
+    );
+  const previous = await read(resolve(outDir, 'results.json'));
+  const baseline = args.previous !== undefined ? await read(resolve(args.previous)) : previous;
   const results: Results = { startedAt, finishedAt: '', command, quick, machine, loadAverageAtEnd: [] };
   const save = (): Promise<void> => savePartial(results);
 
@@ -300,7 +305,10 @@ async function main(): Promise<void> {
   results.loadAverageAtEnd = loadavg().map((l) => Math.round(l * 100) / 100);
   await mkdir(outDir, { recursive: true });
   await writeFile(resolve(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  await writeFile(resolve(outDir, 'README.md'), renderMarkdown(results, previous));
+  await writeFile(
+    resolve(outDir, 'README.md'),
+    renderMarkdown(results, only.has('fleet') || args.previous !== undefined ? baseline : undefined),
+  );
   await writeFile(resolve(outDir, 'bench.svg'), renderChart(results));
   process.stdout.write(consoleSummary(results));
   process.stdout.write(`wrote ${outDir}/README.md, results.json, bench.svg\n`);

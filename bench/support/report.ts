@@ -430,7 +430,7 @@ export function renderMarkdown(r: BenchResults, previous?: BenchResults): string
   const out: string[] = [
     '# Benchmarks',
     '',
-    `Produced by \`${r.command}\` (${r.quick ? 'QUICK run: few iterations, scaled-down fleet; not for quoting' : 'full run'}), ` +
+    `Produced by \`${r.command}\` (${r.quick ? 'QUICK run: few iterations, scaled-down fleet; not for quoting' : r.carried && r.carried.length > 0 ? 'some sections kept from earlier runs' : 'full run'}), ` +
       `${r.startedAt} to ${r.finishedAt}.` +
       (r.carried && r.carried.length > 0
         ? ' Sections not run this time, kept from earlier runs: ' +
