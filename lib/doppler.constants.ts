@@ -1,6 +1,3 @@
-/** Injection token of the resolved {@link DopplerModuleOptions}. */
-export const DOPPLER_MODULE_OPTIONS = 'DOPPLER:MODULE_OPTIONS';
-
 /** Where Doppler's API lives unless `apiUrl` says otherwise. */
 export const DEFAULT_API_URL = 'https://api.doppler.com';
 
@@ -34,3 +31,6 @@ export const DEFAULT_WEBHOOK_MIN_INTERVAL_MS = 5_000;
 // A safety net under the file watch, which some volume types (network, FUSE) never fire: on a
 // Kubernetes volume a check is one readlink, and the kubelet itself updates it only every minute or so.
 export const DEFAULT_MOUNTED_POLL_INTERVAL_MS = 30_000;
+
+/** Internal injection token of the app's registry of `DopplerModule` registrations. */
+export const DOPPLER_INSTANCES = 'DOPPLER:INSTANCES';

@@ -1,5 +1,10 @@
 export { DopplerModule } from './doppler.module.js';
-export type { DopplerModuleAsyncOptions, DopplerModuleStaticOptions } from './doppler.module-definition.js';
+export type {
+  DopplerModuleAsyncOptions,
+  DopplerModuleExtras,
+  DopplerModuleStaticOptions,
+} from './doppler.module-definition.js';
+export { getSecretsServiceToken, InjectSecrets } from './doppler-instances.js';
 export type {
   DopplerFallbackOptions,
   DopplerRefreshOptions,
@@ -21,6 +26,7 @@ export { SecretsSnapshot, type SecretKey, type SecretValue } from './secrets-sna
 export { Secret, SECRET_MASK } from './secret.js';
 export { loadDopplerSecrets } from './load-doppler-secrets.js';
 export type { RefreshResult } from './refresh/refresh-result.js';
+export { OnSecretsChange, type SecretsChangeFilter } from './refresh/on-secrets-change.decorator.js';
 export {
   DopplerAuthError,
   DopplerConfigurationError,

@@ -110,7 +110,10 @@ describe('DopplerHealthIndicator', () => {
   const values = { API_KEY: 'canary-value-for-health-0001', POOL: '5' };
   const build = () => {
     const secrets = new SecretsService(values, { source: 'doppler-api', fetchedAt: new Date() });
-    return { secrets, indicator: new DopplerHealthIndicator(secrets, new HealthIndicatorService()) };
+    return {
+      secrets,
+      indicator: new DopplerHealthIndicator(secrets, new HealthIndicatorService(), undefined),
+    };
   };
 
   it("reports under 'doppler' by default, or the key given", () => {
