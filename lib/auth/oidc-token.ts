@@ -9,7 +9,7 @@ import { within } from '../core/within.js';
 import { dopplerError } from '../errors/create-doppler-error.js';
 import { DopplerError } from '../errors/doppler.errors.js';
 import type { ResolvedModuleOptions } from '../utils/resolve-options.js';
-import { readOidcJwt, type OidcJwtSource } from './oidc-jwt-source.js';
+import { describeJwtSource, readOidcJwt, type OidcJwtSource } from './oidc-jwt-source.js';
 import type { TokenProvider, TokenRequest } from './token-provider.js';
 
 /**
@@ -63,6 +63,8 @@ export class OidcToken implements TokenProvider {
   #held: Held | undefined;
   #exchanging: Promise<Held> | undefined;
   #closing: Promise<void> | undefined;
+  /** What the exchange in flight waits for, so a timeout names the part that stalled. */
+  #waitingFor: 'jwt' | 'doppler' = 'doppler';
 
   constructor(credential: OidcCredential, deps: OidcTokenDeps) {
     this.#credential = credential;
@@ -131,7 +133,9 @@ export class OidcToken implements TokenProvider {
     const { signal, cancel } = deadline(clock, request.deadlineAt - clock.now(), this.#abort.signal);
     const once = async (attempt: DownloadRequest): Promise<IssuedToken> => {
       // Read at every attempt: a projected token file may have been rotated since.
+      this.#waitingFor = 'jwt';
       const jwt = await readOidcJwt(this.#credential.jwt, signal);
+      this.#waitingFor = 'doppler';
       return this.#client.exchange(this.#credential.identity, jwt, attempt);
     };
     try {
@@ -203,6 +207,17 @@ export class OidcToken implements TokenProvider {
 
   private timedOut(): DopplerError {
     const { resolved } = this.#deps;
+    const source = this.#credential.jwt;
+    if (this.#waitingFor === 'jwt') {
+      return dopplerError(
+        'DOPPLER_TIMEOUT',
+        `${describeJwtSource(source)} did not give the platform's OIDC token before the ${resolved.deadline} ms deadline (the deadline option) ran out. ` +
+          (source.kind === 'function'
+            ? 'Bound the request it makes (e.g. AbortSignal.timeout) below the deadline option, and check the platform’s token endpoint.'
+            : 'The volume it is on may be hung: check the mount.'),
+        { retryable: true, reason: source.kind === 'function' ? 'GET_TOKEN_STALLED' : 'JWT_FILE_STALLED' },
+      );
+    }
     return dopplerError(
       'DOPPLER_TIMEOUT',
       `The OIDC exchange with Doppler (${resolved.apiUrl.host}) did not finish before the ${resolved.deadline} ms deadline (the deadline option) ran out. ` +

@@ -285,6 +285,16 @@ export class DopplerEmulator {
   }
 
   /**
+   * Revokes every `dp.said.` token issued so far for an identity (as an admin does in Doppler's
+   * dashboard): the download answers 401 to them from the next request on, before their expiry.
+   *
+   * @returns how many tokens were revoked
+   */
+  revokeIdentityTokens(identity: string): number {
+    return this.store.revokeIdentityTokens(identity, this.now());
+  }
+
+  /**
    * Rejects a token (`401`) from the next request on: a seeded one, or one issued by the OIDC
    * exchange (which stays listed in {@link identityTokens}, marked revoked).
    *

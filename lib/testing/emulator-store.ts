@@ -187,6 +187,18 @@ export class EmulatorStore {
     return true;
   }
 
+  /** Revokes every live token issued for `identity`; returns how many. */
+  revokeIdentityTokens(identity: string, now: number): number {
+    let count = 0;
+    for (const { record } of this.issued.values()) {
+      if (record.identity === identity && record.revokedAt === undefined) {
+        record.revokedAt = new Date(now);
+        count++;
+      }
+    }
+    return count;
+  }
+
   // A long-running emulator (a dev loop) must not grow without end: past the cap, the oldest
   // tokens that can no longer be used are forgotten.
   private forgetEndedTokens(now: number): void {
