@@ -149,19 +149,15 @@ export class ApiSource implements SecretsSource {
   ): Promise<DownloadResult> {
     const remaining = Math.max(1, request.deadlineAt - this.clock.now());
     return request.phase === 'bootstrap'
-      ? // The retry loop keeps to the deadline itself, and says how many attempts it made.
-        // On the load's clock: its deadlineAt is in that clock's time.
-        downloadWithRetries(
-          client,
-          {
-            retries: options.retries,
-            deadline: this.resolved.deadline,
-            deadlineAt: request.deadlineAt,
-            timeout: options.timeout,
-            clock: this.clock,
-          },
-          { signal: request.signal },
-        )
+      ? // The retry loop keeps to the deadline itself (on the load's clock, which deadlineAt is
+        // in), and says how many attempts it made.
+        downloadWithRetries(client, {
+          retries: options.retries,
+          deadline: this.resolved.deadline,
+          deadlineAt: request.deadlineAt,
+          timeout: options.timeout,
+          clock: this.clock,
+        })
       : client.download({
           signal: request.signal,
           ...(request.etag !== undefined && { etag: request.etag }),
