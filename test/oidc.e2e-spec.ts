@@ -246,8 +246,8 @@ async function startEchoingDoppler(): Promise<{
 }
 
 const behaviours: fc.Arbitrary<Behaviour> = fc.record({
-  jwtMode: fc.constantFrom('ok', 'ok', 'throws-with-jwt', 'bearer-prefixed'),
-  exchange: fc.constantFrom(
+  jwtMode: fc.constantFrom<Behaviour['jwtMode']>('ok', 'ok', 'throws-with-jwt', 'bearer-prefixed'),
+  exchange: fc.constantFrom<Behaviour['exchange']>(
     'ok',
     'ok',
     'ok',
@@ -260,9 +260,9 @@ const behaviours: fc.Arbitrary<Behaviour> = fc.record({
     'wrong-kind',
     'cut-json',
   ),
-  download: fc.constantFrom('ok', 'ok', 401, 403, 500),
-  refresh: fc.constantFrom('ok', 401),
-  revoke: fc.constantFrom(200, 400, 500),
+  download: fc.constantFrom<Behaviour['download']>('ok', 'ok', 401, 403, 500),
+  refresh: fc.constantFrom<Behaviour['refresh']>('ok', 401),
+  revoke: fc.constantFrom<Behaviour['revoke']>(200, 400, 500),
 });
 const tokenSuffix = fc.stringMatching(/^[A-Za-z0-9_-]{24,64}$/);
 
