@@ -57,6 +57,7 @@ export class SecretsRefresher {
   #unwatch: (() => void) | undefined;
   #timerAt: number | undefined;
   #push: { readonly kind: PushChannel; readonly state: 'live' | 'down' | 'unavailable' } | undefined;
+  #sourceClosed: Promise<void> | undefined;
   readonly #random: () => number;
 
   constructor(
@@ -129,7 +130,10 @@ export class SecretsRefresher {
     return pending;
   }
 
-  /** Stops the timer and abandons a cycle in flight; resolves once it has settled. Idempotent. */
+  /**
+   * Stops the timer and abandons a cycle in flight; resolves once it has settled and the source
+   * is closed. Idempotent.
+   */
   async stop(): Promise<void> {
     if (!this.#stopped) {
       this.#stopped = true;
@@ -140,6 +144,7 @@ export class SecretsRefresher {
       this.#abort.abort();
     }
     await this.#inflight;
+    await (this.#sourceClosed ??= this.source.close?.() ?? Promise.resolve());
   }
 
   /**

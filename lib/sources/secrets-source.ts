@@ -54,6 +54,11 @@ export interface SecretsSource {
    * @returns stops watching; it must leave no timer, handle or request behind.
    */
   watch?(onChange: () => void, context?: WatchContext): () => void;
+  /**
+   * Releases what the source holds once it is no longer used (an exchanged token is revoked).
+   * Called once, after the last load has settled; bounded, and never rejects.
+   */
+  close?(): Promise<void>;
 }
 
 /** A source's own push channel: Doppler's watch stream, or the mounted volume's watch. */

@@ -12,10 +12,11 @@ import { EMULATOR_ROUTES, matchRoute } from './emulator-routes.js';
 import {
   parseEmulatorSeed,
   readEmulatorSeedFile,
+  type EmulatorIdentitySeed,
   type EmulatorSeed,
   type EmulatorTokenSeed,
 } from './emulator-seed.js';
-import { EmulatorStore } from './emulator-store.js';
+import { EmulatorStore, type EmulatorIssuedToken } from './emulator-store.js';
 import {
   assertValidWatchFault,
   EmulatorWatchHub,
@@ -62,6 +63,13 @@ export interface DopplerEmulatorOptions {
    * @default 15000
    */
   readonly watchPingIntervalMs?: number;
+  /**
+   * The emulator's clock, in epoch milliseconds: when issued `dp.said.` tokens expire, whether a
+   * JWT's `exp`/`nbf`/`iat` hold, the rate limit's window and the request log's times. Give a
+   * test's fake clock to expire tokens without waiting.
+   * @default Date.now
+   */
+  readonly now?: () => number;
 }
 
 /**
@@ -73,13 +81,16 @@ export interface EmulatorSummary {
   readonly projects: number;
   readonly configs: number;
   readonly tokens: number;
+  readonly identities: number;
 }
 
 /**
  * A local HTTP server that answers Doppler's secrets endpoints like the real API:
  * `GET /v3/configs/config/secrets/download` (every `format` and `name_transformer` of Doppler's
  * OpenAPI document, `secrets=`, `ETag`/`304`) and `GET /v3/configs/config/secrets/names`, with
- * the same auth schemes, token kinds and error bodies, plus fault injection for resilience tests.
+ * the same auth schemes, token kinds and error bodies, plus fault injection for resilience tests;
+ * and the workload identity calls, `POST /v3/auth/oidc` (a platform's JWT for an expiring
+ * `dp.said.` token, checked against the seed's identities) and `POST /v3/auth/revoke`.
  * It also serves the watch stream `GET /v3/configs/config/secrets/watch` (server-sent events): an
  * edit through this API or {@link DopplerEmulator.reloadSeed} sends `secrets.update` to the
  * config's watchers, pings go out every `watchPingIntervalMs`, and `injectWatchFaults` stalls,
@@ -108,6 +119,7 @@ export class DopplerEmulator {
   private readonly queuedFaults: EmulatorFault[] = [];
   private persistentFault: EmulatorFault | undefined;
   private server: Server | undefined;
+  private readonly now: () => number;
 
   constructor(
     seed: EmulatorSeed,
@@ -119,6 +131,10 @@ export class DopplerEmulator {
       throw new RangeError('DopplerEmulator: requestLogLimit must be an integer >= 1');
     }
     this.log = new RequestLog(limit);
+    if (options.now !== undefined && typeof options.now !== 'function') {
+      throw new TypeError('DopplerEmulator: now must be a function returning epoch milliseconds');
+    }
+    this.now = options.now ?? Date.now;
     const perMinute = options.rateLimit?.requestsPerMinute;
     if (perMinute !== undefined && (!Number.isInteger(perMinute) || perMinute < 1)) {
       throw new RangeError('DopplerEmulator: rateLimit.requestsPerMinute must be an integer >= 1');
@@ -172,7 +188,16 @@ export class DopplerEmulator {
       projects: this.store.projectCount,
       configs: this.store.configCount,
       tokens: this.store.tokenCount,
+      identities: this.store.identityCount,
     };
+  }
+
+  /**
+   * The `dp.said.` tokens issued by `POST /v3/auth/oidc`, oldest first, with when each expires and
+   * whether it was revoked; never the tokens themselves.
+   */
+  get identityTokens(): readonly EmulatorIssuedToken[] {
+    return this.store.issuedTokens();
   }
 
   /** Copies of every logged request, oldest first. Never contains a token or secret value. */
@@ -320,12 +345,33 @@ export class DopplerEmulator {
   }
 
   /**
-   * Rejects a token (`401`) from the next request on.
+   * Exchanges OIDC tokens for another identity from the next request on.
+   *
+   * @example
+   * emulator.addIdentity({ id: 'gha', project: 'shop', config: 'ci', audience: 'https://github.com/acme', subject: 'repo:acme/shop:ref:refs/heads/main' });
+   */
+  addIdentity(entry: EmulatorIdentitySeed): void {
+    this.store.addIdentity(entry);
+  }
+
+  /**
+   * Revokes every `dp.said.` token issued so far for an identity (as an admin does in Doppler's
+   * dashboard): the download answers 401 to them from the next request on, before their expiry.
+   *
+   * @returns how many tokens were revoked
+   */
+  revokeIdentityTokens(identity: string): number {
+    return this.store.revokeIdentityTokens(identity, this.now());
+  }
+
+  /**
+   * Rejects a token (`401`) from the next request on: a seeded one, or one issued by the OIDC
+   * exchange (which stays listed in {@link identityTokens}, marked revoked).
    *
    * @returns whether the token was accepted before
    */
   revokeToken(token: string): boolean {
-    return this.store.revokeToken(token);
+    return this.store.revokeToken(token, this.now());
   }
 
   /**
@@ -380,7 +426,7 @@ export class DopplerEmulator {
         auth: credentials.scheme,
         tokenKind: presentedTokenKind(credentials.token),
         status: 0,
-        at: new Date(),
+        at: new Date(this.now()),
       },
       path,
       query,
@@ -435,7 +481,7 @@ export class DopplerEmulator {
         entry.status = respondWithFault(watchFault, res);
         return;
       }
-      const planned = route.answer(request, { store: this.store, limiter: this.limiter, now: Date.now() });
+      const planned = route.answer(request, { store: this.store, limiter: this.limiter, now: this.now() });
       if (isPlannedStream(planned)) {
         entry.status = 200;
         this.watchers.open(res, planned.stream, watchFault);

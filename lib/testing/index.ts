@@ -23,8 +23,12 @@ export type {
 } from './emulator-watch.js';
 export type {
   EmulatorConfigSeed,
+  EmulatorIdentitySeed,
   EmulatorProjectSeed,
   EmulatorSeed,
   EmulatorTokenSeed,
 } from './emulator-seed.js';
+export type { EmulatorIssuedToken } from './emulator-store.js';
+export { mintOidcToken, type MintOidcTokenOptions } from './mint-oidc-token.js';
+export type { OidcSigningAlgorithm } from './jwt-algorithms.js';
 export { signDopplerWebhook } from '../webhook/verify-signature.js';
