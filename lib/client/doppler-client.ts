@@ -16,6 +16,7 @@ import { parseSecretsPayload } from './parse-secrets-payload.js';
 import { ProxyTunnelError } from './proxy-agent.js';
 import { planRoute, type ClientEnv, type Route } from './proxy-route.js';
 import { createRequestTransport, type TransportPlan } from './request-transport.js';
+import type { FetchObserver } from '../telemetry/fetch-observer.js';
 
 /** A download that brought secrets. */
 export interface SecretsDownload {
@@ -47,6 +48,8 @@ export interface DownloadRequest {
    * `min(timeout, remainingMs)`, and a timeout message names the setting that ran out.
    */
   readonly budget?: { readonly deadlineMs: number; readonly remainingMs: number };
+  /** Told how the request ended: the status, or the code of the error when no answer came. */
+  readonly observer?: FetchObserver;
 }
 
 /** What the client takes from its surroundings; injectable so tests touch no globals. */
@@ -160,15 +163,18 @@ export class DopplerClient {
         transport,
       });
     } catch (error: unknown) {
-      throw this.transportError(error, {
+      const failure = this.transportError(error, {
         timedOut: deadline.aborted,
         cancelled: request.signal?.aborted === true,
         progress: progress.phase,
         timing,
       });
+      request.observer?.response(undefined, failure.code);
+      throw failure;
     } finally {
       agent.destroy();
     }
+    request.observer?.response(response.status);
     return this.read(response, request.etag);
   }
 

@@ -79,6 +79,7 @@ export async function downloadWithRetries(
             : `the ${policy.deadline} ms deadline left no time for another attempt`;
         throw withAttempts(error, attempt, elapsed, why);
       }
+      request.observer?.retrying(attempt, error.code, wait);
       await sleep(clock, wait, request.signal);
     }
   }
