@@ -228,6 +228,9 @@ class OtelFetch implements FetchTelemetry {
   readonly #span: OtelSpan | undefined;
   #ended = false;
   #attempts = 0;
+  // At bootstrap the scope may be known only from the set itself (a service token names none):
+  // its requests are counted when the fetch ends, under the attributes of the later ones.
+  #pending: [number | undefined, string | undefined][] | undefined;
 
   constructor(
     private readonly owner: OtelInstanceTelemetry,
@@ -241,7 +244,8 @@ class OtelFetch implements FetchTelemetry {
 
   response(status: number | undefined, errorType?: string): void {
     this.#attempts++;
-    this.owner.countRequest(status, errorType);
+    if (this.phase === 'bootstrap' && !this.#ended) (this.#pending ??= []).push([status, errorType]);
+    else this.owner.countRequest(status, errorType);
     if (status !== undefined) this.#span?.setAttribute('http.response.status_code', status);
   }
 
@@ -285,12 +289,15 @@ class OtelFetch implements FetchTelemetry {
   abandoned(): void {
     if (this.#ended) return;
     this.#ended = true;
+    for (const [status, type] of this.#pending ?? []) this.owner.countRequest(status, type);
     this.#span?.end();
   }
 
   private finish(outcome: 'changed' | 'unchanged' | 'failed', source: string, errorType?: string): void {
     if (this.#ended) return;
     this.#ended = true;
+    for (const [status, type] of this.#pending ?? []) this.owner.countRequest(status, type);
+    this.#pending = undefined;
     const attributes: OtelAttributes = {
       ...this.owner.base,
       'doppler.phase': this.phase,
