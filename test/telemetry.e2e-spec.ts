@@ -249,7 +249,8 @@ describe('telemetry: the bootstrap of a DopplerModule registration', () => {
   });
 
   it('a connection that got no answer is counted by error.type', async () => {
-    const error = await loadDopplerSecrets(options({ apiUrl: 'http://127.0.0.1:9', deadline: 2_000 })).catch(
+    const error = await loadDopplerSecrets(options({ apiUrl: 'http://127.0.0.1:9', deadline: 2_000 })).then(
+      () => undefined,
       (e: unknown) => e as { code?: string },
     );
     expect(error?.code).toBe('DOPPLER_UNREACHABLE');
