@@ -6,11 +6,13 @@
  *
  * 1. statically: every module reachable from lib/index.ts through import, export-from and
  *    import() (type-only imports included, since a declaration file that names Terminus
- *    breaks the types of an app without it) is listed, and none names either package;
+ *    breaks the types of an app without it) is listed, and none names Terminus or @nestjs/config
+ *    (and only the loader names @opentelemetry/api, in a dynamic import());
  * 2. at runtime, without a loader or mock: exactly those files are compiled into a
- *    directory whose node_modules holds every installed package except these two, and a
- *    plain `node` loads the main entry from there, while the health and config entries fail
- *    for want of their peer (so the check can fail). Twice, as the package ships both: compiled
+ *    directory whose node_modules holds every installed package except these three, and a
+ *    plain `node` loads the main entry from there (and the telemetry loader finds nothing and
+ *    does not throw), while the health and config entries fail for want of their peer (so the
+ *    check can fail). Twice, as the package ships both: compiled
  *    to ES modules and loaded with import(), and compiled to CommonJS (the build require() and
  *    Jest load, and that the ES module entry points re-export) and loaded with require().
  */
@@ -94,6 +96,26 @@ describe('optional peers: the import graph', () => {
     // No static import, no export-from, no import type: only the call, inside a catch.
     expect(loader).not.toMatch(/^\s*(import|export)\b[^(]*['"]@opentelemetry\/api['"]/m);
     expect(loader).toMatch(/import\('@opentelemetry\/api'\)\.then\(/);
+  });
+
+  it.each([
+    'fastify',
+    '@nestjs/platform-fastify',
+    '@nestjs/platform-express',
+    'express',
+    'typeorm',
+    'prisma',
+    '@prisma/client',
+    'pg',
+  ])("never reaches %s from any entry: the HTTP platform and the ORM stay the app's choice", (pkg) => {
+    for (const entry of [
+      'lib/index.ts',
+      'lib/testing/index.ts',
+      'lib/health/index.ts',
+      'lib/config/index.ts',
+    ]) {
+      expect(importersOf(walk(entry), pkg), entry).toEqual([]);
+    }
   });
 
   it('reaches them from their own entry points (so the walk can see them)', () => {
