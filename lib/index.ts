@@ -12,6 +12,7 @@ export type {
   DopplerModuleOptions,
   DopplerMountedOptions,
   DopplerOptionsFactory,
+  DopplerTelemetryOptions,
 } from './interfaces/doppler-module-options.interface.js';
 export type {
   FallbackMetadata,
