@@ -1,6 +1,10 @@
 import { metrics, trace } from '@opentelemetry/api';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../core/clock.js';
 import { createInstanceTelemetry, NOOP_TELEMETRY, type TelemetryIdentity } from './doppler-telemetry.js';
@@ -43,5 +47,21 @@ describe('createInstanceTelemetry: nothing to report to costs nothing', () => {
     expect(register()).toBe(true);
     const telemetry = await createInstanceTelemetry(on, identity, systemClock, loadOtelApi);
     expect(telemetry).not.toBe(NOOP_TELEMETRY);
+  });
+});
+
+describe('createInstanceTelemetry: attributes', () => {
+  it('names the project and config only when they are Doppler names (a server may send anything)', async () => {
+    const exporter = new InMemorySpanExporter();
+    trace.setGlobalTracerProvider(
+      new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
+    );
+    const telemetry = await createInstanceTelemetry(on, { ...identity, name: 'billing' }, systemClock);
+    const fetch = telemetry.startFetch('bootstrap');
+    fetch.changed({ project: 'shop\nx=1', config: 'prd', source: 'doppler-api', fetchedAt: new Date() }, 1);
+    const [span] = exporter.getFinishedSpans();
+    expect(span?.attributes['doppler.config']).toBe('prd');
+    expect(span?.attributes['doppler.instance']).toBe('billing');
+    expect(Object.keys(span?.attributes ?? {})).not.toContain('doppler.project');
   });
 });

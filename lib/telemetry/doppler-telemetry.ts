@@ -160,9 +160,13 @@ class OtelInstanceTelemetry implements InstanceTelemetry, GaugeSource {
       ...(metadata.project !== undefined && { project: metadata.project }),
       ...(metadata.config !== undefined && { config: metadata.config }),
     };
-    if (scope.project === this.#base['doppler.project'] && scope.config === this.#base['doppler.config'])
+    const next = baseAttributes(this.identity, scope);
+    if (
+      next['doppler.project'] === this.#base['doppler.project'] &&
+      next['doppler.config'] === this.#base['doppler.config']
+    )
       return;
-    this.#base = baseAttributes(this.identity, scope);
+    this.#base = next;
     this.#requestAttributes.clear();
     this.#watchAttributes = undefined;
   }
@@ -320,10 +324,14 @@ export function errorTypeOf(error: unknown): string {
   return error instanceof DopplerError ? error.code : '_OTHER';
 }
 
+/** Doppler's project and config names; anything else a server sent is left out, not exported. */
+const SLUG = /^[A-Za-z0-9_.-]{1,128}$/;
+
 function baseAttributes(identity: TelemetryIdentity, scope: DopplerScope): OtelAttributes {
+  const { project, config } = scope;
   return {
-    ...(scope.project !== undefined && { 'doppler.project': scope.project }),
-    ...(scope.config !== undefined && { 'doppler.config': scope.config }),
+    ...(project !== undefined && SLUG.test(project) && { 'doppler.project': project }),
+    ...(config !== undefined && SLUG.test(config) && { 'doppler.config': config }),
     ...(identity.name !== undefined && { 'doppler.instance': identity.name }),
   };
 }
