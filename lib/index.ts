@@ -11,6 +11,7 @@ export type {
   DopplerWebhookOptions,
   DopplerModuleOptions,
   DopplerMountedOptions,
+  DopplerOidcOptions,
   DopplerOptionsFactory,
   DopplerTelemetryOptions,
 } from './interfaces/doppler-module-options.interface.js';

@@ -58,11 +58,21 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
 export function deadlineSignal(clock: Clock, ms: number, parent?: AbortSignal): AbortSignal {
   const controller = new AbortController();
   const cancel = clock.schedule(() => controller.abort(new DeadlineReached()), ms);
+  const follow = (): void => controller.abort(parent?.reason);
+  // Once this signal has fired, its listener on a long-lived parent (the refresher's, one per
+  // cycle) goes too, or every cycle would leave one behind.
+  controller.signal.addEventListener(
+    'abort',
+    () => {
+      cancel();
+      parent?.removeEventListener('abort', follow);
+    },
+    { once: true },
+  );
   if (parent) {
     if (parent.aborted) controller.abort(parent.reason);
-    else parent.addEventListener('abort', () => controller.abort(parent.reason), { once: true });
+    else parent.addEventListener('abort', follow, { once: true });
   }
-  controller.signal.addEventListener('abort', cancel, { once: true });
   return controller.signal;
 }
 
