@@ -27,6 +27,8 @@ import { checkKnownKeys } from './check-known-keys.js';
 import { checkOidc, checkOidcConflicts, hasOidc } from './resolve-oidc-options.js';
 import type { SecretsSchema } from '../validation/validate-secrets.js';
 import { isStandardSchema } from '../validation/validate-standard-schema.js';
+import { checkTelemetryOptions } from '../options/check-telemetry-options.js';
+import type { ResolvedTelemetryOptions } from '../telemetry/doppler-telemetry.js';
 
 /** Where the secrets come from, once `source: 'auto'` is settled. */
 export type ResolvedSource = 'api' | 'env' | 'mounted';
@@ -66,6 +68,7 @@ export interface ResolvedModuleOptions {
   readonly webhook?: { readonly secret: string; readonly coalesceMs: number; readonly minInterval: number };
   /** Present for the mounted source. */
   readonly mounted?: ResolvedMountedOptions;
+  readonly telemetry?: ResolvedTelemetryOptions;
 }
 
 /** The refresh option after defaults and checks. */
@@ -136,6 +139,7 @@ const KNOWN_OPTIONS: readonly (keyof DopplerModuleOptions)[] = [
   'maxResponseBytes',
   'mounted',
   'oidc',
+  'telemetry',
 ];
 
 /**
@@ -229,6 +233,7 @@ export function resolveModuleOptions(
       64 * 1024 * 1024,
     ),
     ...(options.schema !== undefined && { schema: options.schema }),
+    telemetry: checkTelemetryOptions(options.telemetry),
   };
 }
 
