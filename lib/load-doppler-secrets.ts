@@ -76,7 +76,7 @@ export async function bootstrapSecrets<T extends object>(
     },
     clock,
   );
-  const source = createSource(resolved, pin, clock, logger, deps);
+  const source = createSource(resolved, pin, clock, logger, deps, telemetry);
 
   const fetch = telemetry.startFetch('bootstrap');
   const { set, first } = await loadFirstSet(
@@ -167,12 +167,13 @@ function createSource(
   clock: Clock,
   logger: Logger,
   { env, mounted }: PipelineDeps,
+  telemetry: InstanceTelemetry,
 ): SecretsSource {
   if (resolved.source === 'env') return new EnvironmentSource(env, clock);
   if (resolved.source === 'mounted' && resolved.mounted !== undefined) {
     const limits = { maxBytes: resolved.maxResponseBytes, deadline: resolved.deadline };
     return new MountedSource(resolved.mounted, limits, clock, logger, mounted);
   }
-  const api = new ApiSource(resolved, pin, clock, logger, env);
+  const api = new ApiSource(resolved, pin, clock, logger, env, (at) => telemetry.tokenExpiresAt(at));
   return resolved.fallback ? new FallbackPolicy(api, resolved.fallback, pin, clock, logger) : api;
 }

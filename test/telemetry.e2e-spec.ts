@@ -32,7 +32,7 @@ import {
   type DopplerModuleOptions,
   type SecretsService,
 } from 'nestjs-doppler';
-import { DopplerEmulator } from 'nestjs-doppler/testing';
+import { DopplerEmulator, mintOidcToken } from 'nestjs-doppler/testing';
 import { bootstrapSecrets } from '../lib/load-doppler-secrets.js';
 
 const TOKEN = 'dp.st.prd.telemetry-token-1';
@@ -378,6 +378,51 @@ describe('telemetry: fallback, watch stream and token hooks', () => {
       expect(ttl?.value).toBeLessThanOrEqual(600);
     } finally {
       await service.close();
+    }
+  });
+});
+
+describe('telemetry: the OIDC token', () => {
+  it('an exchanged token reports its time to expiry, and the token exchanged after a 401 reports its own', async () => {
+    const oidcEmulator = new DopplerEmulator({
+      projects: { shop: { configs: { prd: { secrets: initial } } } },
+      identities: [
+        {
+          id: 'pod',
+          project: 'shop',
+          config: 'prd',
+          audience: 'doppler',
+          subject: 'pod',
+          tokenLifetimeSec: 900,
+        },
+      ],
+    });
+    const url = await oidcEmulator.start();
+    const { service, refresher } = await bootstrapSecrets(
+      {
+        apiUrl: url,
+        retries: 0,
+        project: 'shop',
+        config: 'prd',
+        refresh: { interval: 3_600_000 },
+        oidc: { identity: 'pod', getToken: () => mintOidcToken({ audience: 'doppler', subject: 'pod' }) },
+      },
+      {},
+    );
+    try {
+      const [ttl] = points(await collect(), 'doppler.auth.token.time_to_expiry');
+      expect(ttl?.attributes).toEqual(scope);
+      expect(ttl?.value).toBeGreaterThan(800);
+      expect(ttl?.value).toBeLessThanOrEqual(900);
+
+      // Doppler refuses the token now: the refresh drops it and exchanges once more.
+      oidcEmulator.revokeIdentityTokens('pod');
+      await refresher?.refreshNow();
+      const [renewed] = points(await collect(), 'doppler.auth.token.time_to_expiry');
+      expect(renewed?.value).toBeGreaterThan(800);
+    } finally {
+      await service.close();
+      await oidcEmulator.stop();
     }
   });
 });

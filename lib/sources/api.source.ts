@@ -39,6 +39,7 @@ export class ApiSource implements SecretsSource {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly env: NodeJS.ProcessEnv = process.env,
+    onTokenExpiry?: (at: number | undefined) => void,
   ) {
     if (resolved.credential === undefined) throw new TypeError('ApiSource needs a credential');
     this.#tokens = tokenProviderFor(resolved.credential, {
@@ -46,6 +47,7 @@ export class ApiSource implements SecretsSource {
       clock,
       logger,
       ...(env !== undefined && { env }),
+      ...(onTokenExpiry !== undefined && { onExpiry: onTokenExpiry }),
     });
   }
 
