@@ -34,6 +34,7 @@ import {
 } from 'nestjs-doppler';
 import { DopplerEmulator, mintOidcToken } from 'nestjs-doppler/testing';
 import { bootstrapSecrets } from '../lib/load-doppler-secrets.js';
+import { waitFor } from './support/wait-for.js';
 
 const TOKEN = 'dp.st.prd.telemetry-token-1';
 const initial = { API_KEY: 'key-version-1', POOL: '5' };
@@ -378,6 +379,35 @@ describe('telemetry: fallback, watch stream and token hooks', () => {
       expect(ttl?.value).toBeLessThanOrEqual(600);
     } finally {
       await service.close();
+    }
+  });
+});
+
+describe('telemetry: the watch stream', () => {
+  const watchState = async (): Promise<Record<string, number>> =>
+    Object.fromEntries(
+      points(await collect(), 'doppler.watch.state').map((p): [string, number] => [
+        String(p.attributes['doppler.watch.state']),
+        p.value,
+      ]),
+    );
+
+  it('reports the stream connected while it is live, and stopped once Doppler refuses it (403)', async () => {
+    const live = await loadDopplerSecrets(options({ refresh: { watch: true } }));
+    try {
+      await waitFor('the stream', () => live.status.stream?.state === 'live');
+      expect(await watchState()).toEqual({ connecting: 0, connected: 1, reconnecting: 0, stopped: 0 });
+    } finally {
+      await live.close();
+    }
+
+    emulator.injectWatchFaults({ kind: 'status', status: 403 });
+    const refused = await loadDopplerSecrets(options({ refresh: { watch: true } }));
+    try {
+      await waitFor('the refusal', () => refused.status.stream?.state === 'unavailable');
+      expect(await watchState()).toEqual({ connecting: 0, connected: 0, reconnecting: 0, stopped: 1 });
+    } finally {
+      await refused.close();
     }
   });
 });

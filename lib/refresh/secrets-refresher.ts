@@ -60,6 +60,8 @@ export class SecretsRefresher {
   #unwatch: (() => void) | undefined;
   #timerAt: number | undefined;
   #push: { readonly kind: PushChannel; readonly state: 'live' | 'down' | 'unavailable' } | undefined;
+  /** Whether the watch stream has been live once: a stream down after that is reconnecting. */
+  #streamWasLive = false;
   #sourceClosed: Promise<void> | undefined;
   readonly #random: () => number;
 
@@ -83,8 +85,21 @@ export class SecretsRefresher {
     if (this.#stopped) return;
     this.#unwatch ??= this.source.watch?.(() => this.onPush(), {
       channel: (kind, state) => {
+        const wasLive = this.#streamWasLive;
         this.#push = { kind, state };
-        if (kind === 'stream') this.state.recordStream(state);
+        if (kind === 'stream') {
+          this.state.recordStream(state);
+          if (state === 'live') this.#streamWasLive = true;
+          this.deps.telemetry?.streamState(
+            state === 'live'
+              ? 'connected'
+              : state === 'unavailable'
+                ? 'stopped'
+                : wasLive
+                  ? 'reconnecting'
+                  : 'connecting',
+          );
+        }
         this.recordChannel();
       },
       random: this.#random,
@@ -144,6 +159,7 @@ export class SecretsRefresher {
       this.#timer = undefined;
       this.#unwatch?.();
       this.#unwatch = undefined;
+      if (this.#push?.kind === 'stream') this.deps.telemetry?.streamState('stopped');
       this.#abort.abort();
     }
     await this.#inflight;
