@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import { DopplerError, DopplerTimeoutError } from '../client/doppler.errors.js';
-import { clampDelay, deadlineSignal, type Cancel, type Clock } from '../core/clock.js';
+import { clampDelay, startDeadline, type Cancel, type Clock } from '../core/clock.js';
 import { printable } from '../core/printable.js';
 import type { DopplerScope } from '../core/scope.js';
 import type { ScopePin } from '../core/scope-pin.js';
@@ -146,7 +146,7 @@ export class SecretsRefresher {
   private async cycle(): Promise<RefreshResult> {
     const { clock, logger } = this.deps;
     const deadline = this.settings.deadline;
-    const signal = deadlineSignal(clock, deadline, this.#abort.signal);
+    const { signal, release } = startDeadline(clock, deadline, this.#abort.signal);
     const deadlineAt = clock.now() + deadline;
     try {
       const outcome = await within(
@@ -193,6 +193,9 @@ export class SecretsRefresher {
         code,
         ...(known?.retryAfterMs !== undefined && { retryAfterMs: known.retryAfterMs }),
       };
+    } finally {
+      // The cycle is over: its deadline has nothing left to bound.
+      release();
     }
   }
 
