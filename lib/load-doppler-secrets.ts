@@ -1,12 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { LOGGER_CONTEXT } from './doppler.constants.js';
-import { deadlineSignal, systemClock, type Clock } from './core/clock.js';
+import { startDeadline, systemClock, type Clock } from './core/clock.js';
 import { describeScope } from './core/scope.js';
 import { ScopePin } from './core/scope-pin.js';
 import { FallbackPolicy } from './fallback/fallback-policy.js';
 import type { DopplerModuleOptions } from './interfaces/doppler-module-options.interface.js';
 import { SecretsRefresher } from './refresh/secrets-refresher.js';
-import { SecretsState } from './refresh/secrets-state.js';
+import { SecretsState, type ValidatedSet } from './refresh/secrets-state.js';
 import { serviceFor, type SecretsService } from './secrets.service.js';
 import { ApiSource } from './sources/api.source.js';
 import { EnvironmentSource } from './sources/environment.source.js';
@@ -14,12 +14,18 @@ import type { SecretsSource } from './sources/secrets-source.js';
 import { validateLoadedSet } from './sources/validate-loaded-set.js';
 import { resolveModuleOptions, type ResolvedModuleOptions } from './utils/resolve-options.js';
 
-/** @internal What the pipeline runs on; tests inject fake time and a quiet logger. */
+/**
+ * @internal What the pipeline runs on; tests inject fake time and a quiet logger. `DopplerModule`
+ * takes them from the optional `DOPPLER_PIPELINE_DEPS` provider.
+ */
 export interface PipelineDeps {
   readonly clock?: Clock;
   readonly logger?: Logger;
   readonly env?: NodeJS.ProcessEnv;
+  /** Jitter of the bootstrap retries and of the refresh timer, in [0, 1). */
   readonly random?: () => number;
+  /** PBKDF2 rounds of the fallback copies written; tests that are not about the rounds use few. */
+  readonly fallbackRounds?: number;
 }
 
 /** @internal A loaded service and, when the options ask for one, the refresher that keeps it current. */
@@ -43,7 +49,8 @@ export async function bootstrapSecrets<T extends object>(
   const resolved = resolveModuleOptions(options, deps.env);
   const started = clock.now();
   const deadlineAt = started + resolved.deadline;
-  const signal = deadlineSignal(clock, resolved.deadline);
+  const deadline = startDeadline(clock, resolved.deadline);
+  const signal = deadline.signal;
   const scope = {
     ...(resolved.project !== undefined && { project: resolved.project }),
     ...(resolved.config !== undefined && { config: resolved.config }),
@@ -52,14 +59,22 @@ export async function bootstrapSecrets<T extends object>(
     scope,
     resolved.credential?.kind === 'static' ? resolved.credential.token : undefined,
   );
-  const source = createSource(resolved, pin, clock, logger, deps.env);
+  const source = createSource(resolved, pin, clock, logger, deps);
 
-  const outcome = await source.load({ phase: 'bootstrap', signal, deadlineAt });
-  if (outcome.kind !== 'set') throw new TypeError('a bootstrap load always brings a set');
-  const first = await validateLoadedSet(outcome.set, resolved.schema, scope, pin, signal);
-  const state = new SecretsState<T>(first, clock);
-  const service = serviceFor(state);
-  await source.accepted?.(outcome.set, first.metadata, signal);
+  let first: ValidatedSet;
+  let state: SecretsState<T>;
+  let service: SecretsService<T>;
+  try {
+    const outcome = await source.load({ phase: 'bootstrap', signal, deadlineAt });
+    if (outcome.kind !== 'set') throw new TypeError('a bootstrap load always brings a set');
+    first = await validateLoadedSet(outcome.set, resolved.schema, scope, pin, signal);
+    state = new SecretsState<T>(first, clock);
+    service = serviceFor(state);
+    await source.accepted?.(outcome.set, first.metadata, signal);
+  } finally {
+    // Bootstrap is over: its deadline has nothing left to bound.
+    deadline.release();
+  }
 
   const from = first.metadata.source === 'fallback' ? 'the fallback copy' : source.description;
   logger.log(
@@ -100,10 +115,18 @@ export async function bootstrapSecrets<T extends object>(
  * const url = secrets.get('DATABASE_URL').reveal();
  * await secrets.close();
  */
-export async function loadDopplerSecrets<T extends object = Record<string, string>>(
+export function loadDopplerSecrets<T extends object = Record<string, string>>(
   options: DopplerModuleOptions,
 ): Promise<SecretsService<T>> {
-  const { service, refresher } = await bootstrapSecrets<T>(options);
+  return loadDopplerSecretsWith<T>(options, {});
+}
+
+/** @internal {@link loadDopplerSecrets} on the given dependencies (fake time, in tests). */
+export async function loadDopplerSecretsWith<T extends object = Record<string, string>>(
+  options: DopplerModuleOptions,
+  deps: PipelineDeps,
+): Promise<SecretsService<T>> {
+  const { service, refresher } = await bootstrapSecrets<T>(options, deps);
   refresher?.start();
   return service;
 }
@@ -113,9 +136,11 @@ function createSource(
   pin: ScopePin,
   clock: Clock,
   logger: Logger,
-  env: NodeJS.ProcessEnv | undefined,
+  deps: PipelineDeps,
 ): SecretsSource {
-  if (resolved.source === 'env') return new EnvironmentSource(env, clock);
-  const api = new ApiSource(resolved, pin, clock, logger, env);
-  return resolved.fallback ? new FallbackPolicy(api, resolved.fallback, pin, clock, logger) : api;
+  if (resolved.source === 'env') return new EnvironmentSource(deps.env, clock);
+  const api = new ApiSource(resolved, pin, clock, logger, deps.env, deps.random);
+  return resolved.fallback
+    ? new FallbackPolicy(api, resolved.fallback, pin, clock, logger, deps.fallbackRounds)
+    : api;
 }

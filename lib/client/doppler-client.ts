@@ -1,4 +1,5 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import { startDeadline, systemClock, type Clock } from '../core/clock.js';
 import { DOWNLOAD_PATH } from '../doppler.constants.js';
 import type { ResolvedDopplerOptions } from '../utils/resolve-options.js';
 import { describeHttpFailure, type FailureContext } from './describe-failure.js';
@@ -67,6 +68,11 @@ export interface DopplerClientEnvironment {
    * @default dns.lookup
    */
   readonly resolve?: ResolveAll;
+  /**
+   * @internal Time for the per-request deadline, so tests of hung servers run on fake time.
+   * @default the system clock
+   */
+  readonly clock?: Clock;
 }
 
 const USER_AGENT = 'nestjs-doppler';
@@ -86,6 +92,7 @@ export class DopplerClient {
   private readonly http: AxiosInstance;
   private readonly context: FailureContext;
   private readonly plan: TransportPlan | DopplerConfigurationError;
+  private readonly clock: Clock;
 
   constructor(
     private readonly options: ResolvedDopplerOptions,
@@ -109,6 +116,7 @@ export class DopplerClient {
       validateStatus: () => true,
       decompress: true,
     });
+    this.clock = environment.clock ?? systemClock;
     const route = routeOrError(options.apiUrl, environment.env ?? process.env);
     this.plan =
       route instanceof DopplerConfigurationError
@@ -143,8 +151,8 @@ export class DopplerClient {
   async download(request: DownloadRequest = {}): Promise<DownloadResult> {
     if (this.plan instanceof DopplerConfigurationError) throw this.plan;
     const timing = timingOf(request.timeout ?? this.options.timeout, request.budget);
-    const deadline = AbortSignal.timeout(timing.ms);
-    const signal = request.signal ? AbortSignal.any([deadline, request.signal]) : deadline;
+    const deadline = startDeadline(this.clock, timing.ms);
+    const signal = request.signal ? AbortSignal.any([deadline.signal, request.signal]) : deadline.signal;
     const { transport, agent, progress } = createRequestTransport(this.plan, signal);
     let response: AxiosResponse<unknown>;
     try {
@@ -161,12 +169,13 @@ export class DopplerClient {
       });
     } catch (error: unknown) {
       throw this.transportError(error, {
-        timedOut: deadline.aborted,
+        timedOut: deadline.signal.aborted,
         cancelled: request.signal?.aborted === true,
         progress: progress.phase,
         timing,
       });
     } finally {
+      deadline.release();
       agent.destroy();
     }
     return this.read(response, request.etag);

@@ -55,6 +55,8 @@ export class FallbackPolicy implements SecretsSource {
     private readonly pin: ScopePin,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    /** @internal PBKDF2 rounds of the copies it writes; tests that are not about the rounds use few. */
+    private readonly rounds?: number,
   ) {}
 
   get description(): string {
@@ -179,6 +181,7 @@ export class FallbackPolicy implements SecretsSource {
         path: fallback.path,
         passphrase: fallback.passphrase,
         ...(fallback.maxAge !== undefined && { maxAgeMs: fallback.maxAge }),
+        ...(this.rounds !== undefined && { rounds: this.rounds }),
         now: () => this.clock.now(),
       });
       this.#storeFor = fallback.passphrase;

@@ -35,6 +35,7 @@ export class ApiSource implements SecretsSource {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly random: () => number = Math.random,
   ) {
     if (resolved.credential === undefined) throw new TypeError('ApiSource needs a credential');
     this.#tokens = tokenProviderFor(resolved.credential);
@@ -60,7 +61,7 @@ export class ApiSource implements SecretsSource {
     const options = withToken(this.resolved, await this.#tokens.token(signal), this.#tokens.where);
     if (current && options.token === current.options.token) return current;
     this.pin.admitToken(options.token);
-    const session = { options, client: new DopplerClient(options, { env: this.env }) };
+    const session = { options, client: new DopplerClient(options, { env: this.env, clock: this.clock }) };
     if (current) this.logger.log('The token file changed; using the new token from now on.');
     this.#session = session;
     return session;
@@ -118,6 +119,8 @@ export class ApiSource implements SecretsSource {
           deadline: this.resolved.deadline,
           deadlineAt: request.deadlineAt,
           timeout: options.timeout,
+          clock: this.clock,
+          random: this.random,
         })
       : client.download({
           signal: request.signal,
