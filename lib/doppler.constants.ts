@@ -1,6 +1,12 @@
 /** Injection token of the resolved {@link DopplerModuleOptions}. */
 export const DOPPLER_MODULE_OPTIONS = 'DOPPLER:MODULE_OPTIONS';
 
+/**
+ * @internal Injection token of the `PipelineDeps` (clock, logger...) `SecretsService`'s factory
+ * runs the pipeline on, when a provider gives them: tests provide fake time this way. Optional.
+ */
+export const DOPPLER_PIPELINE_DEPS = 'DOPPLER:PIPELINE_DEPS';
+
 /** Where Doppler's API lives unless `apiUrl` says otherwise. */
 export const DEFAULT_API_URL = 'https://api.doppler.com';
 

@@ -5,7 +5,8 @@ import {
   type DopplerModuleAsyncOptions,
   type DopplerModuleStaticOptions,
 } from './doppler.module-definition.js';
-import { bootstrapSecrets } from './load-doppler-secrets.js';
+import { DOPPLER_PIPELINE_DEPS } from './doppler.constants.js';
+import { bootstrapSecrets, type PipelineDeps } from './load-doppler-secrets.js';
 import { DopplerLifecycle } from './refresh/doppler-lifecycle.js';
 import { DOPPLER_REFRESHER, RefresherRef } from './refresh/refresher-ref.js';
 import { SecretsService } from './secrets.service.js';
@@ -37,12 +38,13 @@ import { DopplerWebhookHandler } from './webhook/doppler-webhook.handler.js';
     { provide: DOPPLER_REFRESHER, useFactory: () => new RefresherRef() },
     {
       provide: SecretsService,
-      useFactory: async (sealed: SealedOptions, ref: RefresherRef) => {
-        const { service, refresher } = await bootstrapSecrets(await sealed.resolve());
+      useFactory: async (sealed: SealedOptions, ref: RefresherRef, deps: PipelineDeps | undefined) => {
+        const { service, refresher } = await bootstrapSecrets(await sealed.resolve(), deps);
         ref.attach(service, refresher);
         return service;
       },
-      inject: [MODULE_OPTIONS_TOKEN, DOPPLER_REFRESHER],
+      // The pipeline's dependencies are provided only by tests (fake time); apps give none.
+      inject: [MODULE_OPTIONS_TOKEN, DOPPLER_REFRESHER, { token: DOPPLER_PIPELINE_DEPS, optional: true }],
     },
     DopplerLifecycle,
     DopplerWebhookHandler,

@@ -1,5 +1,6 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { LOGGER_CONTEXT } from '../doppler.constants.js';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { systemClock, type Clock } from '../core/clock.js';
+import { DOPPLER_PIPELINE_DEPS, LOGGER_CONTEXT } from '../doppler.constants.js';
 import type { RefreshResult } from '../refresh/refresh-result.js';
 import { DOPPLER_REFRESHER, RefresherRef } from '../refresh/refresher-ref.js';
 import { verifyDopplerSignature } from './verify-signature.js';
@@ -37,8 +38,15 @@ export class DopplerWebhookHandler {
   private readonly logger = new Logger(LOGGER_CONTEXT);
   #refusedSinceWarning = 0;
   #lastWarningAt = Number.NEGATIVE_INFINITY;
+  readonly #clock: Clock;
 
-  constructor(@Inject(DOPPLER_REFRESHER) private readonly ref: RefresherRef) {}
+  constructor(
+    @Inject(DOPPLER_REFRESHER) private readonly ref: RefresherRef,
+    // The pipeline's clock, when a test provides one: the once-a-minute warning runs on it.
+    @Optional() @Inject(DOPPLER_PIPELINE_DEPS) deps?: { readonly clock?: Clock },
+  ) {
+    this.#clock = deps?.clock ?? systemClock;
+  }
 
   /** Checks the signature over the raw body and schedules a refresh. Never throws. */
   handle(rawBody: Buffer | undefined, signature: string | undefined): WebhookVerdict {
@@ -55,7 +63,7 @@ export class DopplerWebhookHandler {
 
   private warnRefused(): void {
     this.#refusedSinceWarning++;
-    const now = Date.now();
+    const now = this.#clock.now();
     if (now - this.#lastWarningAt < REFUSAL_WARNING_INTERVAL_MS) return;
     const count = this.#refusedSinceWarning;
     this.#refusedSinceWarning = 0;
