@@ -69,7 +69,13 @@ export class FallbackPolicy implements SecretsSource {
     const session = await this.api.session(request.signal);
     const store = this.storeFor(session.options);
     const loading = store.load();
-    await Promise.race([settle(loading), sleep(this.clock, COPY_HEAD_START_MS, request.signal)]);
+    const headStart = new AbortController();
+    await Promise.race([
+      settle(loading),
+      sleep(this.clock, COPY_HEAD_START_MS, AbortSignal.any([request.signal, headStart.signal])),
+    ]);
+    // The copy won the race: drop the head start's timer.
+    headStart.abort();
     // Started now, so the key derivation is queued in the thread pool ahead of the download's DNS lookup.
     const copy = settle(loading.then((file) => this.open(store, file, session.options)));
     this.#opening = copy;

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { systemClock, type Clock } from '../core/clock.js';
 import { DOPPLER_PIPELINE_DEPS, LOGGER_CONTEXT } from '../doppler.constants.js';
+import type { PipelineDeps } from '../load-doppler-secrets.js';
 import type { RefreshResult } from '../refresh/refresh-result.js';
 import { DOPPLER_REFRESHER, RefresherRef } from '../refresh/refresher-ref.js';
 import { verifyDopplerSignature } from './verify-signature.js';
@@ -35,17 +36,19 @@ export type WebhookVerdict =
  */
 @Injectable()
 export class DopplerWebhookHandler {
-  private readonly logger = new Logger(LOGGER_CONTEXT);
+  private readonly logger: Pick<Logger, 'warn'>;
   #refusedSinceWarning = 0;
   #lastWarningAt = Number.NEGATIVE_INFINITY;
   readonly #clock: Clock;
 
+  /** @internal Built by Nest's injector. */
   constructor(
     @Inject(DOPPLER_REFRESHER) private readonly ref: RefresherRef,
-    // The pipeline's clock, when a test provides one: the once-a-minute warning runs on it.
-    @Optional() @Inject(DOPPLER_PIPELINE_DEPS) deps?: { readonly clock?: Clock },
+    // The pipeline's clock and logger, when a test provides them: the once-a-minute warning uses them.
+    @Optional() @Inject(DOPPLER_PIPELINE_DEPS) deps?: Pick<PipelineDeps, 'clock' | 'logger'>,
   ) {
     this.#clock = deps?.clock ?? systemClock;
+    this.logger = deps?.logger ?? new Logger(LOGGER_CONTEXT);
   }
 
   /** Checks the signature over the raw body and schedules a refresh. Never throws. */
