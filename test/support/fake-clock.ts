@@ -58,6 +58,11 @@ export class FakeClock implements Clock {
     return next && { at: next.at, purpose: next.purpose };
   }
 
+  /** Deadlines scheduled and not yet run or cancelled: work they bound is still going on. */
+  get armedDeadlines(): number {
+    return this.#queue.filter((e) => !e.cancelled && e.purpose === 'deadline').length;
+  }
+
   /** Counts schedules, cancels and runs: when it has not moved, the code under test has not touched time. */
   get activity(): number {
     return this.#activity;

@@ -53,7 +53,7 @@ export async function advanceOnFakeTime(
       continue;
     }
     // A deadline is armed only while the work it bounds runs: let that work finish first.
-    if (next?.purpose === 'deadline' && !stuck()) {
+    if (clock.armedDeadlines > 0 && !stuck()) {
       await realProgress(clock, stuck);
       continue;
     }
