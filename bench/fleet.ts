@@ -27,7 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DopplerClient, type DownloadRequest, type DownloadResult } from '../lib/client/doppler-client.js';
-import { DopplerError } from '../lib/client/doppler.errors.js';
+import { DopplerError } from '../lib/errors/doppler.errors.js';
 import { DEFAULT_DEADLINE_MS, DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS } from '../lib/doppler.constants.js';
 import { downloadWithRetries } from '../lib/client/download-with-retries.js';
 import { FallbackStore } from '../lib/fallback/fallback-store.js';

@@ -1,6 +1,3 @@
-/** Injection token of the resolved {@link DopplerModuleOptions}. */
-export const DOPPLER_MODULE_OPTIONS = 'DOPPLER:MODULE_OPTIONS';
-
 /**
  * @internal Injection token of the `PipelineDeps` (clock, logger...) `SecretsService`'s factory
  * runs the pipeline on, when a provider gives them: tests provide fake time this way. Optional.
@@ -36,3 +33,10 @@ export const DEFAULT_WEBHOOK_COALESCE_MS = 250;
 // Doppler's webhook carries no delivery id or timestamp, so replays cannot be told from new
 // changes; this bounds what any number of them can cost: 12 checks a minute of a token's 240.
 export const DEFAULT_WEBHOOK_MIN_INTERVAL_MS = 5_000;
+
+// A safety net under the file watch, which some volume types (network, FUSE) never fire: on a
+// Kubernetes volume a check is one readlink, and the kubelet itself updates it only every minute or so.
+export const DEFAULT_MOUNTED_POLL_INTERVAL_MS = 30_000;
+
+/** Internal injection token of the app's registry of `DopplerModule` registrations. */
+export const DOPPLER_INSTANCES = 'DOPPLER:INSTANCES';

@@ -1,23 +1,22 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { checkInstanceName, DopplerInstancesModule } from './doppler-instances.js';
 import {
   ConfigurableDopplerModule,
   MODULE_OPTIONS_TOKEN,
   type DopplerModuleAsyncOptions,
   type DopplerModuleStaticOptions,
 } from './doppler.module-definition.js';
-import { DOPPLER_PIPELINE_DEPS } from './doppler.constants.js';
-import { bootstrapSecrets, type PipelineDeps } from './load-doppler-secrets.js';
-import { DopplerLifecycle } from './refresh/doppler-lifecycle.js';
-import { DOPPLER_REFRESHER, RefresherRef } from './refresh/refresher-ref.js';
-import { SecretsService } from './secrets.service.js';
-import { sealOptionsProvider, type SealedOptions } from './utils/deferred-options.js';
-import { DopplerWebhookHandler } from './webhook/doppler-webhook.handler.js';
+import { registrationProviders } from './doppler.providers.js';
+import { sealOptionsProvider } from './utils/deferred-options.js';
 
 /**
  * Fetches the app's secrets from Doppler during bootstrap, validates them against the
  * schema and provides them as {@link SecretsService}. Bootstrap fails, with a
  * {@link DopplerError} that says what to do, when the token is wrong, Doppler is out of
  * reach within the timeout, or the secrets do not match the schema.
+ *
+ * Register it more than once, each with a `name`, to read several configs (the app's own and
+ * a shared one); each registration has its own source, schema, refresh and fallback.
  *
  * @example
  * @Module({
@@ -33,32 +32,16 @@ import { DopplerWebhookHandler } from './webhook/doppler-webhook.handler.js';
  * })
  * export class AppModule {}
  */
-@Module({
-  providers: [
-    { provide: DOPPLER_REFRESHER, useFactory: () => new RefresherRef() },
-    {
-      provide: SecretsService,
-      useFactory: async (sealed: SealedOptions, ref: RefresherRef, deps: PipelineDeps | undefined) => {
-        const { service, refresher } = await bootstrapSecrets(await sealed.resolve(), deps);
-        ref.attach(service, refresher);
-        return service;
-      },
-      // The pipeline's dependencies are provided only by tests (fake time); apps give none.
-      inject: [MODULE_OPTIONS_TOKEN, DOPPLER_REFRESHER, { token: DOPPLER_PIPELINE_DEPS, optional: true }],
-    },
-    DopplerLifecycle,
-    DopplerWebhookHandler,
-  ],
-  exports: [SecretsService, DopplerWebhookHandler],
-})
+@Module({})
 export class DopplerModule extends ConfigurableDopplerModule {
   /**
    * Registers the module with options given now. They are kept sealed: printing the app never
    * shows the token, the webhook secret or the fallback passphrase.
+   *
+   * @throws {DopplerConfigurationError} for a `name` that is not a plain name.
    */
   static override forRoot(options: DopplerModuleStaticOptions): DynamicModule {
-    const definition = super.forRoot(options);
-    return { ...definition, providers: sealOptionsProvider(definition.providers, MODULE_OPTIONS_TOKEN) };
+    return DopplerModule.registration(super.forRoot(options), options.name);
   }
 
   /**
@@ -66,9 +49,21 @@ export class DopplerModule extends ConfigurableDopplerModule {
    * `imports`, `useClass` or `useExisting`), e.g. to read the token from `ConfigService`.
    * The options factory runs only when `SecretsService` is built, so a test that
    * overrides `SecretsService` needs no token.
+   *
+   * @throws {DopplerConfigurationError} for a `name` that is not a plain name.
    */
   static override forRootAsync(options: DopplerModuleAsyncOptions): DynamicModule {
-    const definition = super.forRootAsync(options);
-    return { ...definition, providers: sealOptionsProvider(definition.providers, MODULE_OPTIONS_TOKEN) };
+    return DopplerModule.registration(super.forRootAsync(options), options.name);
+  }
+
+  private static registration(definition: DynamicModule, name: string | undefined): DynamicModule {
+    if (name !== undefined) checkInstanceName(name);
+    const own = registrationProviders(name);
+    return {
+      ...definition,
+      imports: [...(definition.imports ?? []), DopplerInstancesModule],
+      providers: [...sealOptionsProvider(definition.providers, MODULE_OPTIONS_TOKEN), ...own.providers],
+      exports: [...(definition.exports ?? []), ...(own.exports as string[])],
+    };
   }
 }

@@ -1,11 +1,16 @@
 export { DopplerModule } from './doppler.module.js';
-export type { DopplerModuleAsyncOptions, DopplerModuleStaticOptions } from './doppler.module-definition.js';
-export { DOPPLER_MODULE_OPTIONS } from './doppler.constants.js';
+export type {
+  DopplerModuleAsyncOptions,
+  DopplerModuleExtras,
+  DopplerModuleStaticOptions,
+} from './doppler.module-definition.js';
+export { getSecretsServiceToken, InjectSecrets } from './doppler-instances.js';
 export type {
   DopplerFallbackOptions,
   DopplerRefreshOptions,
   DopplerWebhookOptions,
   DopplerModuleOptions,
+  DopplerMountedOptions,
   DopplerOptionsFactory,
 } from './interfaces/doppler-module-options.interface.js';
 export type {
@@ -13,35 +18,28 @@ export type {
   SecretsMetadata,
   SecretsSource,
 } from './interfaces/secrets-metadata.interface.js';
-export { DopplerFallbackError } from './fallback/fallback.errors.js';
+export type { SecretsChange, SecretsStatus } from './interfaces/secrets-status.interface.js';
+export type { MountFailure } from './sources/mounted/mounted.errors.js';
 export { SecretsService } from './secrets.service.js';
 export { SecretsSnapshot, type SecretKey, type SecretValue } from './secrets-snapshot.js';
-export type { SecretsChange, SecretsStatus } from './interfaces/secrets-status.interface.js';
 export { Secret, SECRET_MASK } from './secret.js';
+export { loadDopplerSecrets } from './load-doppler-secrets.js';
+export type { RefreshResult } from './refresh/refresh-result.js';
+export { OnSecretsChange, type SecretsChangeFilter } from './refresh/on-secrets-change.decorator.js';
 export {
   DopplerAuthError,
-  DopplerBadRequestError,
   DopplerConfigurationError,
-  DopplerConnectionError,
   DopplerError,
   DopplerNotFoundError,
-  DopplerRateLimitError,
-  DopplerResponseError,
-  DopplerServerError,
-  DopplerTimeoutError,
-  SecretNotDeclaredError,
+  DopplerUnavailableError,
   type DopplerErrorCode,
-} from './client/doppler.errors.js';
+} from './errors/doppler.errors.js';
 export {
   SecretsValidationError,
   type SecretConstraintIssue,
   type SecretIssue,
-} from './validation/secrets-validation.error.js';
-export type { DopplerTokenKind } from './utils/token-kind.js';
-export type { RefreshResult } from './refresh/refresh-result.js';
-export { loadDopplerSecrets } from './load-doppler-secrets.js';
+} from './errors/secrets-validation.error.js';
 export { DopplerWebhookHandler, type WebhookVerdict } from './webhook/doppler-webhook.handler.js';
 export { createDopplerWebhookController } from './webhook/create-doppler-webhook-controller.js';
-export { signDopplerWebhook, verifyDopplerSignature } from './webhook/verify-signature.js';
+export { verifyDopplerSignature } from './webhook/verify-signature.js';
 export { DopplerLogger, type RedactionSource } from './redaction/doppler-logger.js';
-export { REDACT_MIN_LENGTH } from './redaction/redactor.js';

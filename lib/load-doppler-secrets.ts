@@ -10,6 +10,7 @@ import { SecretsState, type ValidatedSet } from './refresh/secrets-state.js';
 import { serviceFor, type SecretsService } from './secrets.service.js';
 import { ApiSource } from './sources/api.source.js';
 import { EnvironmentSource } from './sources/environment.source.js';
+import { MountedSource, type MountedSourceDeps } from './sources/mounted.source.js';
 import type { SecretsSource } from './sources/secrets-source.js';
 import { validateLoadedSet } from './sources/validate-loaded-set.js';
 import { resolveModuleOptions, type ResolvedModuleOptions } from './utils/resolve-options.js';
@@ -26,6 +27,8 @@ export interface PipelineDeps {
   readonly random?: () => number;
   /** PBKDF2 rounds of the fallback copies written; tests that are not about the rounds use few. */
   readonly fallbackRounds?: number;
+  /** The mounted source's file system and watch (a test acts between two reads, or drops events). */
+  readonly mounted?: MountedSourceDeps;
 }
 
 /** @internal A loaded service and, when the options ask for one, the refresher that keeps it current. */
@@ -139,6 +142,10 @@ function createSource(
   deps: PipelineDeps,
 ): SecretsSource {
   if (resolved.source === 'env') return new EnvironmentSource(deps.env, clock);
+  if (resolved.source === 'mounted' && resolved.mounted !== undefined) {
+    const limits = { maxBytes: resolved.maxResponseBytes, deadline: resolved.deadline };
+    return new MountedSource(resolved.mounted, limits, clock, logger, deps.mounted);
+  }
   const api = new ApiSource(resolved, pin, clock, logger, deps.env, deps.random);
   return resolved.fallback
     ? new FallbackPolicy(api, resolved.fallback, pin, clock, logger, deps.fallbackRounds)

@@ -1,5 +1,6 @@
 import { inspect } from 'node:util';
-import { SecretNotDeclaredError, SecretNotSentError } from './client/doppler.errors.js';
+import { secretNotDeclared, secretNotSent } from './errors/secret-errors.js';
+
 import type { SecretsMetadata } from './interfaces/secrets-metadata.interface.js';
 import { createRedactor, type Redactor } from './redaction/redactor.js';
 import { Secret, SECRET_MASK } from './secret.js';
@@ -60,15 +61,15 @@ export class SecretsSnapshot<T extends object = Record<string, string>> {
   /**
    * The masked secret for `key`, typed as the schema declares it.
    *
-   * @throws {SecretNotDeclaredError} when the schema does not declare `key`.
+   * @throws {DopplerError} `DOPPLER_SECRET_NOT_DECLARED` when the schema does not declare `key`.
    * @throws {DopplerError} `DOPPLER_SECRET_NOT_SENT` for a key the schema declares as optional
    *   that this version does not hold (check with {@link has}).
    */
   get<K extends SecretKey<T>>(key: K): Secret<SecretValue<T, K>> {
     const secret = this.#secrets.get(key);
     if (secret === undefined) {
-      if (this.#declared?.has(key)) throw new SecretNotSentError(key, this.#metadata);
-      throw new SecretNotDeclaredError(key);
+      if (this.#declared?.has(key)) throw secretNotSent(key, this.#metadata);
+      throw secretNotDeclared(key);
     }
     return secret as Secret<SecretValue<T, K>>;
   }

@@ -89,7 +89,7 @@ export class SecretsService<T extends object = Record<string, string>> {
   /**
    * The masked secret for `key`, typed as the schema declares it.
    *
-   * @throws {SecretNotDeclaredError} when the schema does not declare `key`.
+   * @throws {DopplerError} when the schema does not declare `key`.
    * @example
    * const port: number = secrets.get('PORT').reveal();
    */

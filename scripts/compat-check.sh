@@ -4,11 +4,13 @@
 #   1. builds the library and packs it (npm pack) into a temp dir;
 #   2. checks the tarball: contents from `npm pack --dry-run --json` (scripts/compat/check-package.mjs),
 #      exports and types in every resolution mode (attw, node10 included), package.json (publint);
-#   3. installs the tarball into two throwaway apps and runs scripts/compat/app.ts in each: a
+#   3. checks the bundled Doppler emulator against Doppler's published OpenAPI document
+#      (scripts/contract/check-emulator-contract.sh; reads the document from the npm package);
+#   4. installs the tarball into two throwaway apps and runs scripts/compat/app.ts in each: a
 #      Nest 12 ES module app ("type": "module") and a Nest 11 CommonJS app, each first on the
 #      newest release of its major, then on the oldest one the peer range admits; on the newest,
 #      also scripts/compat/identity.mjs (import and require() in one process: one copy of each class);
-#   4. generates four starters with the official CLI and schematics from the npm registry (Nest
+#   5. generates four starters with the official CLI and schematics from the npm registry (Nest
 #      11 and 12 `nest new`, the first Nest 11 template from @nestjs/cli 11.0.0, and Nest 12
 #      `--type cjs`), runs each one's own `npm run test:e2e` untouched, installs the tarball and
 #      the README's peers, writes the README's files (scripts/compat/starter.mjs), and then runs
@@ -23,7 +25,7 @@
 #
 # usage: bash scripts/compat-check.sh [--package-only] [--starters-only] [--fresh] [--keep]
 #   --package-only   steps 1 and 2 only (npm run check:package), no install, about 30 s
-#   --starters-only  steps 1, 2 and 4
+#   --starters-only  steps 1, 2 and 5
 #   --fresh          generate the starters again, ignoring the starter cache
 #   --keep           keep the temp dir (its path is printed) to look at the apps afterwards
 set -euo pipefail
@@ -121,6 +123,9 @@ if $package_only; then
   section "package checks passed"
   exit 0
 fi
+
+section "emulator against Doppler's OpenAPI document (scripts/contract)"
+bash scripts/contract/check-emulator-contract.sh || die "the emulator drifted from Doppler's OpenAPI document (above)"
 
 # One throwaway app: package.json (ESM or CommonJS), a tsconfig, scripts/compat/app.ts as
 # src/main.ts. Type-checked with the repo's tsc against the installed tarball and Nest's own

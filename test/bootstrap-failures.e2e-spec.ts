@@ -4,7 +4,7 @@ import {
   DopplerAuthError,
   DopplerConfigurationError,
   DopplerModule,
-  DopplerTimeoutError,
+  DopplerUnavailableError,
   SecretsValidationError,
 } from 'nestjs-doppler';
 import { DopplerEmulator } from 'nestjs-doppler/testing';
@@ -107,13 +107,13 @@ describe('bootstrap of the sample AppModule fails clearly', () => {
       () => new Error('expected a timeout'),
       (e: unknown) => e as Error,
     );
-    expect(error).toBeInstanceOf(DopplerTimeoutError);
+    expect(error).toBeInstanceOf(DopplerUnavailableError);
     // 400 ms, a 250 ms wait, then the 350 ms left of the deadline: the last attempt is cut by it.
     expect(error.message).toContain(
       'did not answer before the 1000 ms start-up deadline ran out (deadline option; 350 ms of it were left for this attempt)',
     );
     expect(error.message).toMatch(/Gave up after 2 attempts in 1000 ms/);
-    expect((error as DopplerTimeoutError).attempts).toBe(2);
+    expect((error as DopplerUnavailableError).attempts).toBe(2);
     expect(clock.now() - started).toBe(1000);
   });
 

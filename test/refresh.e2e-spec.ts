@@ -19,11 +19,10 @@ import {
   createDopplerWebhookController,
   DopplerModule,
   SecretsService,
-  signDopplerWebhook,
   type DopplerModuleOptions,
   type SecretsChange,
 } from 'nestjs-doppler';
-import { DopplerEmulator } from 'nestjs-doppler/testing';
+import { DopplerEmulator, signDopplerWebhook } from 'nestjs-doppler/testing';
 import { FallbackStore } from '../lib/fallback/fallback-store.js';
 import { FakeClock } from './support/fake-clock.js';
 import { advanceOnFakeTime } from './support/on-fake-time.js';

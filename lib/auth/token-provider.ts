@@ -1,4 +1,5 @@
-import { DopplerConfigurationError, DopplerTimeoutError } from '../client/doppler.errors.js';
+import { DopplerConfigurationError } from '../errors/doppler.errors.js';
+import { dopplerError } from '../errors/create-doppler-error.js';
 import { within } from '../core/within.js';
 import { printable } from '../core/printable.js';
 import { readSmallFile } from '../options/read-small-file.js';
@@ -14,7 +15,7 @@ export interface TokenProvider {
   /**
    * The token to use now, as text not yet checked.
    * @throws {DopplerConfigurationError} when a token file cannot be read.
-   * @throws {DopplerTimeoutError} when reading it outlasts `signal`.
+   * @throws {DopplerUnavailableError} when reading it outlasts `signal`.
    */
   token(signal: AbortSignal): Promise<string>;
   /** Says where the token came from, for messages: never the token. */
@@ -51,15 +52,12 @@ export class TokenFile implements TokenProvider {
   }
 
   async token(signal: AbortSignal): Promise<string> {
-    const read = await within(
-      readSmallFile(this.path, MAX_TOKEN_FILE_BYTES),
-      signal,
-      () =>
-        new DopplerTimeoutError(
-          'DOPPLER_TIMEOUT',
-          `${this.where} could not be read before the deadline: the volume it is on may be hung. Check the mount.`,
-          { retryable: true, reason: 'TOKEN_FILE_STALLED' },
-        ),
+    const read = await within(readSmallFile(this.path, MAX_TOKEN_FILE_BYTES), signal, () =>
+      dopplerError(
+        'DOPPLER_TIMEOUT',
+        `${this.where} could not be read before the deadline: the volume it is on may be hung. Check the mount.`,
+        { retryable: true, reason: 'TOKEN_FILE_STALLED' },
+      ),
     );
     if (read.ok) return read.data.toString('utf8');
     const why =

@@ -1,13 +1,6 @@
-import {
-  DopplerAuthError,
-  DopplerBadRequestError,
-  DopplerConnectionError,
-  type DopplerError,
-  DopplerNotFoundError,
-  DopplerRateLimitError,
-  DopplerResponseError,
-  DopplerServerError,
-} from './doppler.errors.js';
+import { describeScope } from '../core/scope.js';
+import type { DopplerError } from '../errors/doppler.errors.js';
+import { dopplerError } from '../errors/create-doppler-error.js';
 import type { Route } from './proxy-route.js';
 import { printable } from './server-text.js';
 import { tokenPrefixOf, type DopplerTokenKind } from '../utils/token-kind.js';
@@ -33,9 +26,10 @@ export interface HttpFailure {
 }
 
 function scopeOf(ctx: FailureContext): string {
-  if (ctx.project && ctx.config) return `project "${ctx.project}", config "${ctx.config}"`;
-  if (ctx.project) return `project "${ctx.project}"`;
-  return ctx.tokenKind === 'service' ? "the service token's project and config" : 'the requested config';
+  return describeScope(
+    ctx,
+    ctx.tokenKind === 'service' ? "the service token's project and config" : 'the requested config',
+  );
 }
 
 /**
@@ -102,7 +96,7 @@ export function describeHttpFailure(failure: HttpFailure, ctx: FailureContext): 
 
   if (status === 407 && ctx.route.kind === 'forward') {
     const { proxy } = ctx.route;
-    return new DopplerConnectionError(
+    return dopplerError(
       'DOPPLER_UNREACHABLE',
       `Could not reach Doppler at ${ctx.host}: the proxy at ${proxy.address} asked for authentication (407 Proxy Authentication Required); ` +
         `check the credentials in ${proxy.variable}.`,
@@ -110,7 +104,7 @@ export function describeHttpFailure(failure: HttpFailure, ctx: FailureContext): 
     );
   }
   if ([400, 401, 403, 404].includes(status) && !fromDoppler) {
-    return new DopplerResponseError(
+    return dopplerError(
       'DOPPLER_UNEXPECTED_STATUS',
       `${ctx.host} answered ${status} with a body that is not Doppler's (an HTML page?): check apiUrl, a gateway or proxy in between${via}. ` +
         "This is not taken as Doppler's verdict on the token or the config.",
@@ -118,7 +112,7 @@ export function describeHttpFailure(failure: HttpFailure, ctx: FailureContext): 
     );
   }
   if (status === 401) {
-    return new DopplerAuthError(
+    return dopplerError(
       'DOPPLER_UNAUTHORIZED',
       `Doppler rejected the token (401 Unauthorized): it is wrong, revoked, or belongs to another workplace (token kind: ${kind}). ` +
         `Check that DOPPLER_TOKEN holds a current token for ${scope}, or create a new service token.${said}`,
@@ -126,7 +120,7 @@ export function describeHttpFailure(failure: HttpFailure, ctx: FailureContext): 
     );
   }
   if (status === 403) {
-    return new DopplerAuthError(
+    return dopplerError(
       'DOPPLER_FORBIDDEN',
       `Doppler refused access to ${scope} (403 Forbidden): the token is scoped to a different project or config, or lacks read access. ` +
         `Use a token created for this project and config, or fix the project/config options.${said}`,
@@ -134,14 +128,14 @@ export function describeHttpFailure(failure: HttpFailure, ctx: FailureContext): 
     );
   }
   if (status === 404) {
-    return new DopplerNotFoundError(
+    return dopplerError(
       'DOPPLER_NOT_FOUND',
       `Doppler could not find ${scope} (404 Not Found). Check the project and config names; the secret may be defined in another config.${said}`,
       { status },
     );
   }
   if (status === 400) {
-    return new DopplerBadRequestError(
+    return dopplerError(
       'DOPPLER_BAD_REQUEST',
       `Doppler rejected the request for ${scope} (400 Bad Request). Check the project and config options.${said}`,
       { status },
@@ -153,7 +147,7 @@ export function describeHttpFailure(failure: HttpFailure, ctx: FailureContext): 
     const who = fromDoppler
       ? 'Doppler rate-limited the request (429 Too Many Requests).'
       : `${ctx.host} rate-limited the request (429 Too Many Requests) with an answer that is not Doppler's: a gateway or proxy in between${via} may be the one limiting.`;
-    return new DopplerRateLimitError(
+    return dopplerError(
       'DOPPLER_RATE_LIMITED',
       `${who}${wait} Too many replicas may be fetching at once with the same token; spread start-ups or enable the fallback.${said}`,
       { status, retryable: true, ...(retryAfterMs !== undefined && { retryAfterMs }) },
@@ -163,21 +157,21 @@ export function describeHttpFailure(failure: HttpFailure, ctx: FailureContext): 
     const who = fromDoppler
       ? `Doppler answered ${status}: the service is having trouble.`
       : `${ctx.host} answered ${status} with a body that is not Doppler's: a gateway or proxy in between${via} is failing, or Doppler behind it.`;
-    return new DopplerServerError(
+    return dopplerError(
       'DOPPLER_SERVER_ERROR',
       `${who} Try again later, check https://status.doppler.com, or enable the fallback.${said}`,
       { status, retryable: true },
     );
   }
   if (status >= 300 && status < 400) {
-    return new DopplerResponseError(
+    return dopplerError(
       'DOPPLER_REDIRECT',
       `${ctx.host} answered with a redirect (${status})${via}, which Doppler never sends for this endpoint; the redirect was not followed, so the token went nowhere else. ` +
         'Check the apiUrl option and any gateway or proxy in between.',
       { status },
     );
   }
-  return new DopplerResponseError(
+  return dopplerError(
     'DOPPLER_UNEXPECTED_STATUS',
     `${ctx.host} answered with an unexpected status ${status} for ${scope}${via}. Check the apiUrl option and any gateway or proxy in between.${said}`,
     { status },

@@ -1,6 +1,7 @@
 import type { FailureContext } from './describe-failure.js';
+import { dopplerError } from '../errors/create-doppler-error.js';
 import type { TransportFailure } from './describe-transport-failure.js';
-import { DopplerConnectionError, type DopplerError } from './doppler.errors.js';
+import { type DopplerError } from '../errors/doppler.errors.js';
 import { isLoopbackHost } from '../utils/loopback.js';
 
 /** OpenSSL's verify results and Node's host check, in words a person can act on. */
@@ -68,7 +69,7 @@ export function describeTlsFailure(
     const local = isLoopbackHost(ctx.host.replace(/:\d+$/, ''))
       ? ' A local server such as the bundled emulator speaks plain http: use an http:// apiUrl for it.'
       : '';
-    return new DopplerConnectionError(
+    return dopplerError(
       'DOPPLER_UNREACHABLE',
       `${ctx.host}${via} does not speak TLS on that port: check the apiUrl scheme (https:) and port.${local}`,
       { reason },
@@ -76,7 +77,7 @@ export function describeTlsFailure(
   }
   const problem = certificateProblem(failure.code);
   if (problem !== undefined) {
-    return new DopplerConnectionError(
+    return dopplerError(
       'DOPPLER_UNREACHABLE',
       `The TLS certificate of ${ctx.host}${via} was not accepted: ${problem} (${reason}). ` +
         'If a proxy or security appliance on this network intercepts TLS, give Node its CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem; ' +
@@ -84,7 +85,7 @@ export function describeTlsFailure(
       { reason },
     );
   }
-  return new DopplerConnectionError(
+  return dopplerError(
     'DOPPLER_UNREACHABLE',
     `The TLS handshake with ${ctx.host}${via} failed (${reason}). A proxy or security appliance may be intercepting the connection: ` +
       'check NODE_EXTRA_CA_CERTS and the proxy settings, and that apiUrl points to Doppler.',

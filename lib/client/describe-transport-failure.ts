@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
+import { dopplerError } from '../errors/create-doppler-error.js';
 import type { FailureContext } from './describe-failure.js';
-import { DopplerConnectionError, type DopplerError, DopplerTimeoutError } from './doppler.errors.js';
+import { type DopplerError } from '../errors/doppler.errors.js';
 import type { NotLoopbackError } from './loopback-lookup.js';
 import type { ProxyTunnelError, TunnelProgress } from './proxy-agent.js';
 import type { ProxyEndpoint } from './proxy-route.js';
@@ -63,7 +64,7 @@ export function describeTransportFailure(
   if (failure.notLoopback) return notLoopback(failure.notLoopback, ctx);
   if (failure.timedOut) return timedOut(failure, timing, ctx);
   if (failure.cancelled) {
-    return new DopplerConnectionError(
+    return dopplerError(
       'DOPPLER_UNREACHABLE',
       `The request to Doppler at ${ctx.host} was cancelled before an answer arrived (the application is shutting down).`,
       { reason: 'ABORTED' },
@@ -75,13 +76,13 @@ export function describeTransportFailure(
   const reason = failure.code ?? 'UNKNOWN';
   const what = CONNECTION_REASONS[reason];
   if (what !== undefined || failure.code === undefined) {
-    return new DopplerConnectionError(
+    return dopplerError(
       'DOPPLER_UNREACHABLE',
       `Could not reach Doppler at ${ctx.host}${viaProxy(ctx)}: ${what ?? 'the request failed before an answer arrived'} (${reason}). ${routeHint(ctx)}`,
       { retryable: true, reason },
     );
   }
-  return new DopplerConnectionError(
+  return dopplerError(
     'DOPPLER_UNREACHABLE',
     `Could not talk to Doppler at ${ctx.host}${viaProxy(ctx)} (${reason}). ${routeHint(ctx)}`,
     { retryable: /^E[A-Z]+$/.test(reason), reason },
@@ -95,14 +96,14 @@ function timedOut(failure: TransportFailure, timing: RequestTiming, ctx: Failure
       : `within ${timing.timeout} ms (timeout option)`;
   if (ctx.route.kind === 'tunnel' && failure.progress !== 'open') {
     const { proxy } = ctx.route;
-    return new DopplerTimeoutError(
+    return dopplerError(
       'DOPPLER_TIMEOUT',
       `The proxy at ${proxy.address} (${proxy.variable}) did not open a tunnel to ${ctx.host} ${limit}, so Doppler was never reached. ` +
         `Check that the proxy is up and allows this host, or exempt the host with NO_PROXY.`,
       { retryable: true, reason: 'PROXY_TIMEOUT' },
     );
   }
-  return new DopplerTimeoutError(
+  return dopplerError(
     'DOPPLER_TIMEOUT',
     `Doppler (${ctx.host}${viaProxy(ctx)}) did not answer ${limit}. The request was stopped instead of hanging; ` +
       'check the network path to Doppler, or raise the timeout option.',
@@ -114,7 +115,7 @@ function tunnelFailure(error: ProxyTunnelError, ctx: FailureContext): DopplerErr
   const proxy = error.proxy;
   const { status, code } = error.detail;
   if (error.problem === 'status' && status === 407) {
-    return new DopplerConnectionError(
+    return dopplerError(
       'DOPPLER_UNREACHABLE',
       `Could not reach Doppler at ${ctx.host}: the proxy at ${proxy.address} asked for authentication (407 Proxy Authentication Required); ` +
         `check the credentials in ${proxy.variable}.`,
@@ -124,7 +125,7 @@ function tunnelFailure(error: ProxyTunnelError, ctx: FailureContext): DopplerErr
   if (error.problem === 'status') {
     const text = STATUS_CODES[status ?? 0] ?? 'unknown status';
     const policy = status === 403 ? ' Its policy may not allow this host.' : '';
-    return new DopplerConnectionError(
+    return dopplerError(
       'DOPPLER_UNREACHABLE',
       `Could not reach Doppler at ${ctx.host}: the proxy at ${proxy.address} (${proxy.variable}) refused to open a tunnel to it (${status} ${text}).${policy} ` +
         'Check the proxy, or exempt the host with NO_PROXY.',
@@ -134,14 +135,14 @@ function tunnelFailure(error: ProxyTunnelError, ctx: FailureContext): DopplerErr
   const reason = code ?? 'UNKNOWN';
   const cert = certificateProblem(code);
   if (cert !== undefined) {
-    return new DopplerConnectionError(
+    return dopplerError(
       'DOPPLER_UNREACHABLE',
       `Could not reach Doppler at ${ctx.host}: the TLS certificate of the proxy at ${proxy.address} (${proxy.variable}) was not accepted: ${cert} (${reason}). ` +
         "If it is your network's proxy, give Node its CA with NODE_EXTRA_CA_CERTS=/path/to/ca.pem.",
       { reason },
     );
   }
-  return new DopplerConnectionError(
+  return dopplerError(
     'DOPPLER_UNREACHABLE',
     `Could not reach the proxy at ${proxy.address} (${proxy.variable}) on the way to Doppler at ${ctx.host}: ` +
       `${CONNECTION_REASONS[reason] ?? 'the connection failed'} (${reason}). Check that the proxy is up and that ${proxy.variable} is right, or exempt the host with NO_PROXY.`,
@@ -151,7 +152,7 @@ function tunnelFailure(error: ProxyTunnelError, ctx: FailureContext): DopplerErr
 
 function notLoopback(error: NotLoopbackError, ctx: FailureContext): DopplerError {
   const addresses = error.addresses.slice(0, 3).join(', ') || 'no address';
-  return new DopplerConnectionError(
+  return dopplerError(
     'DOPPLER_UNREACHABLE',
     `Refused to send the token to ${ctx.host} over plain http: the name resolves to ${addresses}, not a loopback address, ` +
       'so the token would have crossed the network in clear text. Nothing was sent. Use an https: apiUrl, or 127.0.0.1 / [::1] for a local server ' +

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DopplerEmulator } from '../testing/doppler-emulator.js';
 import { resolveOptions } from '../utils/resolve-options.js';
 import { DopplerClient } from './doppler-client.js';
-import { DopplerError } from './doppler.errors.js';
+import { DopplerError } from '../errors/doppler.errors.js';
 import { openClientSockets } from '../../test/support/client-sockets.js';
 import { everythingShown } from '../../test/support/everything-shown.js';
 import { FakeClock } from '../../test/support/fake-clock.js';

@@ -1,5 +1,7 @@
+import { createMasker } from '../redaction/pattern-matcher.js';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { startDeadline, systemClock, type Clock } from '../core/clock.js';
+import { dopplerError } from '../errors/create-doppler-error.js';
 import { DOWNLOAD_PATH } from '../doppler.constants.js';
 import type { ResolvedDopplerOptions } from '../utils/resolve-options.js';
 import { describeHttpFailure, type FailureContext } from './describe-failure.js';
@@ -9,7 +11,7 @@ import {
   type RequestTiming,
   type TransportFailure,
 } from './describe-transport-failure.js';
-import { DopplerConfigurationError, DopplerError, DopplerResponseError } from './doppler.errors.js';
+import { DopplerConfigurationError, DopplerError } from '../errors/doppler.errors.js';
 import { NotLoopbackError, type ResolveAll } from './loopback-lookup.js';
 import { parseSecretsPayload } from './parse-secrets-payload.js';
 import { ProxyTunnelError } from './proxy-agent.js';
@@ -128,18 +130,16 @@ export class DopplerClient {
             ...(environment.ca !== undefined && { ca: environment.ca }),
             ...(environment.resolve !== undefined && { resolve: environment.resolve }),
           };
-    const token = options.token;
+    // The one masking engine, so the token is also caught where a server escaped or cut it.
+    const maskToken = createMasker([options.token], { mask: '[token]' });
     this.context = {
       host: options.apiUrl.host,
       ...(options.project !== undefined && { project: options.project }),
       ...(options.config !== undefined && { config: options.config }),
       tokenKind: options.tokenKind,
       route: route instanceof DopplerConfigurationError ? { kind: 'direct', why: 'none-set' } : route,
-      scrub: (text) =>
-        text
-          .split(token)
-          .join('[token]')
-          .replace(/dp\.[a-z]+\.[A-Za-z0-9_.-]+/g, '[token]'),
+      // Anything shaped like a Doppler token goes too: a server may echo another one.
+      scrub: (text) => maskToken(text).replace(/dp\.[a-z]+\.[A-Za-z0-9_.-]+/g, '[token]'),
     };
   }
 
@@ -228,7 +228,7 @@ export class DopplerClient {
     const code = axios.isAxiosError(error) ? error.code : undefined;
     // Only the message of axios's own size check is inspected, and never passed on.
     if (code === 'ERR_BAD_RESPONSE' && error instanceof Error && /maxContentLength/.test(error.message)) {
-      return new DopplerResponseError(
+      return dopplerError(
         'DOPPLER_RESPONSE_TOO_LARGE',
         `The answer from ${this.options.apiUrl.host} was larger than ${this.options.maxResponseBytes} bytes (after decompression) and was dropped. ` +
           'A secrets download is small: check the apiUrl option and any gateway or proxy in between, or raise maxResponseBytes.',

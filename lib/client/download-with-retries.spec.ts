@@ -5,7 +5,7 @@ import { onFakeTime } from '../../test/support/on-fake-time.js';
 import { DopplerEmulator } from '../testing/doppler-emulator.js';
 import { resolveOptions } from '../utils/resolve-options.js';
 import { DopplerClient, type DownloadResult } from './doppler-client.js';
-import { DopplerError } from './doppler.errors.js';
+import { DopplerError } from '../errors/doppler.errors.js';
 import { downloadWithRetries, type RetryPolicy } from './download-with-retries.js';
 
 // Real HTTP to the emulator, fake time: every wait and every deadline is on the test's clock,

@@ -1,6 +1,7 @@
 import type { DopplerClient, DownloadRequest, DownloadResult } from './doppler-client.js';
+import { withNote } from '../errors/create-doppler-error.js';
 import { clampDelay, sleep, systemClock, type Clock } from '../core/clock.js';
-import { DopplerError, withNote } from './doppler.errors.js';
+import { DopplerError } from '../errors/doppler.errors.js';
 
 /** How hard to try before giving up. */
 export interface RetryPolicy {

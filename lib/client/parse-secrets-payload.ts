@@ -1,5 +1,5 @@
 import { parseFlatStringMap } from '../utils/flat-string-map.js';
-import { DopplerResponseError } from './doppler.errors.js';
+import { dopplerError } from '../errors/create-doppler-error.js';
 
 /** Secret names as Doppler hands them out; any other name is not echoed. */
 const SECRET_NAME_SHAPE = /^[A-Za-z_][A-Za-z0-9_.-]{0,255}$/;
@@ -10,7 +10,7 @@ const SECRET_NAME_SHAPE = /^[A-Za-z_][A-Za-z0-9_.-]{0,255}$/;
  * quotes the input, so it is never passed on. The result has no prototype, so a `__proto__`
  * name is just a name.
  *
- * @throws {DopplerResponseError} `DOPPLER_MALFORMED_RESPONSE` for anything but a flat JSON
+ * @throws {DopplerError} `DOPPLER_MALFORMED_RESPONSE` for anything but a flat JSON
  *   object of strings.
  */
 export function parseSecretsPayload(body: string, contentType: string | undefined): Record<string, string> {
@@ -33,7 +33,7 @@ export function parseSecretsPayload(body: string, contentType: string | undefine
 }
 
 function malformed(what: string): never {
-  throw new DopplerResponseError(
+  throw dopplerError(
     'DOPPLER_MALFORMED_RESPONSE',
     `${what} Check the apiUrl option and any proxy between this app and Doppler.`,
   );

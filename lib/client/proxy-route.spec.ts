@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { DopplerConfigurationError } from './doppler.errors.js';
+import { DopplerConfigurationError } from '../errors/doppler.errors.js';
 import { planRoute, type ClientEnv, type Route } from './proxy-route.js';
 
 const P = 'http://proxy.corp:3128';

@@ -1,4 +1,4 @@
-import { DopplerConfigurationError } from './doppler.errors.js';
+import { DopplerConfigurationError } from '../errors/doppler.errors.js';
 import { bypassesProxy, parseNoProxy } from './no-proxy.js';
 import { isLoopbackHost } from '../utils/loopback.js';
 

@@ -1,8 +1,9 @@
-import { type DynamicModule, Inject, Injectable, Module, type OnModuleDestroy } from '@nestjs/common';
+import { type DynamicModule, Module, type OnModuleDestroy } from '@nestjs/common';
 import { ConfigModule, registerAs } from '@nestjs/config';
 import { inspect } from 'node:util';
 import type { Subscription } from 'rxjs';
-import { DopplerConfigurationError } from '../client/doppler.errors.js';
+import { getSecretsServiceToken } from '../doppler-instances.js';
+import { DopplerConfigurationError } from '../errors/doppler.errors.js';
 import type { Secret } from '../secret.js';
 import { SecretsService } from '../secrets.service.js';
 
@@ -16,6 +17,12 @@ export interface DopplerConfigModuleOptions {
    * @default 'doppler'
    */
   namespace?: string;
+  /**
+   * The `name` of the `DopplerModule` registration whose secrets to register; register
+   * `DopplerConfigModule` once per registration, each under its own namespace.
+   * @default undefined (the unnamed registration)
+   */
+  instance?: string;
 }
 
 /** The object registered under the namespace: one getter per key held. */
@@ -30,13 +37,12 @@ const NAMESPACE_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]*$/;
  * for a `changes` subscriber that runs before this one; only added and removed names wait
  * for the change notification, which comes synchronously with the swap.
  */
-@Injectable()
 class DopplerConfigSync implements OnModuleDestroy {
   readonly #subscription: Subscription;
 
   // The view is filled here, while the container is built, rather than in onModuleInit:
   // a provider that reads ConfigService in its own onModuleInit then already sees it.
-  constructor(secrets: SecretsService, @Inject(NAMESPACE_VIEW) view: NamespaceView) {
+  constructor(secrets: SecretsService, view: NamespaceView) {
     syncNamespace(view, secrets);
     this.#subscription = secrets.changes.subscribe(() => syncNamespace(view, secrets));
   }
@@ -124,7 +130,15 @@ export class DopplerConfigModule {
     return {
       module: DopplerConfigModule,
       imports: [ConfigModule.forFeature(registerAs(namespace, () => view))],
-      providers: [{ provide: NAMESPACE_VIEW, useValue: view }, DopplerConfigSync],
+      providers: [
+        { provide: NAMESPACE_VIEW, useValue: view },
+        {
+          provide: DopplerConfigSync,
+          useFactory: (secrets: SecretsService, shown: NamespaceView) =>
+            new DopplerConfigSync(secrets, shown),
+          inject: [getSecretsServiceToken(options.instance), NAMESPACE_VIEW],
+        },
+      ],
     };
   }
 }

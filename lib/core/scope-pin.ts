@@ -1,4 +1,4 @@
-import { DopplerError } from '../client/doppler.errors.js';
+import { DopplerError } from '../errors/doppler.errors.js';
 import { configOfServiceToken, describeScope, scopeConflicts, type DopplerScope } from './scope.js';
 
 /** A set, a copy or a token for another project or config than the one this app serves. */

@@ -31,13 +31,23 @@ export function configOfServiceToken(token: string): string | undefined {
   return SERVICE_TOKEN_CONFIG.exec(token)?.[1];
 }
 
-/** `project "shop", config "dev"` (only the fields known), safe to print. */
-export function describeScope(scope: DopplerScope, fallback = 'the token’s project and config'): string {
-  const parts = [
-    scope.project !== undefined && `project "${printable(scope.project, 64)}"`,
-    scope.config !== undefined && `config "${printable(scope.config, 64)}"`,
-  ].filter(Boolean);
-  return parts.length > 0 ? parts.join(', ') : fallback;
+/**
+ * `project "shop", config "dev"`, safe to print: the fields known, or exactly `fields` (a missing
+ * one as `(none)`), or `fallback` when nothing is known.
+ */
+export function describeScope(
+  scope: DopplerScope,
+  fallback = 'the token’s project and config',
+  fields?: readonly ('project' | 'config')[],
+): string {
+  const shown = fields ?? (['project', 'config'] as const).filter((field) => scope[field] !== undefined);
+  if (shown.length === 0) return fallback;
+  return shown
+    .map((field) => {
+      const value = scope[field];
+      return value === undefined ? `${field} (none)` : `${field} "${printable(value, 64)}"`;
+    })
+    .join(', ');
 }
 
 /** The fields both scopes name, on which they disagree. */

@@ -43,7 +43,7 @@ export function looksLikeCli(data: Buffer): boolean {
 /**
  * Splits and checks a CLI file without the key, bounding its rounds first.
  *
- * @throws {DopplerFallbackError} `DOPPLER_FALLBACK_INVALID` naming what is wrong.
+ * @throws {DopplerError} `DOPPLER_FALLBACK_INVALID` naming what is wrong.
  */
 export function parseCli(path: string, data: Buffer): CliFile {
   // Go's base64 decoder skips line breaks, so a trailing newline added by an editor is tolerated.

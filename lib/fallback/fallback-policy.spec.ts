@@ -8,7 +8,7 @@ import { FakeClock, settle } from '../../test/support/fake-clock.js';
 import { onFakeTime } from '../../test/support/on-fake-time.js';
 import { stuckThreadPool } from '../../test/support/stuck-thread-pool.js';
 import { waitFor } from '../../test/support/wait-for.js';
-import { DopplerError } from '../client/doppler.errors.js';
+import { DopplerError } from '../errors/doppler.errors.js';
 import { startDeadline } from '../core/clock.js';
 import { ScopePin } from '../core/scope-pin.js';
 import type { LoadOutcome } from '../sources/secrets-source.js';

@@ -1,5 +1,6 @@
 import type { Logger } from '@nestjs/common';
-import { DopplerError, withNote } from '../client/doppler.errors.js';
+import { withNote } from '../errors/create-doppler-error.js';
+import { DopplerError } from '../errors/doppler.errors.js';
 import { deadlinePassed, sleep, type Clock } from '../core/clock.js';
 import { formatDuration } from '../core/format-duration.js';
 import type { ScopePin } from '../core/scope-pin.js';

@@ -6,7 +6,7 @@ import { fallbackInvalid, fallbackWriteFailed } from './fallback-failures.js';
  * parse error quotes the input, so it is dropped; messages name secrets, never values. The
  * result has no prototype (a `__proto__` name is just a name) and is frozen.
  *
- * @throws {DopplerFallbackError} `DOPPLER_FALLBACK_INVALID` for anything else.
+ * @throws {DopplerError} `DOPPLER_FALLBACK_INVALID` for anything else.
  */
 export function parseSecretsJson(path: string, plaintext: Buffer): Readonly<Record<string, string>> {
   const result = parseFlatStringMap(plaintext.toString('utf8'));
@@ -27,7 +27,7 @@ export function parseSecretsJson(path: string, plaintext: Buffer): Readonly<Reco
 /**
  * The plaintext to encrypt, as a buffer the caller can wipe once sealed.
  *
- * @throws {DopplerFallbackError} `DOPPLER_FALLBACK_WRITE_FAILED` when `secrets` is not an
+ * @throws {DopplerError} `DOPPLER_FALLBACK_WRITE_FAILED` when `secrets` is not an
  *   object of strings (it names the secret, not its value).
  */
 export function serializeSecrets(path: string, secrets: Readonly<Record<string, string>>): Buffer {

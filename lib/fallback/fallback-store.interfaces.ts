@@ -1,10 +1,4 @@
-/** Which Doppler project and config a fallback file holds secrets of. */
-export interface FallbackScope {
-  /** Doppler project name, e.g. `backend`. */
-  readonly project?: string;
-  /** Doppler config name, e.g. `prd`. */
-  readonly config?: string;
-}
+import type { DopplerScope } from '../core/scope.js';
 
 /** Options of a {@link FallbackStore}. */
 export interface FallbackStoreOptions {
@@ -20,7 +14,7 @@ export interface FallbackStoreOptions {
    * given are compared, so `{ project: 'shop' }` accepts any config of `shop`.
    * @default undefined (any scope is accepted)
    */
-  readonly expectedScope?: FallbackScope;
+  readonly expectedScope?: DopplerScope;
   /**
    * A file older than this many milliseconds is refused with `DOPPLER_FALLBACK_EXPIRED`.
    * @default undefined (no limit)
@@ -46,7 +40,7 @@ export interface FallbackSnapshot {
   /** When the file was written: from its authenticated header, or the file's mtime for a Doppler CLI file. */
   readonly writtenAt: Date;
   /** The scope the file was written for; from `DOPPLER_PROJECT`/`DOPPLER_CONFIG` for a Doppler CLI file. */
-  readonly scope: FallbackScope;
+  readonly scope: DopplerScope;
   /** `nestjs-doppler` for this library's own format, `doppler-cli` for a file written by `doppler run`. */
   readonly format: 'nestjs-doppler' | 'doppler-cli';
 }

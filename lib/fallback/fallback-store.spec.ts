@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DopplerConfigurationError, type DopplerErrorCode } from '../client/doppler.errors.js';
+import { DopplerConfigurationError, DopplerError, type DopplerErrorCode } from '../errors/doppler.errors.js';
 import { tempPathFor } from './atomic-write.js';
-import { DopplerFallbackError } from './fallback.errors.js';
 import { FallbackStore, type FallbackStoreOptions } from './fallback-store.js';
 import { DEFAULT_PBKDF2_ROUNDS } from './key-derivation.js';
 import { sealNative } from './native-format.js';
@@ -53,15 +52,15 @@ function expectNothingLeaks(error: unknown): void {
   expect(e.cause).toBeUndefined();
 }
 
-async function failure(promise: Promise<unknown>, code: DopplerErrorCode): Promise<DopplerFallbackError> {
+async function failure(promise: Promise<unknown>, code: DopplerErrorCode): Promise<DopplerError> {
   const error = await promise.then(
     () => undefined,
     (e: unknown) => e,
   );
-  expect(error).toBeInstanceOf(DopplerFallbackError);
+  expect(error).toBeInstanceOf(DopplerError);
   expectNothingLeaks(error);
-  expect((error as DopplerFallbackError).code).toBe(code);
-  return error as DopplerFallbackError;
+  expect((error as DopplerError).code).toBe(code);
+  return error as DopplerError;
 }
 
 /** The two lines of a file this library wrote. */

@@ -1,11 +1,10 @@
 import { unlink } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { DopplerConfigurationError } from '../client/doppler.errors.js';
+import { DopplerConfigurationError } from '../errors/doppler.errors.js';
 import { readSmallFile } from '../options/read-small-file.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { looksLikeCli, openCli, parseCli } from './doppler-cli-format.js';
 import {
-  describeScope,
   errnoCode,
   fallbackExpired,
   fallbackInvalid,
@@ -13,7 +12,8 @@ import {
   fallbackWriteFailed,
 } from './fallback-failures.js';
 import { parseSecretsJson, serializeSecrets } from './fallback-secrets-json.js';
-import type { FallbackScope, FallbackSnapshot, FallbackStoreOptions } from './fallback-store.interfaces.js';
+import { describeScope, type DopplerScope } from '../core/scope.js';
+import type { FallbackSnapshot, FallbackStoreOptions } from './fallback-store.interfaces.js';
 import {
   DEFAULT_PBKDF2_ROUNDS,
   DerivedKeyCache,
@@ -37,7 +37,7 @@ function timingSafeEqualText(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-export type { FallbackScope, FallbackSnapshot, FallbackStoreOptions } from './fallback-store.interfaces.js';
+export type { FallbackSnapshot, FallbackStoreOptions } from './fallback-store.interfaces.js';
 
 /** A fallback file's bytes as read, not yet parsed or decrypted. */
 export interface FallbackFile {
@@ -48,7 +48,7 @@ export interface FallbackFile {
 /** What a copy must satisfy at this read, beyond being authentic and fresh enough. */
 export interface FallbackReadCheck {
   /** Refuse a copy for another project or config (fields given only). @default the store's expectedScope */
-  readonly expectedScope?: FallbackScope;
+  readonly expectedScope?: DopplerScope;
   /** The token in use: a copy bound to a token (`binding: token`) opens only for that one. */
   readonly token?: string;
   /** Refuse a copy that is not bound to {@link token} (`fallback.bindToToken`). */
@@ -96,7 +96,7 @@ export class FallbackStore {
   readonly path: string;
   readonly #keys: DerivedKeyCache;
   readonly #rounds: number;
-  readonly #expectedScope: FallbackScope | undefined;
+  readonly #expectedScope: DopplerScope | undefined;
   readonly #maxAgeMs: number | undefined;
   readonly #now: () => number;
 
@@ -144,7 +144,7 @@ export class FallbackStore {
   /**
    * Reads, authenticates and checks the file.
    *
-   * @throws {DopplerFallbackError} `DOPPLER_FALLBACK_MISSING` when there is no file;
+   * @throws {DopplerError} `DOPPLER_FALLBACK_MISSING` when there is no file;
    *   `DOPPLER_FALLBACK_INVALID` when it is unreadable, damaged, tampered with, encrypted with
    *   another passphrase, asks for out-of-bounds KDF rounds, or was written for another
    *   scope; `DOPPLER_FALLBACK_EXPIRED` when it is older than `maxAgeMs`.
@@ -158,7 +158,7 @@ export class FallbackStore {
    * refused unless a regular file), never reads more than the size cap. A hung volume can hold it;
    * callers bound it with their deadline.
    *
-   * @throws {DopplerFallbackError} `DOPPLER_FALLBACK_MISSING` or `DOPPLER_FALLBACK_INVALID`.
+   * @throws {DopplerError} `DOPPLER_FALLBACK_MISSING` or `DOPPLER_FALLBACK_INVALID`.
    */
   async load(): Promise<FallbackFile> {
     const read = await readSmallFile(this.path, MAX_FILE_BYTES);
@@ -184,7 +184,7 @@ export class FallbackStore {
    * Authenticates and checks bytes from {@link load}: derives the key (once per salt and
    * rounds), decrypts, and checks scope, token binding and age.
    *
-   * @throws {DopplerFallbackError} as {@link read}.
+   * @throws {DopplerError} as {@link read}.
    */
   async open(file: FallbackFile, check: FallbackReadCheck = {}): Promise<FallbackSnapshot> {
     const { data, mtimeMs } = file;
@@ -212,16 +212,16 @@ export class FallbackStore {
    * fresh nonce every write.
    *
    * @param scope Project and config the secrets belong to, recorded (authenticated) in the file.
-   * @throws {DopplerFallbackError} `DOPPLER_FALLBACK_WRITE_FAILED` when the secrets are not an
+   * @throws {DopplerError} `DOPPLER_FALLBACK_WRITE_FAILED` when the secrets are not an
    *   object of strings or the file cannot be written; `reason` holds the errno code.
    */
   async write(
     secrets: Readonly<Record<string, string>>,
-    scope: FallbackScope,
+    scope: DopplerScope,
     options: { readonly bindToToken?: string; readonly signal?: AbortSignal } = {},
   ): Promise<void> {
     for (const field of ['project', 'config'] as const) {
-      const value = (scope as FallbackScope | undefined)?.[field];
+      const value = (scope as DopplerScope | undefined)?.[field];
       if (value !== undefined && typeof value !== 'string') {
         throw fallbackWriteFailed(this.path, `was not written: the scope's ${field} is not a string`);
       }
@@ -254,7 +254,7 @@ export class FallbackStore {
   /**
    * Deletes the file, e.g. when Doppler says the token was revoked. No error when it is absent.
    *
-   * @throws {DopplerFallbackError} `DOPPLER_FALLBACK_WRITE_FAILED` when it exists but cannot be deleted.
+   * @throws {DopplerError} `DOPPLER_FALLBACK_WRITE_FAILED` when it exists but cannot be deleted.
    */
   async remove(): Promise<void> {
     try {
@@ -267,7 +267,7 @@ export class FallbackStore {
 
   async #readNative(
     data: Buffer,
-    expected: FallbackScope | undefined,
+    expected: DopplerScope | undefined,
     check: FallbackReadCheck,
   ): Promise<FallbackSnapshot> {
     const file = parseNative(this.path, data);
@@ -296,7 +296,7 @@ export class FallbackStore {
   async #readCli(
     data: Buffer,
     mtimeMs: number,
-    expected: FallbackScope | undefined,
+    expected: DopplerScope | undefined,
   ): Promise<FallbackSnapshot> {
     const file = parseCli(this.path, data);
     // The mtime is all there is, and checking it first spares a derivation.
@@ -305,7 +305,7 @@ export class FallbackStore {
     if (plaintext === undefined) throw fallbackInvalid(this.path, CLI_WRONG_KEY, CHECK_PASSPHRASE);
     try {
       const secrets = parseSecretsJson(this.path, plaintext);
-      const scope: FallbackScope = Object.freeze({
+      const scope: DopplerScope = Object.freeze({
         ...(secrets['DOPPLER_PROJECT'] === undefined ? {} : { project: secrets['DOPPLER_PROJECT'] }),
         ...(secrets['DOPPLER_CONFIG'] === undefined ? {} : { config: secrets['DOPPLER_CONFIG'] }),
       });
@@ -337,13 +337,13 @@ export class FallbackStore {
     );
   }
 
-  #checkScope(actual: FallbackScope, source: string, expected: FallbackScope | undefined): void {
+  #checkScope(actual: DopplerScope, source: string, expected: DopplerScope | undefined): void {
     if (expected === undefined) return;
     const fields = (['project', 'config'] as const).filter((field) => expected[field] !== undefined);
     if (fields.every((field) => actual[field] === expected[field])) return;
     throw fallbackInvalid(
       this.path,
-      `holds secrets for ${describeScope(actual, fields)} (${source}), but this app expects ${describeScope(expected, fields)}; it is not used, so another environment's secrets are never loaded`,
+      `holds secrets for ${describeScope(actual, '', fields)} (${source}), but this app expects ${describeScope(expected, '', fields)}; it is not used, so another environment's secrets are never loaded`,
       'Point the fallback path at a file of its own for each project/config, or delete this one; it is rewritten after the next successful fetch from Doppler.',
     );
   }

@@ -1,7 +1,7 @@
 import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
 import { GCM_NONCE_BYTES, GCM_TAG_BYTES, openAesGcm } from './aes-gcm.js';
 import { fallbackInvalid } from './fallback-failures.js';
-import type { FallbackScope } from './fallback-store.interfaces.js';
+import type { DopplerScope } from '../core/scope.js';
 import { isAcceptedRounds, MAX_PBKDF2_ROUNDS, MIN_PBKDF2_ROUNDS, SALT_BYTES } from './key-derivation.js';
 import { decodeBase64 } from './strict-encoding.js';
 
@@ -39,7 +39,7 @@ export interface NativeFile {
   readonly rounds: number;
   readonly salt: Buffer;
   readonly nonce: Buffer;
-  readonly scope: FallbackScope;
+  readonly scope: DopplerScope;
   readonly binding: CopyBinding;
   readonly writtenAt: Date;
   readonly sealed: Buffer;
@@ -58,7 +58,7 @@ export interface SealInput {
   readonly key: Buffer;
   readonly salt: Buffer;
   readonly rounds: number;
-  readonly scope: FallbackScope;
+  readonly scope: DopplerScope;
   /** Set to bind the copy to this token (its fingerprint is recorded). */
   readonly bindToToken?: string;
   readonly writtenAt: Date;
@@ -100,7 +100,7 @@ export function sealNative(input: SealInput): Buffer {
 /**
  * Splits and checks a file without the key: structure, KDF name, rounds bound, sizes.
  *
- * @throws {DopplerFallbackError} `DOPPLER_FALLBACK_INVALID` naming what is wrong.
+ * @throws {DopplerError} `DOPPLER_FALLBACK_INVALID` naming what is wrong.
  */
 export function parseNative(path: string, data: Buffer): NativeFile {
   const end = data.indexOf(NEWLINE);
@@ -191,7 +191,7 @@ function bindingField(path: string, h: Record<string, unknown>): CopyBinding {
   throw fallbackInvalid(path, 'has a header whose binding or tokenFingerprint is malformed');
 }
 
-function scopeField(path: string, h: Record<string, unknown>, field: 'project' | 'config'): FallbackScope {
+function scopeField(path: string, h: Record<string, unknown>, field: 'project' | 'config'): DopplerScope {
   const value = h[field];
   if (value === null) return {};
   if (typeof value === 'string') return { [field]: value };

@@ -1,5 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import { DOPPLER_INSTANCES, type DopplerInstances } from '../doppler-instances.js';
+import { DopplerConfigurationError } from '../errors/doppler.errors.js';
 import { SecretsService } from '../secrets.service.js';
 import {
   judgeDopplerHealth,
@@ -47,8 +49,11 @@ export class DopplerHealthIndicator {
   constructor(
     // Only the status is read: a structural type accepts a SecretsService of any schema
     // (one built by hand in a test, too), which SecretsService<object> would not.
-    @Inject(SecretsService) private readonly secrets: Pick<SecretsService, 'metadata' | 'status'>,
+    // Optional: an app may have only named registrations. A service a test put in with
+    // overrideProvider is found here, never in the registry.
+    @Optional() @Inject(SecretsService) private readonly secrets: Judged | undefined,
     private readonly indicator: HealthIndicatorService,
+    @Optional() @Inject(DOPPLER_INSTANCES) private readonly instances: DopplerInstances | undefined,
   ) {}
 
   /**
@@ -69,7 +74,45 @@ export class DopplerHealthIndicator {
     options?: DopplerHealthOptions,
   ): HealthIndicatorResult<Key, 'up' | 'down', DopplerHealthDetails> {
     const session = this.indicator.check<Key>(key ?? ('doppler' as Key));
-    const { healthy, details } = judgeDopplerHealth(this.secrets, options);
+    const { instance, ...rule } = options ?? {};
+    if (instance !== undefined) {
+      const named = this.instances?.get(instance);
+      if (named === undefined) {
+        throw new DopplerConfigurationError(
+          `The Doppler health check was asked for the registration named "${instance}", but the app has none by that name.`,
+        );
+      }
+      const { healthy, details } = judgeDopplerHealth(named, rule);
+      return healthy ? session.up(details) : session.down(details);
+    }
+    const main = this.secrets ?? this.instances?.get(undefined);
+    const named = (this.instances?.entries() ?? []).filter(([name]) => name !== undefined);
+    if (main === undefined && named.length === 0) {
+      throw new DopplerConfigurationError(
+        'The Doppler health check found no SecretsService: import DopplerModule (isGlobal: true) where the indicator is provided.',
+      );
+    }
+    const verdicts = named.map(
+      ([name, service]) => [name as string, judgeDopplerHealth(service, rule)] as const,
+    );
+    const top = main !== undefined ? judgeDopplerHealth(main, rule) : verdicts[0]?.[1];
+    if (top === undefined) throw new TypeError('unreachable: no registration to judge');
+    if (verdicts.length === 0 || (main === undefined && verdicts.length === 1)) {
+      return top.healthy ? session.up(top.details) : session.down(top.details);
+    }
+    const healthy = top.healthy && verdicts.every(([, verdict]) => verdict.healthy);
+    const down = verdicts.filter(([, verdict]) => !verdict.healthy).map(([name]) => name);
+    const details: DopplerHealthDetails = {
+      ...top.details,
+      instances: Object.fromEntries(verdicts.map(([name, verdict]) => [name, verdict.details])),
+      ...(!healthy &&
+        top.healthy && {
+          message: `The Doppler secrets of ${down.map((name) => `"${name}"`).join(', ')} are stale.`,
+        }),
+    };
     return healthy ? session.up(details) : session.down(details);
   }
 }
+
+/** What is judged: a `SecretsService` of any schema (one built by hand in a test, too). */
+type Judged = Pick<SecretsService, 'metadata' | 'status'>;

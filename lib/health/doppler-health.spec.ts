@@ -1,6 +1,6 @@
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { DopplerConfigurationError } from '../client/doppler.errors.js';
+import { DopplerConfigurationError } from '../errors/doppler.errors.js';
 import type { SecretsMetadata } from '../interfaces/secrets-metadata.interface.js';
 import type { SecretsStatus } from '../interfaces/secrets-status.interface.js';
 import { SecretsService, stateOf } from '../secrets.service.js';
@@ -110,7 +110,10 @@ describe('DopplerHealthIndicator', () => {
   const values = { API_KEY: 'canary-value-for-health-0001', POOL: '5' };
   const build = () => {
     const secrets = new SecretsService(values, { source: 'doppler-api', fetchedAt: new Date() });
-    return { secrets, indicator: new DopplerHealthIndicator(secrets, new HealthIndicatorService()) };
+    return {
+      secrets,
+      indicator: new DopplerHealthIndicator(secrets, new HealthIndicatorService(), undefined),
+    };
   };
 
   it("reports under 'doppler' by default, or the key given", () => {

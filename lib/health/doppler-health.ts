@@ -1,4 +1,4 @@
-import { DopplerConfigurationError, type DopplerErrorCode } from '../client/doppler.errors.js';
+import { DopplerConfigurationError, type DopplerErrorCode } from '../errors/doppler.errors.js';
 import type { SecretsMetadata, SecretsSource } from '../interfaces/secrets-metadata.interface.js';
 import type { SecretsStatus } from '../interfaces/secrets-status.interface.js';
 
@@ -26,6 +26,13 @@ export interface DopplerHealthOptions {
    * @default 900000 (15 minutes, {@link DEFAULT_DOPPLER_HEALTH_MAX_AGE_MS})
    */
   maxAgeMs?: number;
+  /**
+   * Judge only the `DopplerModule` registration with this `name`. Without it, every registration
+   * is judged: the unnamed one's details at the top, each named one's under `instances`, and the
+   * check is `down` when any of them is.
+   * @default undefined (all registrations)
+   */
+  instance?: string;
 }
 
 /**
@@ -57,6 +64,8 @@ export type DopplerHealthDetails = {
   readonly fallbackReason?: DopplerErrorCode;
   /** Why the check is `down`; absent when `up`. */
   readonly message?: string;
+  /** The named registrations' own details, when the app has any (see {@link DopplerHealthOptions.instance}). */
+  readonly instances?: Readonly<Record<string, DopplerHealthDetails>>;
 };
 
 /** Internal: the verdict and what to report with it. */

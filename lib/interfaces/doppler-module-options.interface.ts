@@ -56,12 +56,25 @@ export interface DopplerModuleOptions {
    * - `'api'`: fetched from Doppler's API with {@link token} or {@link tokenFile};
    * - `'env'`: read from `process.env`, as populated by `doppler run` (the schema's keys
    *   only; a schema is required), through the same validation and masking;
-   * - `'auto'`: the API when a token or token file is configured, else the environment when
-   *   it carries Doppler's `DOPPLER_PROJECT` and `DOPPLER_CONFIG` markers, else an error that
-   *   explains both ways to run.
+   * - `'mounted'`: read from the volume {@link mounted} names (the Doppler Kubernetes
+   *   Operator's Secret, mounted into the pod), hot-reloaded when the kubelet swaps it;
+   * - `'auto'`: the mounted volume when {@link mounted} is given (no token is needed), else the
+   *   API when a token or token file is configured, else the environment when it carries
+   *   Doppler's `DOPPLER_PROJECT` and `DOPPLER_CONFIG` markers, else an error that explains
+   *   the ways to run.
    * @default 'auto'
    */
-  source?: 'api' | 'env' | 'auto';
+  source?: 'api' | 'env' | 'mounted' | 'auto';
+
+  /**
+   * Read the secrets from a mounted volume instead of the API: the Kubernetes Secret the
+   * Doppler Kubernetes Operator syncs (one file per secret, or one `DOPPLER_SECRETS_FILE` in
+   * json or env format), or any directory of files (Docker secrets, the Secrets Store CSI
+   * driver). One consistent version is read at a time, and a swap of the volume is applied in
+   * place, validated as a whole first. Not with `fallback`; `token` is then not used.
+   * @default undefined (secrets from the API or the environment)
+   */
+  mounted?: DopplerMountedOptions;
 
   /**
    * A class whose properties are decorated with class-validator (and class-transformer
@@ -144,6 +157,24 @@ export interface DopplerModuleOptions {
    * @default 1048576 (1 MiB)
    */
   maxResponseBytes?: number;
+}
+
+/** Where the mounted secrets are, and how often the volume is checked besides watching it. */
+export interface DopplerMountedOptions {
+  /**
+   * The volume's `mountPath` (a directory: a Kubernetes Secret volume, with its `..data`
+   * versions, or a plain directory of one file per secret), or one file holding the whole set
+   * (json or env format). A relative path is resolved against the working directory once, when
+   * the options are checked.
+   */
+  path: string;
+  /**
+   * Milliseconds between checks of the volume, besides watching it (file change events are
+   * not delivered on every volume type). A check of an unchanged Kubernetes volume reads one
+   * symlink; a plain directory is read whole and compared. From 100 to 86400000.
+   * @default 30000
+   */
+  pollInterval?: number;
 }
 
 /** How often to refresh. */

@@ -1,13 +1,14 @@
-import type { DopplerErrorCode } from '../client/doppler.errors.js';
+import type { DopplerErrorCode } from '../errors/doppler.errors.js';
 
 /**
  * Where a set of secrets came from:
  * - `doppler-api`: fetched from Doppler's API;
  * - `fallback`: Doppler was unreachable or failing, so the encrypted last-known-good copy served;
  * - `environment`: read from `process.env`, as `doppler run` populates it;
+ * - `mounted`: read from a mounted volume (the Doppler Kubernetes Operator's Secret, a directory of files);
  * - `static`: built from plain values (tests, `createSecretsService`).
  */
-export type SecretsSource = 'doppler-api' | 'fallback' | 'environment' | 'static';
+export type SecretsSource = 'doppler-api' | 'fallback' | 'environment' | 'mounted' | 'static';
 
 /** Why and from how old a copy the fallback served. */
 export interface FallbackMetadata {

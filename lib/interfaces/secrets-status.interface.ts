@@ -1,4 +1,4 @@
-import type { DopplerErrorCode } from '../client/doppler.errors.js';
+import type { DopplerErrorCode } from '../errors/doppler.errors.js';
 
 /** How fresh the secrets are, for health checks and dashboards. Holds no value. */
 export interface SecretsStatus {

@@ -7,6 +7,7 @@ import {
   type LogLevel,
 } from '@nestjs/common';
 import { inspect, type InspectOptionsStylized } from 'node:util';
+import { DOPPLER_INSTANCES, type DopplerInstances } from '../doppler-instances.js';
 import { SecretsService } from '../secrets.service.js';
 import type { Redactor } from './redactor.js';
 import { redactValue } from './redact-value.js';
@@ -76,7 +77,8 @@ interface JsonRecordOptions {
  */
 @Injectable()
 export class DopplerLogger extends ConsoleLogger {
-  readonly #secrets: RedactionSource | undefined;
+  readonly #given: readonly RedactionSource[];
+  readonly #instances: DopplerInstances | undefined;
 
   /**
    * @param secrets where the current values are read at each call; without it nothing is masked.
@@ -89,23 +91,38 @@ export class DopplerLogger extends ConsoleLogger {
     // Not @Optional(): through DI, a missing SecretsService must fail the bootstrap, not
     // leave a logger that silently masks nothing. The token is explicit because the type
     // is structural: `SecretsService<AppSecrets>` is not assignable to one fixed instance.
-    @Inject(SecretsService) secrets?: RedactionSource,
+    @Inject(SecretsService) secrets?: RedactionSource | readonly RedactionSource[],
     @Optional() context?: string,
     @Optional() options?: ConsoleLoggerOptions,
+    // Every other registration of the app (named ones), so their values are masked too.
+    @Optional() @Inject(DOPPLER_INSTANCES) instances?: DopplerInstances,
   ) {
     // An empty context is no context to ConsoleLogger; `options.context` is honoured as there.
     super(context ?? options?.context ?? '', options ?? {});
-    this.#secrets = secrets;
+    this.#given = secrets === undefined ? [] : isSourceList(secrets) ? [...secrets] : [secrets];
+    this.#instances = instances;
   }
 
-  /** The masking of the version current now; undefined before any secret exists. */
+  /** Every source of values to mask, each once. */
+  #sources(): RedactionSource[] {
+    const all = new Set<RedactionSource>(this.#given);
+    for (const [, service] of this.#instances?.entries() ?? []) all.add(service);
+    return [...all];
+  }
+
+  /** The masking of the versions current now; undefined before any secret exists. */
   #redactor(): Redactor | undefined {
-    const snapshot = this.#secrets?.snapshot();
-    return snapshot === undefined ? undefined : (text) => snapshot.redact(text);
+    const snapshots = this.#sources().map((source) => source.snapshot());
+    if (snapshots.length === 0) return undefined;
+    if (snapshots.length === 1) {
+      const [only] = snapshots;
+      return (text) => only?.redact(text) ?? text;
+    }
+    return (text) => snapshots.reduce((masked, snapshot) => snapshot.redact(masked), text);
   }
 
   #redactText(text: string): string {
-    return this.#secrets === undefined ? text : this.#secrets.snapshot().redact(text);
+    return this.#redactor()?.(text) ?? text;
   }
 
   /**
@@ -182,7 +199,7 @@ export class DopplerLogger extends ConsoleLogger {
    */
   protected override getJsonLogObject(message: unknown, options: JsonRecordOptions): JsonLogRecord {
     const record = super.getJsonLogObject(message, options);
-    if (this.#secrets === undefined) return record;
+    if (this.#sources().length === 0) return record;
     const redactText = (text: string): string => this.#redactText(text);
     Object.defineProperty(record, inspect.custom, {
       enumerable: false,
@@ -191,4 +208,10 @@ export class DopplerLogger extends ConsoleLogger {
     });
     return record;
   }
+}
+
+function isSourceList(
+  value: RedactionSource | readonly RedactionSource[],
+): value is readonly RedactionSource[] {
+  return Array.isArray(value);
 }

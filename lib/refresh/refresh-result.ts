@@ -1,4 +1,4 @@
-import type { DopplerErrorCode } from '../client/doppler.errors.js';
+import type { DopplerErrorCode } from '../errors/doppler.errors.js';
 import type { SecretsChange } from '../interfaces/secrets-status.interface.js';
 
 /** What one refresh cycle did. */

@@ -1,7 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
 import { FakeClock, settle } from '../../test/support/fake-clock.js';
-import { DopplerError } from '../client/doppler.errors.js';
+import { DopplerError } from '../errors/doppler.errors.js';
 import { ScopePin } from '../core/scope-pin.js';
 import type { LoadedSet, LoadOutcome, LoadRequest, SecretsSource } from '../sources/secrets-source.js';
 import { SecretsRefresher, type RefreshSettings } from './secrets-refresher.js';

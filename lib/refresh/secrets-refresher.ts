@@ -1,5 +1,6 @@
 import type { Logger } from '@nestjs/common';
-import { DopplerError, DopplerTimeoutError } from '../client/doppler.errors.js';
+import { dopplerError } from '../errors/create-doppler-error.js';
+import { DopplerError } from '../errors/doppler.errors.js';
 import { clampDelay, startDeadline, type Cancel, type Clock } from '../core/clock.js';
 import { printable } from '../core/printable.js';
 import type { DopplerScope } from '../core/scope.js';
@@ -228,9 +229,9 @@ function unexpected(error: unknown): string {
 }
 
 function stalled(deadline: number): DopplerError {
-  return new DopplerTimeoutError(
+  return dopplerError(
     'DOPPLER_TIMEOUT',
-    `A refresh did not finish within its ${deadline} ms deadline (the deadline option): the token file, the network or the fallback volume stalled. The current set is kept.`,
+    `A refresh did not finish within its ${deadline} ms deadline (the deadline option): the token file, the network, the mounted volume or the fallback volume stalled. The current set is kept.`,
     { retryable: true, reason: 'REFRESH_STALLED' },
   );
 }

@@ -1,5 +1,5 @@
 import { Subject, type Observable } from 'rxjs';
-import type { DopplerErrorCode } from '../client/doppler.errors.js';
+import type { DopplerErrorCode } from '../errors/doppler.errors.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { SecretsMetadata } from '../interfaces/secrets-metadata.interface.js';
 import type { SecretsChange, SecretsStatus } from '../interfaces/secrets-status.interface.js';
@@ -49,7 +49,9 @@ export class SecretsState<T extends object = Record<string, string>> {
     );
     this.#raw = initial.raw;
     this.#etag = initial.metadata.etag;
-    if (initial.metadata.source === 'doppler-api') this.#lastSuccessAt = initial.metadata.fetchedAt;
+    // A set read from Doppler or its synced volume is confirmed as it is read; a copy or a fixed set is not.
+    const { source } = initial.metadata;
+    if (source === 'doppler-api' || source === 'mounted') this.#lastSuccessAt = initial.metadata.fetchedAt;
   }
 
   get current(): SecretsSnapshot<T> {

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openClientSockets } from '../../test/support/client-sockets.js';
 import { FakeClock } from '../../test/support/fake-clock.js';
 import { onFakeTime } from '../../test/support/on-fake-time.js';
-import { DopplerError } from '../client/doppler.errors.js';
+import { DopplerError } from '../errors/doppler.errors.js';
 import { startDeadline } from '../core/clock.js';
 import { ScopePin } from '../core/scope-pin.js';
 import { DopplerEmulator } from '../testing/doppler-emulator.js';

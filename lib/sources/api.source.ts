@@ -1,7 +1,8 @@
 import type { Logger } from '@nestjs/common';
+import { dopplerError } from '../errors/create-doppler-error.js';
 import { tokenProviderFor, type TokenProvider } from '../auth/token-provider.js';
 import { DopplerClient, type DownloadResult } from '../client/doppler-client.js';
-import { DopplerError, DopplerResponseError, DopplerTimeoutError } from '../client/doppler.errors.js';
+import { DopplerError } from '../errors/doppler.errors.js';
 import { downloadWithRetries } from '../client/download-with-retries.js';
 import { deadlinePassed, type Clock } from '../core/clock.js';
 import type { ScopePin } from '../core/scope-pin.js';
@@ -75,7 +76,7 @@ export class ApiSource implements SecretsSource {
         deadlinePassed(request.signal) &&
         !(error instanceof DopplerError && error.code === 'DOPPLER_TIMEOUT')
       ) {
-        throw new DopplerTimeoutError(
+        throw dopplerError(
           'DOPPLER_TIMEOUT',
           `Doppler did not answer before the ${this.resolved.deadline} ms deadline (the deadline option) ran out (${options.apiUrl.host}). ` +
             'Check the network path to Doppler, or raise the deadline option.',
@@ -87,7 +88,7 @@ export class ApiSource implements SecretsSource {
     if (download.kind === 'not-modified') {
       if (request.etag === undefined) {
         // Only reachable if a server answers 304 to a request that named no version.
-        throw new DopplerResponseError(
+        throw dopplerError(
           'DOPPLER_UNEXPECTED_STATUS',
           'Doppler answered 304 Not Modified to a request that named no version. Check the apiUrl option and any proxy in between.',
           { status: 304 },

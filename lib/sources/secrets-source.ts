@@ -1,8 +1,8 @@
-import type { DopplerError } from '../client/doppler.errors.js';
+import type { DopplerError } from '../errors/doppler.errors.js';
 import type { FallbackMetadata, SecretsMetadata } from '../interfaces/secrets-metadata.interface.js';
 
 /** Where a loaded set came from: the `source` its metadata will name. */
-export type LoadedOrigin = 'doppler-api' | 'environment' | 'fallback';
+export type LoadedOrigin = 'doppler-api' | 'environment' | 'mounted' | 'fallback';
 
 /** A set as a source loaded it: raw strings, not yet validated. */
 export interface LoadedSet {

@@ -1,5 +1,5 @@
-import { DopplerTimeoutError } from '../client/doppler.errors.js';
 import { scopeOfSet, type DopplerScope } from '../core/scope.js';
+import { dopplerError } from '../errors/create-doppler-error.js';
 import type { ScopePin } from '../core/scope-pin.js';
 import { within } from '../core/within.js';
 import type { SecretsMetadata } from '../interfaces/secrets-metadata.interface.js';
@@ -16,7 +16,7 @@ import type { LoadedSet } from './secrets-source.js';
  *
  * @throws {DopplerError} `DOPPLER_SCOPE_MISMATCH` for a set of another project or config.
  * @throws {SecretsValidationError} when the values do not match the schema.
- * @throws {DopplerTimeoutError} when an asynchronous schema outlasts `signal`.
+ * @throws {DopplerUnavailableError} when an asynchronous schema outlasts `signal`.
  */
 export async function validateLoadedSet(
   loaded: LoadedSet,
@@ -31,15 +31,12 @@ export async function validateLoadedSet(
   // Only an asynchronous schema can outlast the deadline; a synchronous result stands as it is.
   const values =
     validated instanceof Promise
-      ? await within(
-          validated,
-          signal,
-          () =>
-            new DopplerTimeoutError(
-              'DOPPLER_TIMEOUT',
-              'Validating the secrets against the schema did not finish before the deadline: an asynchronous refinement of the schema never settled.',
-              { reason: 'VALIDATION_STALLED' },
-            ),
+      ? await within(validated, signal, () =>
+          dopplerError(
+            'DOPPLER_TIMEOUT',
+            'Validating the secrets against the schema did not finish before the deadline: an asynchronous refinement of the schema never settled.',
+            { reason: 'VALIDATION_STALLED' },
+          ),
         )
       : validated;
   const metadata: SecretsMetadata = {

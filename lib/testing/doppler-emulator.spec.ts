@@ -162,25 +162,12 @@ describe('secrets download', () => {
     expect(await withMeta.json()).toEqual({ DOPPLER_CONFIG: 'dev' });
   });
 
-  it('serves format=env as KEY="value" lines with escaping', async () => {
+  it('serves format=env as KEY="value" lines, quotes and backslashes escaped, newlines kept', async () => {
     emulator.setSecret('sample-app', 'dev', 'MULTI', 'a "b"\nc\\d');
     const response = await download({ format: 'env', secrets: 'PORT,EMPTY,MULTI' });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
-    expect(await response.text()).toBe('EMPTY=""\nMULTI="a \\"b\\"\\nc\\\\d"\nPORT="3000"\n');
-  });
-
-  it('rejects other formats with 400', async () => {
-    await expectError(
-      await download({ format: 'yaml' }),
-      400,
-      'Invalid format. Supported formats: json, env',
-    );
-  });
-
-  it('accepts and ignores the dynamic secrets parameters', async () => {
-    const response = await download({ include_dynamic_secrets: 'true', dynamic_secrets_ttl_sec: '1800' });
-    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('EMPTY=""\nMULTI="a \\"b\\"\nc\\\\d"\nPORT="3000"');
   });
 
   it('answers 404 for unknown projects and configs', async () => {
@@ -201,6 +188,132 @@ describe('secrets download', () => {
     const post = await download({}, SERVICE, { method: 'POST', body: '{}' });
     expect(post.headers.get('allow')).toBe('GET');
     await expectError(post, 405, 'Method not allowed');
+  });
+});
+
+describe('download parameters', () => {
+  const only = { secrets: 'PORT,DATABASE_URL,EMPTY' };
+
+  it.each([
+    ['json', /^application\/json/, '{"DATABASE_URL":"postgres://db","EMPTY":"","PORT":"3000"}'],
+    ['dotnet-json', /^application\/json/, '{"DatabaseUrl":"postgres://db","Empty":"","Port":"3000"}'],
+    ['env', /^text\/plain/, 'DATABASE_URL="postgres://db"\nEMPTY=""\nPORT="3000"'],
+    ['env-no-quotes', /^text\/plain/, 'DATABASE_URL=postgres://db\nEMPTY=\nPORT=3000'],
+    ['docker', /^text\/plain/, 'DATABASE_URL=postgres://db\nEMPTY=\nPORT=3000'],
+    ['yaml', /^application\/yaml/, '"DATABASE_URL": "postgres://db"\n"EMPTY": ""\n"PORT": "3000"'],
+  ])('serves format=%s with its content type, an ETag and a 304', async (format, contentType, text) => {
+    const response = await download({ ...only, format });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(contentType);
+    expect(await response.text()).toBe(text);
+    const etag = response.headers.get('etag')!;
+    expect(etag).toBe(`"${createHash('sha256').update(text).digest('hex')}"`);
+    expect(
+      (await download({ ...only, format }, SERVICE, { headers: { 'if-none-match': etag } })).status,
+    ).toBe(304);
+  });
+
+  it.each([
+    ['camel', ['databaseUrl', 'dopplerConfig', 'empty', 'port']],
+    ['upper-camel', ['DatabaseUrl', 'DopplerConfig', 'Empty', 'Port']],
+    ['lower-snake', ['database_url', 'doppler_config', 'empty', 'port']],
+    ['tf-var', ['TF_VAR_database_url', 'TF_VAR_doppler_config', 'TF_VAR_empty', 'TF_VAR_port']],
+    ['dotnet', ['DatabaseUrl', 'DopplerConfig', 'Empty', 'Port']],
+    ['dotnet-env', ['DatabaseUrl', 'DopplerConfig', 'Empty', 'Port']],
+    ['lower-kebab', ['database-url', 'doppler-config', 'empty', 'port']],
+  ])('renames with name_transformer=%s, after secrets= picked the names', async (transformer, names) => {
+    const response = await download({
+      secrets: 'PORT,DATABASE_URL,EMPTY,DOPPLER_CONFIG',
+      name_transformer: transformer,
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as Record<string, string>;
+    expect(Object.keys(body)).toEqual(names);
+    expect(Object.values(body)).toEqual(['postgres://db', 'dev', '', '3000']);
+  });
+
+  it('keeps .NET sections apart: dotnet with ":" and dotnet-env with "__"', async () => {
+    emulator.setSecret('sample-app', 'dev', 'SMTP__USER_NAME', 'mailer');
+    const dotnet = await download({ secrets: 'SMTP__USER_NAME', name_transformer: 'dotnet' });
+    expect(await dotnet.json()).toEqual({ 'Smtp:UserName': 'mailer' });
+    const env = await download({ secrets: 'SMTP__USER_NAME', name_transformer: 'dotnet-env', format: 'env' });
+    expect(await env.text()).toBe('Smtp__UserName="mailer"');
+  });
+
+  it('accepts the dynamic secrets parameters when valid (the emulator has none to add)', async () => {
+    const plain = await (await download()).text();
+    const valid: Array<Record<string, string>> = [
+      { include_dynamic_secrets: 'true', dynamic_secrets_ttl_sec: '1800' },
+      { include_dynamic_secrets: 'false' },
+      { dynamic_secrets_ttl_sec: '2147483647' },
+    ];
+    for (const query of valid) {
+      const response = await download(query);
+      expect(response.status).toBe(200);
+      expect(await response.text()).toBe(plain);
+    }
+  });
+
+  it.each([
+    [
+      { format: 'toml' },
+      'Invalid format. Supported formats: json, dotnet-json, env, yaml, docker, env-no-quotes',
+    ],
+    [
+      { format: '' },
+      'Invalid format. Supported formats: json, dotnet-json, env, yaml, docker, env-no-quotes',
+    ],
+    [
+      { format: 'JSON' },
+      'Invalid format. Supported formats: json, dotnet-json, env, yaml, docker, env-no-quotes',
+    ],
+    [
+      { name_transformer: 'snake' },
+      'Invalid name transformer. Supported name transformers: camel, upper-camel, lower-snake, tf-var, dotnet, dotnet-env, lower-kebab',
+    ],
+    [{ include_dynamic_secrets: 'yes' }, 'Invalid include_dynamic_secrets: must be true or false'],
+    [{ include_dynamic_secrets: '' }, 'Invalid include_dynamic_secrets: must be true or false'],
+    [
+      { dynamic_secrets_ttl_sec: '0' },
+      'Invalid dynamic_secrets_ttl_sec: must be a whole number from 1 to 2147483647',
+    ],
+    [
+      { dynamic_secrets_ttl_sec: '-5' },
+      'Invalid dynamic_secrets_ttl_sec: must be a whole number from 1 to 2147483647',
+    ],
+    [
+      { dynamic_secrets_ttl_sec: '1.5' },
+      'Invalid dynamic_secrets_ttl_sec: must be a whole number from 1 to 2147483647',
+    ],
+    [
+      { dynamic_secrets_ttl_sec: '2147483648' },
+      'Invalid dynamic_secrets_ttl_sec: must be a whole number from 1 to 2147483647',
+    ],
+  ])("answers 400 in Doppler's error shape for %j", async (query, message) => {
+    await expectError(await download(query), 400, message);
+  });
+
+  it('checks parameters after the token, so a bad token is still a 401', async () => {
+    await expectError(await download({ format: 'toml' }, 'dp.st.unknown'), 401, 'Invalid Auth token');
+  });
+});
+
+describe('routing', () => {
+  it("answers 413 in Doppler's error shape for a body over 64 KiB, and keeps the connection usable", async () => {
+    const response = await download({}, SERVICE, { method: 'POST', body: 'x'.repeat(64 * 1024 + 1) });
+    await expectError(response, 413, 'Request body too large');
+    expect(emulator.requests.at(-1)).toMatchObject({ method: 'POST', status: 413 });
+    expect((await download()).status).toBe(200);
+  });
+
+  it('does not let a fault answer on a path that is not served', async () => {
+    emulator.setFault({ kind: 'status', status: 503 });
+    await expectError(
+      await fetch(`${url}/v3/configs/config/secrets/nope`),
+      404,
+      'Could not find requested route',
+    );
+    expect(emulator.requests.at(-1)?.fault).toBeUndefined();
   });
 });
 
@@ -414,7 +527,7 @@ describe('request log', () => {
       config: 'dev',
       format: 'json',
       secrets: 'PORT',
-      include_dynamic_secrets: 'x',
+      include_dynamic_secrets: 'true',
     });
     await download({}, null);
     const [first, second] = emulator.requests;

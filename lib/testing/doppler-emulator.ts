@@ -1,12 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { presentedTokenKind, readCredentials } from './emulator-auth.js';
-import { answerDownload, DOWNLOAD_PATH } from './emulator-download.js';
-import { DOPPLER_MESSAGES, dopplerError, sendPlanned } from './emulator-errors.js';
+import { DOPPLER_MESSAGES, dopplerError, sendPlanned, type PlannedResponse } from './emulator-errors.js';
 import { respondWithFault } from './emulator-fault-responder.js';
 import { assertValidFault, type EmulatorFault } from './emulator-faults.js';
 import { SlidingWindowRateLimiter } from './emulator-rate-limiter.js';
-import { RequestLog, type EmulatorRequest } from './emulator-request-log.js';
+import { readRequestBody } from './emulator-request-body.js';
+import { RequestLog, type EmulatorRequest, type PendingRequest } from './emulator-request-log.js';
+import type { EmulatorRouteRequest } from './emulator-route.js';
+import { EMULATOR_ROUTES, matchRoute } from './emulator-routes.js';
 import {
   parseEmulatorSeed,
   readEmulatorSeedFile,
@@ -62,9 +64,12 @@ export interface EmulatorSummary {
 }
 
 /**
- * A local HTTP server that answers Doppler's secrets download endpoint
- * (`GET /v3/configs/config/secrets/download`) like the real API: same auth schemes,
- * token kinds, error bodies, `ETag`/`304`, plus fault injection for resilience tests.
+ * A local HTTP server that answers Doppler's secrets endpoints like the real API:
+ * `GET /v3/configs/config/secrets/download` (every `format` and `name_transformer` of Doppler's
+ * OpenAPI document, `secrets=`, `ETag`/`304`) and `GET /v3/configs/config/secrets/names`, with
+ * the same auth schemes, token kinds and error bodies, plus fault injection for resilience tests.
+ * The endpoints are listed in `EMULATOR_ROUTES`; CI checks each against Doppler's published
+ * OpenAPI document (scripts/contract).
  *
  * @example
  * const emulator = new DopplerEmulator({
@@ -291,14 +296,13 @@ export class DopplerEmulator {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
-    // Bodies are never read; draining keeps keep-alive connections usable.
-    req.resume();
     const raw = req.url ?? '/';
     const queryStart = raw.indexOf('?');
     const path = queryStart === -1 ? raw : raw.slice(0, queryStart);
     const query = new URLSearchParams(queryStart === -1 ? '' : raw.slice(queryStart + 1));
     const credentials = readCredentials(req.headers.authorization);
     const secrets = [...this.store.knownTokens(), ...(credentials.token ? [credentials.token] : [])];
+    // Logged at once, before the body arrives, so a test can see a request that is still in flight.
     const entry = this.log.record(
       {
         method: req.method ?? 'GET',
@@ -311,25 +315,54 @@ export class DopplerEmulator {
       query,
       secrets,
     );
+    readRequestBody(req).then(
+      (body) => {
+        if ('tooLarge' in body) {
+          this.reply(res, entry, dopplerError(413, DOPPLER_MESSAGES.bodyTooLarge));
+          return;
+        }
+        const request: EmulatorRouteRequest = {
+          method: entry.method,
+          query,
+          credentials,
+          ifNoneMatch: req.headers['if-none-match'],
+          body: body.text,
+        };
+        this.dispatch(path, request, res, entry);
+      },
+      () => res.destroy(),
+    );
+  }
+
+  private dispatch(
+    path: string,
+    request: EmulatorRouteRequest,
+    res: ServerResponse,
+    entry: PendingRequest,
+  ): void {
     try {
-      if (path !== DOWNLOAD_PATH) {
-        const planned = dopplerError(404, DOPPLER_MESSAGES.routeNotFound);
-        entry.status = planned.status;
-        sendPlanned(res, planned);
+      const { route, allowedMethods } = matchRoute(EMULATOR_ROUTES, request.method, path);
+      if (route === undefined) {
+        this.reply(
+          res,
+          entry,
+          allowedMethods.length === 0
+            ? dopplerError(404, DOPPLER_MESSAGES.routeNotFound)
+            : dopplerError(405, DOPPLER_MESSAGES.methodNotAllowed, { allow: allowedMethods.join(', ') }),
+        );
         return;
       }
-      const fault = this.queuedFaults.shift() ?? this.persistentFault;
+      const fault = route.acceptsFaults ? (this.queuedFaults.shift() ?? this.persistentFault) : undefined;
       if (fault !== undefined) {
         entry.fault = fault.kind;
         entry.status = respondWithFault(fault, res);
         return;
       }
-      const planned = answerDownload(
-        { method: entry.method, query, credentials, ifNoneMatch: req.headers['if-none-match'] },
-        { store: this.store, limiter: this.limiter, now: Date.now() },
+      this.reply(
+        res,
+        entry,
+        route.answer(request, { store: this.store, limiter: this.limiter, now: Date.now() }),
       );
-      entry.status = planned.status;
-      sendPlanned(res, planned);
     } catch {
       // The error may quote a header value, so it is not echoed to the client.
       entry.status = 500;
@@ -339,5 +372,10 @@ export class DopplerEmulator {
         sendPlanned(res, dopplerError(500, DOPPLER_MESSAGES.internalError));
       }
     }
+  }
+
+  private reply(res: ServerResponse, entry: PendingRequest, planned: PlannedResponse): void {
+    entry.status = planned.status;
+    sendPlanned(res, planned);
   }
 }

@@ -22,7 +22,8 @@ export interface EmulatorCliIo {
 /** Text printed for `--help`. */
 export const EMULATOR_CLI_USAGE = `Usage: nestjs-doppler-emulator --seed <file.json> [--port <n>] [--host <address>]
 
-Serves Doppler's secrets download API locally from a JSON seed file.
+Serves Doppler's secrets API locally from a JSON seed file: GET /v3/configs/config/secrets/download
+(every format and name transformer) and GET /v3/configs/config/secrets/names.
 
 Options:
   -s, --seed <file>    JSON seed with projects, configs, secrets and tokens (required)

@@ -13,10 +13,10 @@ export const DOPPLER_MESSAGES = {
   configRequired: 'You must specify a config',
   projectNotFound: 'Could not find requested project',
   configNotFound: 'Could not find requested config',
-  invalidFormat: 'Invalid format. Supported formats: json, env',
   rateLimited: 'Rate limit exceeded',
   routeNotFound: 'Could not find requested route',
   methodNotAllowed: 'Method not allowed',
+  bodyTooLarge: 'Request body too large',
   internalError: 'Internal emulator error',
 } as const;
 

@@ -1,3 +1,4 @@
+import { createMasker } from '../redaction/pattern-matcher.js';
 import type { EmulatorAuthScheme, EmulatorTokenKind } from './emulator-auth.js';
 import type { EmulatorFaultKind } from './emulator-faults.js';
 
@@ -82,14 +83,12 @@ export class RequestLog {
   }
 }
 
-// Known and presented tokens are removed verbatim too, in case one lacks the usual shape.
+// Known and presented tokens are removed verbatim too (also escaped or cut), in case one lacks
+// the usual shape: through the library's one masking engine.
 function scrubber(secrets: Iterable<string>): (text: string) => string {
-  const verbatim = [...secrets].filter((secret) => secret.length > 0);
-  return (text) => {
-    let result = text.replace(TOKEN_SHAPE, REDACTED);
-    for (const secret of verbatim) {
-      result = result.split(secret).join(REDACTED);
-    }
-    return result;
-  };
+  const mask = createMasker(
+    [...secrets].filter((secret) => secret.length > 0),
+    { mask: REDACTED },
+  );
+  return (text) => mask(text.replace(TOKEN_SHAPE, REDACTED));
 }

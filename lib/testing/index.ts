@@ -20,3 +20,4 @@ export type {
   EmulatorSeed,
   EmulatorTokenSeed,
 } from './emulator-seed.js';
+export { signDopplerWebhook } from '../webhook/verify-signature.js';

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { DopplerConfigurationError } from '../client/doppler.errors.js';
+import { DopplerConfigurationError } from '../errors/doppler.errors.js';
 import type { DopplerModuleOptions } from '../interfaces/doppler-module-options.interface.js';
 import { resolveOptions } from './resolve-options.js';
 

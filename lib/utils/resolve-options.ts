@@ -2,13 +2,15 @@ import {
   DEFAULT_API_URL,
   DEFAULT_DEADLINE_MS,
   DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_MOUNTED_POLL_INTERVAL_MS,
   DEFAULT_REFRESH_JITTER,
   DEFAULT_RETRIES,
   DEFAULT_TIMEOUT_MS,
   DEFAULT_WEBHOOK_COALESCE_MS,
   DEFAULT_WEBHOOK_MIN_INTERVAL_MS,
 } from '../doppler.constants.js';
-import { DopplerConfigurationError } from '../client/doppler.errors.js';
+import { resolve as resolvePath } from 'node:path';
+import { DopplerConfigurationError } from '../errors/doppler.errors.js';
 import type { DopplerModuleOptions } from '../interfaces/doppler-module-options.interface.js';
 import {
   cannotReadSecrets,
@@ -23,7 +25,14 @@ import type { SecretsSchema } from '../validation/validate-secrets.js';
 import { isStandardSchema } from '../validation/validate-standard-schema.js';
 
 /** Where the secrets come from, once `source: 'auto'` is settled. */
-export type ResolvedSource = 'api' | 'env';
+export type ResolvedSource = 'api' | 'env' | 'mounted';
+
+/** The mounted source's options after defaults and checks. */
+export interface ResolvedMountedOptions {
+  /** Absolute. */
+  readonly path: string;
+  readonly pollInterval: number;
+}
 
 /** How the API source gets its token. */
 export type Credential =
@@ -50,6 +59,8 @@ export interface ResolvedModuleOptions {
   readonly fallback?: ModuleFallbackOptions;
   readonly refresh?: { readonly interval: number; readonly jitter: number };
   readonly webhook?: { readonly secret: string; readonly coalesceMs: number; readonly minInterval: number };
+  /** Present for the mounted source. */
+  readonly mounted?: ResolvedMountedOptions;
 }
 
 /** Fallback options before the passphrase is settled (it may depend on the token). */
@@ -110,6 +121,7 @@ const KNOWN_OPTIONS: readonly (keyof DopplerModuleOptions)[] = [
   'deadline',
   'fallback',
   'maxResponseBytes',
+  'mounted',
 ];
 
 /**
@@ -166,9 +178,17 @@ export function resolveModuleOptions(
         : { kind: 'static', ...checkToken(options.token, 'The Doppler token', scope) };
   }
   const fallback = checkFallback(options.fallback);
+  const mounted =
+    options.mounted === undefined || options.mounted === null ? undefined : checkMounted(options.mounted);
+  if (source === 'mounted' && fallback !== undefined) {
+    throw new DopplerConfigurationError(
+      'The fallback option keeps a copy of what the API served, for when Doppler is out of reach; a mounted volume is read locally, so it has none. Drop fallback, or the mounted option.',
+    );
+  }
   return {
     source,
     ...(credential !== undefined && { credential }),
+    ...(mounted !== undefined && { mounted }),
     ...scope,
     apiUrl: checkApiUrl(options.apiUrl ?? DEFAULT_API_URL, options.dangerouslyAllowInsecureHttp === true),
     dangerouslyAllowInsecureHttp: checkBoolean(
@@ -245,16 +265,29 @@ export function resolveOptions(
 }
 
 /**
- * Decides where the secrets come from. `auto` prefers the API when a token is configured, then
- * a `doppler run` environment (recognised by Doppler's own markers), and otherwise refuses with
- * both ways to run, rather than starting with no secrets.
+ * Decides where the secrets come from. `auto` prefers a mounted volume when the `mounted`
+ * option names one (it needs no token), then the API when a token is configured, then a
+ * `doppler run` environment (recognised by Doppler's own markers), and otherwise refuses with
+ * the ways to run, rather than starting with no secrets.
  */
 function selectSource(options: DopplerModuleOptions, env: NodeJS.ProcessEnv): ResolvedSource {
   const source = options.source ?? 'auto';
-  if (source === 'api' || source === 'env') return source;
-  if (source !== 'auto') {
-    throw new DopplerConfigurationError("The source option must be 'api', 'env' or 'auto'.");
+  if (source !== 'api' && source !== 'env' && source !== 'mounted' && source !== 'auto') {
+    throw new DopplerConfigurationError("The source option must be 'api', 'env', 'mounted' or 'auto'.");
   }
+  const hasMounted = options.mounted !== undefined && options.mounted !== null;
+  if (source === 'mounted' && !hasMounted) {
+    throw new DopplerConfigurationError(
+      "The 'mounted' source needs the mounted option: the directory the Secret volume is mounted at, e.g. { mounted: { path: '/etc/secrets/doppler' } }.",
+    );
+  }
+  if (hasMounted && (source === 'api' || source === 'env')) {
+    throw new DopplerConfigurationError(
+      `The mounted option reads the secrets from a volume, but the source option says '${source}', so it would be ignored. Use source 'mounted' (or 'auto'), or drop the mounted option.`,
+    );
+  }
+  if (source !== 'auto') return source;
+  if (hasMounted) return 'mounted';
   const hasToken =
     (typeof options.token === 'string' && options.token.trim() !== '') || options.tokenFile !== undefined;
   if (hasToken) return 'api';
@@ -262,7 +295,7 @@ function selectSource(options: DopplerModuleOptions, env: NodeJS.ProcessEnv): Re
   throw new DopplerConfigurationError(
     'No Doppler token and no `doppler run` environment. Either inject a service token (e.g. DOPPLER_TOKEN, passed as the token option, ' +
       'or a mounted file as tokenFile) so the secrets are fetched from the API, or start the app under `doppler run -- node dist/main.js` ' +
-      'so they are in the environment.',
+      'so they are in the environment, or (on Kubernetes, with the Doppler operator) mount its Secret and pass mounted: { path }.',
   );
 }
 
@@ -364,6 +397,37 @@ function checkWebhook(raw: DopplerModuleOptions['webhook']): {
       raw.minInterval ?? DEFAULT_WEBHOOK_MIN_INTERVAL_MS,
       250,
       3_600_000,
+    ),
+  };
+}
+
+function checkMounted(raw: DopplerModuleOptions['mounted']): ResolvedMountedOptions {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new DopplerConfigurationError(
+      'The mounted option must be an object such as { path: "/etc/secrets/doppler" }.',
+    );
+  }
+  checkKnownKeys(raw as unknown as Record<string, unknown>, ['path', 'pollInterval'], 'mounted');
+  const path: unknown = raw.path;
+  if (typeof path !== 'string' || path.trim() === '') {
+    throw new DopplerConfigurationError(
+      "The mounted.path option must be the directory the Secret volume is mounted at (the container's volumeMounts[].mountPath), or a file holding the whole set.",
+    );
+  }
+  // Each of these comes from how the path was injected (a YAML block scalar, an echo), never
+  // from a real mount path, and the file system would refuse the NUL with an unrelated message.
+  if (path !== path.trim() || path.includes('\0')) {
+    throw new DopplerConfigurationError(
+      'The mounted.path option starts or ends with whitespace, or holds a NUL character; check how it is injected.',
+    );
+  }
+  return {
+    path: resolvePath(path),
+    pollInterval: checkWholeNumber(
+      'mounted.pollInterval',
+      raw.pollInterval ?? DEFAULT_MOUNTED_POLL_INTERVAL_MS,
+      100,
+      86_400_000,
     ),
   };
 }

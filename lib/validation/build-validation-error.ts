@@ -6,8 +6,8 @@ import {
   SecretsValidationError,
   type SecretConstraintIssue,
   type SecretIssue,
-} from './secrets-validation.error.js';
-import type { SecretsScope } from './validate-secrets.js';
+} from '../errors/secrets-validation.error.js';
+import type { DopplerScope } from '../core/scope.js';
 
 /** One step of a key path as a validator reports it: a property name or an array index. */
 export type PathSegment = string | number | symbol;
@@ -61,7 +61,7 @@ export function buildValidationError(
   schemaName: string,
   found: Iterable<FoundIssue>,
   seen: SecretsSeen,
-  scope: SecretsScope,
+  scope: DopplerScope,
 ): SecretsValidationError {
   const { groups, unlisted } = groupIssues(found);
   const messages = groups.flatMap((g) => g.rules.map((r) => r.message));

@@ -1,6 +1,6 @@
 import type { Type } from '@nestjs/common';
 import { getMetadataStorage } from 'class-validator';
-import { DopplerConfigurationError } from '../client/doppler.errors.js';
+import { DopplerConfigurationError } from '../errors/doppler.errors.js';
 import { printableName } from '../utils/flat-string-map.js';
 import { attempt, describeThrown } from './describe-thrown.js';
 

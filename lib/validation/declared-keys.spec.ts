@@ -1,7 +1,7 @@
 import { IsOptional, IsString } from 'class-validator';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { DopplerError } from '../client/doppler.errors.js';
+import { DopplerError } from '../errors/doppler.errors.js';
 import { createSecretsService } from '../testing/create-secrets-service.js';
 import { declaredKeysOf } from './declared-keys.js';
 

@@ -13,7 +13,7 @@ import {
 } from 'class-validator';
 import type { Type as Class } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
-import { DopplerError } from '../client/doppler.errors.js';
+import { DopplerError } from '../errors/doppler.errors.js';
 import { parseSecretsPayload } from '../client/parse-secrets-payload.js';
 import { validateSecretsSync as validateSecrets } from './validate-secrets.js';
 import { everythingShown } from '../../test/support/everything-shown.js';

@@ -25,9 +25,9 @@ import fc from 'fast-check';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { DopplerConfigurationError } from '../client/doppler.errors.js';
+import { DopplerConfigurationError } from '../errors/doppler.errors.js';
 import { everythingShown } from '../../test/support/everything-shown.js';
-import { SecretsValidationError } from './secrets-validation.error.js';
+import { SecretsValidationError } from '../errors/secrets-validation.error.js';
 import { validateSecrets } from './validate-secrets.js';
 
 const MARKERS = ['Ж', 'Щ', 'ψ', 'ǂ', '龍', '\u{1D538}'];

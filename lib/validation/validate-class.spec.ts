@@ -12,9 +12,9 @@ import {
   type ValidatorConstraintInterface,
 } from 'class-validator';
 import { describe, expect, it } from 'vitest';
-import { DopplerConfigurationError, DopplerError } from '../client/doppler.errors.js';
+import { DopplerConfigurationError, DopplerError } from '../errors/doppler.errors.js';
 import { everythingShown } from '../../test/support/everything-shown.js';
-import { SecretsValidationError } from './secrets-validation.error.js';
+import { SecretsValidationError } from '../errors/secrets-validation.error.js';
 import { validateSecretsSync as validateSecrets } from './validate-secrets.js';
 
 const CANARY = 'CANARY-7d3e-value';

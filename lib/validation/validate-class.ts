@@ -1,14 +1,14 @@
 import type { Type } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError, type ValidatorOptions } from 'class-validator';
-import { DopplerConfigurationError } from '../client/doppler.errors.js';
+import { DopplerConfigurationError } from '../errors/doppler.errors.js';
 import { printableName } from '../utils/flat-string-map.js';
 import { buildValidationError, type FoundIssue, type PathSegment } from './build-validation-error.js';
 import { checkSchemaClass, schemaClassName } from './check-schema-class.js';
 import { attempt, describeThrown, isThenable, settleQuietly, type Attempt } from './describe-thrown.js';
 import { findThrowingKeysSync, subsetOf } from './find-throwing-keys.js';
-import { SecretsValidationError } from './secrets-validation.error.js';
-import type { SecretsScope } from './validate-secrets.js';
+import { SecretsValidationError } from '../errors/secrets-validation.error.js';
+import type { DopplerScope } from '../core/scope.js';
 
 const VALIDATOR_OPTIONS: ValidatorOptions = {
   whitelist: true,
@@ -43,7 +43,7 @@ export function validateClass(
   schema: Type<object>,
   plain: Readonly<Record<string, string>>,
   raw: Readonly<Record<string, string>>,
-  scope: SecretsScope,
+  scope: DopplerScope,
 ): Record<string, unknown> {
   try {
     return transformAndValidate(schema, plain, raw, scope);
@@ -64,7 +64,7 @@ function transformAndValidate(
   schema: Type<object>,
   plain: Readonly<Record<string, string>>,
   raw: Readonly<Record<string, string>>,
-  scope: SecretsScope,
+  scope: DopplerScope,
 ): Record<string, unknown> {
   checkSchemaClass(schema);
   const found: FoundIssue[] = [];

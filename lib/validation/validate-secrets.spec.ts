@@ -2,7 +2,7 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, IsUrl, Max, Min, MinLength } from 'class-validator';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { SecretsValidationError } from './secrets-validation.error.js';
+import { SecretsValidationError } from '../errors/secrets-validation.error.js';
 import { validateSecretsSync as validateSecrets } from './validate-secrets.js';
 
 const CANARY = 'CANARY-value-91f2';

@@ -1,6 +1,7 @@
 import type { Type } from '@nestjs/common';
+import type { DopplerScope } from '../core/scope.js';
 import type { StandardSchemaV1 } from '@standard-schema/spec';
-import { DopplerConfigurationError } from '../client/doppler.errors.js';
+import { DopplerConfigurationError } from '../errors/doppler.errors.js';
 import { settleQuietly } from './describe-thrown.js';
 import { validateClass } from './validate-class.js';
 import { isStandardSchema, validateStandardSchema } from './validate-standard-schema.js';
@@ -10,12 +11,6 @@ import { isStandardSchema, validateStandardSchema } from './validate-standard-sc
  * Standard Schema object (zod, valibot, arktype, ...).
  */
 export type SecretsSchema = Type<object> | StandardSchemaV1;
-
-/** Where a set of secrets belongs; only used to say so in errors. */
-export interface SecretsScope {
-  readonly project?: string;
-  readonly config?: string;
-}
 
 // Names that would reach an object's prototype machinery rather than a property.
 const UNSAFE_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
@@ -36,7 +31,7 @@ const UNSAFE_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 export function validateSecrets(
   schema: SecretsSchema | undefined,
   raw: Readonly<Record<string, string>>,
-  scope: SecretsScope = {},
+  scope: DopplerScope = {},
 ): Record<string, unknown> | Promise<Record<string, unknown>> {
   if (schema === undefined) return { ...raw };
   const plain = withoutUnsafeNames(raw);
@@ -53,7 +48,7 @@ export function validateSecrets(
 export function validateSecretsSync(
   schema: SecretsSchema | undefined,
   raw: Readonly<Record<string, string>>,
-  scope: SecretsScope = {},
+  scope: DopplerScope = {},
 ): Record<string, unknown> {
   const result = validateSecrets(schema, raw, scope);
   if (result instanceof Promise) {

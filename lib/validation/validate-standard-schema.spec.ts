@@ -1,9 +1,9 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { DopplerConfigurationError } from '../client/doppler.errors.js';
+import { DopplerConfigurationError } from '../errors/doppler.errors.js';
 import { everythingShown } from '../../test/support/everything-shown.js';
-import { SecretsValidationError } from './secrets-validation.error.js';
+import { SecretsValidationError } from '../errors/secrets-validation.error.js';
 import { validateSecrets, validateSecretsSync } from './validate-secrets.js';
 
 const CANARY = 'CANARY-51ab-value';

@@ -2,8 +2,8 @@ import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { buildValidationError, type FoundIssue, type PathSegment } from './build-validation-error.js';
 import { attempt, describeThrown, isThenable, settleQuietly } from './describe-thrown.js';
 import { findThrowingKeys, findThrowingKeysSync, subsetOf, type KeySearch } from './find-throwing-keys.js';
-import type { SecretsValidationError } from './secrets-validation.error.js';
-import type { SecretsScope } from './validate-secrets.js';
+import type { SecretsValidationError } from '../errors/secrets-validation.error.js';
+import type { DopplerScope } from '../core/scope.js';
 
 // Standard Schema libraries report a few issues per key; past this many, the rest are counted only.
 const MAX_ISSUES_READ = 100_000;
@@ -23,7 +23,7 @@ interface Context {
   readonly name: string;
   readonly plain: Readonly<Record<string, string>>;
   readonly raw: Readonly<Record<string, string>>;
-  readonly scope: SecretsScope;
+  readonly scope: DopplerScope;
 }
 
 /**
@@ -42,7 +42,7 @@ export function validateStandardSchema(
   schema: StandardSchemaV1,
   plain: Readonly<Record<string, string>>,
   raw: Readonly<Record<string, string>>,
-  scope: SecretsScope,
+  scope: DopplerScope,
 ): Record<string, unknown> | Promise<Record<string, unknown>> {
   const context: Context = { schema, name: schemaName(schema), plain, raw, scope };
   const run = attempt(() => schema['~standard'].validate(plain));

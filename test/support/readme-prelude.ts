@@ -64,6 +64,7 @@ export const APP_STUBS: Readonly<Record<string, string>> = {
   AppModule: 'declare class AppModule {}',
   createPool: 'declare function createPool(url: string, port?: number): unknown;',
   pool: 'declare const pool: { reconnect(url: string): void };',
+  Pool: 'declare class Pool { constructor(url: string); query(sql: string): Promise<unknown>; end(): Promise<void>; }',
   secrets: 'declare const secrets: SecretsService<AppSecrets>;',
   seed: 'declare const seed: EmulatorSeed;',
   token: 'declare const token: string;',

@@ -1,4 +1,4 @@
-import { DopplerError } from '../client/doppler.errors.js';
+import { DopplerError } from './doppler.errors.js';
 import { describeScope } from '../core/scope.js';
 
 /** One failed rule of one key: the rule's name and its message, never the value. */

@@ -1,0 +1,47 @@
+import { SetMetadata } from '@nestjs/common';
+
+/** Internal metadata key of {@link OnSecretsChange}. */
+export const ON_SECRETS_CHANGE = 'DOPPLER:ON_SECRETS_CHANGE';
+
+/** Which changes a handler is called for. */
+export interface SecretsChangeFilter {
+  /** Call only when one of these names changed, appeared or disappeared; none means any change. */
+  readonly keys?: readonly string[];
+  /** The `name` of the `DopplerModule` registration to follow. @default undefined (the unnamed one) */
+  readonly instance?: string;
+}
+
+/** What {@link OnSecretsChange} records on a method. */
+export interface SecretsChangeSubscription {
+  readonly keys: readonly string[];
+  readonly instance?: string;
+}
+
+/**
+ * Calls the decorated method of a provider or controller after each applied change of the secrets
+ * (a refresh, a webhook, a volume swap), with the `SecretsChange` (names only, never values). The
+ * new values are already served: read them from `SecretsService`. With keys, only changes touching
+ * one of them call it. An async handler's rejection is logged (masked) and never stops other
+ * handlers or the refresher; the handlers of one change finish before the next change is
+ * delivered (changes that arrive meanwhile are merged into one).
+ *
+ * @example
+ * @OnSecretsChange('DATABASE_URL')
+ * async rotatePool(change: SecretsChange) {
+ *   const next = createPool(this.secrets.get('DATABASE_URL').reveal());
+ *   const previous = this.pool;
+ *   this.pool = next;          // new connections use the new secret at once
+ *   await previous.end();      // then the old pool drains
+ * }
+ *
+ * @OnSecretsChange({ instance: 'platform', keys: ['SHARED_SIGNING_KEY'] })
+ * reloadSigner() { ... }
+ */
+export function OnSecretsChange(...filter: [SecretsChangeFilter] | string[]): MethodDecorator {
+  const [first] = filter;
+  const subscription: SecretsChangeSubscription =
+    typeof first === 'object'
+      ? { keys: [...(first.keys ?? [])], ...(first.instance !== undefined && { instance: first.instance }) }
+      : { keys: filter as string[] };
+  return SetMetadata(ON_SECRETS_CHANGE, subscription);
+}
