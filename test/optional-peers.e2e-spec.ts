@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { transpileFiles } from './support/transpile-files.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OPTIONAL_PEERS = ['@nestjs/terminus', '@nestjs/config'];
@@ -191,12 +192,8 @@ describe.each(FORMATS)(
         ROOT,
       );
       const files = new Set(entries.flatMap((entry) => [...walk(entry).files]));
-      for (const file of files) {
+      for (const [file, outputText] of transpileFiles(files, options)) {
         const out = join(dir, format.dir, relative(ROOT, file)).replace(/\.ts$/, '.js');
-        const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), {
-          compilerOptions: options,
-          fileName: file,
-        });
         await mkdir(dirname(out), { recursive: true });
         await writeFile(out, outputText);
       }
