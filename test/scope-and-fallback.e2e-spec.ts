@@ -95,7 +95,7 @@ async function load(
   const started = clock.now();
   const loading = loadDopplerSecretsWith(options, { clock, logger, fallbackRounds: 1000 });
   const secrets = await onFakeTime(clock, loading, stuck).catch((error: unknown) => {
-    throw Object.assign(error as object, { elapsed: clock.now() - started });
+    throw Object.assign(error as Error, { elapsed: clock.now() - started });
   });
   return Object.assign(secrets, { elapsed: clock.now() - started });
 }
