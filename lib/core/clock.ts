@@ -62,7 +62,7 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
 /** A deadline's signal, and a way to drop its timer once the work it bounds is over. */
 export interface Deadline {
   readonly signal: AbortSignal;
-  /** Drops the timer without aborting; the signal then aborts only with its parent. */
+  /** Drops the timer and the link to the parent, without aborting: the work it bounded is over. */
   readonly release: Cancel;
 }
 
@@ -73,13 +73,20 @@ export interface Deadline {
  */
 export function startDeadline(clock: Clock, ms: number, parent?: AbortSignal): Deadline {
   const controller = new AbortController();
-  const cancel = clock.schedule(() => controller.abort(new DeadlineReached()), ms, 'deadline');
+  const cancelTimer = clock.schedule(() => controller.abort(new DeadlineReached()), ms, 'deadline');
+  const onParentAbort = () => controller.abort(parent?.reason);
+  // The listener goes with the deadline: a long-lived parent (the refresher's shutdown signal,
+  // one deadline per cycle) must not collect one per cycle.
+  const release = () => {
+    cancelTimer();
+    parent?.removeEventListener('abort', onParentAbort);
+  };
   if (parent) {
     if (parent.aborted) controller.abort(parent.reason);
-    else parent.addEventListener('abort', () => controller.abort(parent.reason), { once: true });
+    else parent.addEventListener('abort', onParentAbort, { once: true });
   }
-  controller.signal.addEventListener('abort', cancel, { once: true });
-  return { signal: controller.signal, release: cancel };
+  controller.signal.addEventListener('abort', release, { once: true });
+  return { signal: controller.signal, release };
 }
 
 /** {@link startDeadline}'s signal, for a deadline that lasts as long as the work it bounds. */
