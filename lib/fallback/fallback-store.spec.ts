@@ -228,7 +228,9 @@ describe('FallbackStore: own format', () => {
     }
     await writeFile(file, whole);
     await expect(store().read()).resolves.toBeDefined();
-  });
+    // A few hundred reads, each deriving a key on the thread pool: room for a busy machine (the
+    // default 5 s ran out under load, and the loop then wrote into the next test's file).
+  }, 30_000);
 
   it('refuses a file that is not a fallback file, a directory, and garbage after a valid file', async () => {
     await writeFile(file, 'DATABASE_URL=postgres://x\n');
