@@ -108,8 +108,14 @@ export class SecretsRefresher {
     const now = this.deps.clock.now();
     const at = Math.max(now + webhook.coalesceMs, this.#lastWebhookCycleAt + webhook.minInterval);
     const pending = new Promise<void>((resolve) => {
-      const cancel = this.deps.clock.schedule(resolve, at - now);
-      this.#abort.signal.addEventListener('abort', () => (cancel(), resolve()), { once: true });
+      const signal = this.#abort.signal;
+      // The shutdown listener goes when the window ends, or every webhook window would leave one.
+      const onStop = () => (cancel(), resolve());
+      const cancel = this.deps.clock.schedule(() => {
+        signal.removeEventListener('abort', onStop);
+        resolve();
+      }, at - now);
+      signal.addEventListener('abort', onStop, { once: true });
     }).then(() => {
       this.#webhookPending = undefined;
       this.#lastWebhookCycleAt = this.deps.clock.now();
