@@ -81,11 +81,12 @@ export function startDeadline(clock: Clock, ms: number, parent?: AbortSignal): D
     cancelTimer();
     parent?.removeEventListener('abort', onParentAbort);
   };
+  // Before the parent is looked at: a parent already aborted aborts this one at once, timer dropped.
+  controller.signal.addEventListener('abort', release, { once: true });
   if (parent) {
     if (parent.aborted) controller.abort(parent.reason);
     else parent.addEventListener('abort', onParentAbort, { once: true });
   }
-  controller.signal.addEventListener('abort', release, { once: true });
   return { signal: controller.signal, release };
 }
 
