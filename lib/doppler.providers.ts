@@ -32,7 +32,10 @@ export function registrationProviders(name: string | undefined): {
           instances: DopplerInstances,
           deps: PipelineDeps | undefined,
         ) => {
-          const { service, refresher } = await bootstrapSecrets(await sealed.resolve(), deps);
+          const { service, refresher } = await bootstrapSecrets(await sealed.resolve(), {
+            ...deps,
+            ...(name !== undefined && { name }),
+          });
           ref.attach(service, refresher);
           instances.register(name, service);
           return service;

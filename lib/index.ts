@@ -13,6 +13,7 @@ export type {
   DopplerMountedOptions,
   DopplerOidcOptions,
   DopplerOptionsFactory,
+  DopplerTelemetryOptions,
 } from './interfaces/doppler-module-options.interface.js';
 export type {
   FallbackMetadata,

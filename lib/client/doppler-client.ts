@@ -9,6 +9,8 @@ import {
   type DopplerHttpAnswer,
 } from './doppler-http.js';
 import { parseSecretsPayload } from './parse-secrets-payload.js';
+import type { FetchObserver } from '../telemetry/fetch-observer.js';
+import { DopplerConfigurationError, DopplerError } from '../errors/doppler.errors.js';
 
 export type { DopplerClientEnvironment } from './doppler-http.js';
 
@@ -42,6 +44,8 @@ export interface DownloadRequest {
    * `min(timeout, remainingMs)`, and a timeout message names the setting that ran out.
    */
   readonly budget?: { readonly deadlineMs: number; readonly remainingMs: number };
+  /** Told how the request ended: the status, or the code of the error when no answer came. */
+  readonly observer?: FetchObserver;
 }
 
 /**
@@ -78,21 +82,30 @@ export class DopplerClient {
    * @throws {DopplerError} a subclass naming what went wrong; never an HTTP library error.
    */
   async download(request: DownloadRequest = {}): Promise<DownloadResult> {
-    const answer = await this.http.send(
-      {
-        method: 'GET',
-        path: DOWNLOAD_PATH,
-        params: this.query(),
-        headers: {
-          Authorization: `Bearer ${this.options.token}`,
-          Accept: 'application/json',
-          ...(request.etag !== undefined && { 'If-None-Match': request.etag }),
+    const answer = await this.http
+      .send(
+        {
+          method: 'GET',
+          path: DOWNLOAD_PATH,
+          params: this.query(),
+          headers: {
+            Authorization: `Bearer ${this.options.token}`,
+            Accept: 'application/json',
+            ...(request.etag !== undefined && { 'If-None-Match': request.etag }),
+          },
+          ...(request.signal !== undefined && { signal: request.signal }),
+          timing: timingOf(request.timeout ?? this.options.timeout, request.budget),
         },
-        ...(request.signal !== undefined && { signal: request.signal }),
-        timing: timingOf(request.timeout ?? this.options.timeout, request.budget),
-      },
-      this.context,
-    );
+        this.context,
+      )
+      .catch((error: unknown) => {
+        // A request that got no answer (a configuration error made none).
+        if (error instanceof DopplerError && !(error instanceof DopplerConfigurationError)) {
+          request.observer?.response(undefined, error.code);
+        }
+        throw error;
+      });
+    request.observer?.response(answer.status);
     return this.read(answer, request.etag);
   }
 

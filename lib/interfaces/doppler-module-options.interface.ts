@@ -169,6 +169,30 @@ export interface DopplerModuleOptions {
    * @default 1048576 (1 MiB)
    */
   maxResponseBytes?: number;
+
+  /**
+   * OpenTelemetry metrics and traces, through `@opentelemetry/api` when the app has it (an
+   * optional peer) and registered an SDK before the module boots. Nothing exported holds a value,
+   * a token or (unless {@link DopplerTelemetryOptions.includeSecretNames}) a secret's name.
+   * @default { enabled: true, includeSecretNames: false }
+   */
+  telemetry?: DopplerTelemetryOptions;
+}
+
+/** What this registration reports to OpenTelemetry (see the README for the metrics and spans). */
+export interface DopplerTelemetryOptions {
+  /**
+   * Report metrics and spans when an OpenTelemetry SDK is registered. With no SDK the cost is
+   * nil either way.
+   * @default true
+   */
+  enabled?: boolean;
+  /**
+   * Put the names of the secrets a refresh changed, added or removed on its span (at most 100
+   * per list). Names only, never values.
+   * @default false
+   */
+  includeSecretNames?: boolean;
 }
 
 /**

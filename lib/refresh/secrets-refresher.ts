@@ -11,6 +11,7 @@ import type { SecretsSource } from '../sources/secrets-source.js';
 import { validateLoadedSet } from '../sources/validate-loaded-set.js';
 import type { ResolvedModuleOptions } from '../utils/resolve-options.js';
 import type { SecretsSchema } from '../validation/validate-secrets.js';
+import type { FetchTelemetry, InstanceTelemetry } from '../telemetry/doppler-telemetry.js';
 import type { RefreshResult } from './refresh-result.js';
 import type { SecretsState } from './secrets-state.js';
 
@@ -33,6 +34,8 @@ export interface RefreshDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly random?: () => number;
+  /** One span and one duration per cycle. */
+  readonly telemetry?: InstanceTelemetry;
 }
 
 /**
@@ -144,7 +147,9 @@ export class SecretsRefresher {
   }
 
   private run(): Promise<RefreshResult> {
-    const cycle = this.cycle().then((result) => {
+    const fetch = this.deps.telemetry?.startFetch('refresh');
+    const cycle = this.cycle(fetch).then((result) => {
+      if (fetch) reportCycle(fetch, result, this.state);
       this.#failures = result.kind === 'failed' ? this.#failures + 1 : 0;
       this.#retryAfterMs = result.kind === 'failed' ? result.retryAfterMs : undefined;
       this.#inflight = undefined;
@@ -155,7 +160,7 @@ export class SecretsRefresher {
   }
 
   /** One cycle: load (with the ETag), validate a changed set whole, apply it, record, keep a copy. */
-  private async cycle(): Promise<RefreshResult> {
+  private async cycle(observer?: FetchTelemetry): Promise<RefreshResult> {
     const { clock, logger } = this.deps;
     const deadline = this.settings.deadline;
     const { signal, release } = startDeadline(clock, deadline, this.#abort.signal);
@@ -167,6 +172,7 @@ export class SecretsRefresher {
           signal,
           deadlineAt,
           ...(this.state.etag !== undefined && { etag: this.state.etag }),
+          ...(observer !== undefined && { observer }),
         }),
         signal,
         () => stalled(deadline),
@@ -231,6 +237,13 @@ export class SecretsRefresher {
       void this.refreshNow().then(() => this.schedule());
     }, delay);
   }
+}
+
+function reportCycle(fetch: FetchTelemetry, result: RefreshResult, state: SecretsState<object>): void {
+  if (result.kind === 'changed') fetch.changed(state.current.metadata, result.change.version, result.change);
+  else if (result.kind === 'unchanged') fetch.unchanged();
+  else if (result.kind === 'failed') fetch.failed(result.code);
+  else fetch.abandoned();
 }
 
 /** Names an error that is not ours by its class only: its message may quote anything. */

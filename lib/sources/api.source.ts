@@ -149,21 +149,27 @@ export class ApiSource implements SecretsSource {
     request: LoadRequest,
   ): Promise<DownloadResult> {
     const remaining = Math.max(1, request.deadlineAt - this.clock.now());
+    const observer = request.observer !== undefined ? { observer: request.observer } : {};
     return request.phase === 'bootstrap'
       ? // The retry loop keeps to the deadline itself (on the load's clock, which deadlineAt is
         // in), and says how many attempts it made.
-        downloadWithRetries(client, {
-          retries: options.retries,
-          deadline: this.resolved.deadline,
-          deadlineAt: request.deadlineAt,
-          timeout: options.timeout,
-          clock: this.clock,
-          random: this.random,
-        })
+        downloadWithRetries(
+          client,
+          {
+            retries: options.retries,
+            deadline: this.resolved.deadline,
+            deadlineAt: request.deadlineAt,
+            timeout: options.timeout,
+            clock: this.clock,
+            random: this.random,
+          },
+          observer,
+        )
       : client.download({
           signal: request.signal,
           ...(request.etag !== undefined && { etag: request.etag }),
           timeout: Math.min(options.timeout, remaining),
+          ...observer,
         });
   }
 }

@@ -1,5 +1,6 @@
 import type { DopplerError } from '../errors/doppler.errors.js';
 import type { FallbackMetadata, SecretsMetadata } from '../interfaces/secrets-metadata.interface.js';
+import type { FetchObserver } from '../telemetry/fetch-observer.js';
 
 /** Where a loaded set came from: the `source` its metadata will name. */
 export type LoadedOrigin = 'doppler-api' | 'environment' | 'mounted' | 'fallback';
@@ -28,6 +29,8 @@ export interface LoadRequest {
   readonly deadlineAt: number;
   /** Doppler's tag of the set held, when there is one. */
   readonly etag?: string;
+  /** Told of each request and retry of this load (telemetry). */
+  readonly observer?: FetchObserver;
 }
 
 /**

@@ -27,6 +27,8 @@ import { checkKnownKeys } from './check-known-keys.js';
 import { checkOidc, checkOidcConflicts, hasOidc } from './resolve-oidc-options.js';
 import type { SecretsSchema } from '../validation/validate-secrets.js';
 import { isStandardSchema } from '../validation/validate-standard-schema.js';
+import { checkTelemetryOptions } from '../options/check-telemetry-options.js';
+import type { ResolvedTelemetryOptions } from '../telemetry/doppler-telemetry.js';
 
 /** Where the secrets come from, once `source: 'auto'` is settled. */
 export type ResolvedSource = 'api' | 'env' | 'mounted';
@@ -66,6 +68,7 @@ export interface ResolvedModuleOptions {
   readonly webhook?: { readonly secret: string; readonly coalesceMs: number; readonly minInterval: number };
   /** Present for the mounted source. */
   readonly mounted?: ResolvedMountedOptions;
+  readonly telemetry?: ResolvedTelemetryOptions;
 }
 
 /** Fallback options before the passphrase is settled (it may depend on the token). */
@@ -128,6 +131,7 @@ const KNOWN_OPTIONS: readonly (keyof DopplerModuleOptions)[] = [
   'maxResponseBytes',
   'mounted',
   'oidc',
+  'telemetry',
 ];
 
 /**
@@ -215,6 +219,7 @@ export function resolveModuleOptions(
       64 * 1024 * 1024,
     ),
     ...(options.schema !== undefined && { schema: options.schema }),
+    telemetry: checkTelemetryOptions(options.telemetry),
   };
 }
 
