@@ -1,3 +1,9 @@
+/**
+ * @internal Injection token of the `PipelineDeps` (clock, logger...) `SecretsService`'s factory
+ * runs the pipeline on, when a provider gives them: tests provide fake time this way. Optional.
+ */
+export const DOPPLER_PIPELINE_DEPS = 'DOPPLER:PIPELINE_DEPS';
+
 /** Where Doppler's API lives unless `apiUrl` says otherwise. */
 export const DEFAULT_API_URL = 'https://api.doppler.com';
 

@@ -5,8 +5,9 @@ import {
   getSecretsServiceToken,
   webhookHandlerToken,
 } from './doppler-instances.js';
+import { DOPPLER_PIPELINE_DEPS } from './doppler.constants.js';
 import { MODULE_OPTIONS_TOKEN } from './doppler.module-definition.js';
-import { bootstrapSecrets } from './load-doppler-secrets.js';
+import { bootstrapSecrets, type PipelineDeps } from './load-doppler-secrets.js';
 import { DopplerLifecycle } from './refresh/doppler-lifecycle.js';
 import { DOPPLER_REFRESHER, RefresherRef } from './refresh/refresher-ref.js';
 import type { SealedOptions } from './utils/deferred-options.js';
@@ -25,15 +26,27 @@ export function registrationProviders(name: string | undefined): {
       {
         // The provider that fetches: overriding it in a test replaces the fetch entirely.
         provide: secrets,
-        useFactory: async (sealed: SealedOptions, ref: RefresherRef, instances: DopplerInstances) => {
+        useFactory: async (
+          sealed: SealedOptions,
+          ref: RefresherRef,
+          instances: DopplerInstances,
+          deps: PipelineDeps | undefined,
+        ) => {
           const { service, refresher } = await bootstrapSecrets(await sealed.resolve(), {
+            ...deps,
             ...(name !== undefined && { name }),
           });
           ref.attach(service, refresher);
           instances.register(name, service);
           return service;
         },
-        inject: [MODULE_OPTIONS_TOKEN, DOPPLER_REFRESHER, DOPPLER_INSTANCES],
+        // The pipeline's dependencies are provided only by tests (fake time); apps give none.
+        inject: [
+          MODULE_OPTIONS_TOKEN,
+          DOPPLER_REFRESHER,
+          DOPPLER_INSTANCES,
+          { token: DOPPLER_PIPELINE_DEPS, optional: true },
+        ],
       },
       DopplerLifecycle,
       webhook === DopplerWebhookHandler

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { LOGGER_CONTEXT } from './doppler.constants.js';
-import { deadlineSignal, systemClock, type Clock } from './core/clock.js';
+import { startDeadline, systemClock, type Clock } from './core/clock.js';
 import { describeScope, type DopplerScope } from './core/scope.js';
 import { ScopePin } from './core/scope-pin.js';
 import { FallbackPolicy } from './fallback/fallback-policy.js';
@@ -21,12 +21,18 @@ import {
   type InstanceTelemetry,
 } from './telemetry/doppler-telemetry.js';
 
-/** @internal What the pipeline runs on; tests inject fake time and a quiet logger. */
+/**
+ * @internal What the pipeline runs on; tests inject fake time and a quiet logger. `DopplerModule`
+ * takes them from the optional `DOPPLER_PIPELINE_DEPS` provider.
+ */
 export interface PipelineDeps {
   readonly clock?: Clock;
   readonly logger?: Logger;
   readonly env?: NodeJS.ProcessEnv;
+  /** Jitter of the bootstrap retries and of the refresh timer, in [0, 1). */
   readonly random?: () => number;
+  /** PBKDF2 rounds of the fallback copies written; tests that are not about the rounds use few. */
+  readonly fallbackRounds?: number;
   /** The mounted source's file system and watch (a test acts between two reads, or drops events). */
   readonly mounted?: MountedSourceDeps;
   /** The registration's name (`DopplerModule.forRoot({ name })`), for telemetry's attributes. */
@@ -56,7 +62,8 @@ export async function bootstrapSecrets<T extends object>(
   const resolved = resolveModuleOptions(options, deps.env);
   const started = clock.now();
   const deadlineAt = started + resolved.deadline;
-  const signal = deadlineSignal(clock, resolved.deadline);
+  const deadline = startDeadline(clock, resolved.deadline);
+  const signal = deadline.signal;
   const scope = {
     ...(resolved.project !== undefined && { project: resolved.project }),
     ...(resolved.config !== undefined && { config: resolved.config }),
@@ -79,25 +86,34 @@ export async function bootstrapSecrets<T extends object>(
   const source = createSource(resolved, pin, clock, logger, deps, telemetry);
 
   const fetch = telemetry.startFetch('bootstrap');
-  const { set, first } = await loadFirstSet(
-    source,
-    resolved.schema,
-    scope,
-    pin,
-    signal,
-    deadlineAt,
-    fetch,
-  ).catch(async (error: unknown) => {
-    fetch.failed(errorTypeOf(error));
-    // Nothing will use the source: release what it holds (an exchanged token is revoked).
-    await source.close?.();
-    throw error;
-  });
-  fetch.changed(first.metadata, 1);
-  const state = new SecretsState<T>(first, clock);
-  telemetry.observe(state as unknown as SecretsState<object>);
-  const service = serviceFor(state);
-  await source.accepted?.(set, first.metadata, signal);
+  let set: LoadedSet;
+  let first: ValidatedSet;
+  let state: SecretsState<T>;
+  let service: SecretsService<T>;
+  try {
+    ({ set, first } = await loadFirstSet(
+      source,
+      resolved.schema,
+      scope,
+      pin,
+      signal,
+      deadlineAt,
+      fetch,
+    ).catch(async (error: unknown) => {
+      fetch.failed(errorTypeOf(error));
+      // Nothing will use the source: release what it holds (an exchanged token is revoked).
+      await source.close?.();
+      throw error;
+    }));
+    fetch.changed(first.metadata, 1);
+    state = new SecretsState<T>(first, clock);
+    telemetry.observe(state as unknown as SecretsState<object>);
+    service = serviceFor(state);
+    await source.accepted?.(set, first.metadata, signal);
+  } finally {
+    // Bootstrap is over: its deadline has nothing left to bound.
+    deadline.release();
+  }
 
   const from = first.metadata.source === 'fallback' ? 'the fallback copy' : source.description;
   logger.log(
@@ -138,10 +154,18 @@ export async function bootstrapSecrets<T extends object>(
  * const url = secrets.get('DATABASE_URL').reveal();
  * await secrets.close();
  */
-export async function loadDopplerSecrets<T extends object = Record<string, string>>(
+export function loadDopplerSecrets<T extends object = Record<string, string>>(
   options: DopplerModuleOptions,
 ): Promise<SecretsService<T>> {
-  const { service, refresher } = await bootstrapSecrets<T>(options);
+  return loadDopplerSecretsWith<T>(options, {});
+}
+
+/** @internal {@link loadDopplerSecrets} on the given dependencies (fake time, in tests). */
+export async function loadDopplerSecretsWith<T extends object = Record<string, string>>(
+  options: DopplerModuleOptions,
+  deps: PipelineDeps,
+): Promise<SecretsService<T>> {
+  const { service, refresher } = await bootstrapSecrets<T>(options, deps);
   refresher?.start();
   return service;
 }
@@ -166,14 +190,18 @@ function createSource(
   pin: ScopePin,
   clock: Clock,
   logger: Logger,
-  { env, mounted }: PipelineDeps,
+  deps: PipelineDeps,
   telemetry: InstanceTelemetry,
 ): SecretsSource {
-  if (resolved.source === 'env') return new EnvironmentSource(env, clock);
+  if (resolved.source === 'env') return new EnvironmentSource(deps.env, clock);
   if (resolved.source === 'mounted' && resolved.mounted !== undefined) {
     const limits = { maxBytes: resolved.maxResponseBytes, deadline: resolved.deadline };
-    return new MountedSource(resolved.mounted, limits, clock, logger, mounted);
+    return new MountedSource(resolved.mounted, limits, clock, logger, deps.mounted);
   }
-  const api = new ApiSource(resolved, pin, clock, logger, env, (at) => telemetry.tokenExpiresAt(at));
-  return resolved.fallback ? new FallbackPolicy(api, resolved.fallback, pin, clock, logger) : api;
+  const api = new ApiSource(resolved, pin, clock, logger, deps.env, deps.random, (at) =>
+    telemetry.tokenExpiresAt(at),
+  );
+  return resolved.fallback
+    ? new FallbackPolicy(api, resolved.fallback, pin, clock, logger, deps.fallbackRounds)
+    : api;
 }

@@ -3,13 +3,17 @@ import { NestFactory } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { inspect } from 'node:util';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DopplerModule, SecretsService } from 'nestjs-doppler';
 import { DopplerEmulator } from 'nestjs-doppler/testing';
 import { AppModule } from '../sample-app/src/app.module.js';
 import { AppSecrets } from '../sample-app/src/app-secrets.js';
 import { OutputCapture } from './support/capture-output.js';
+import { openClientSockets } from './support/client-sockets.js';
 import { useDopplerEnv } from './support/doppler-env.js';
+import { FakeClock } from './support/fake-clock.js';
+import { onFakeTime } from './support/on-fake-time.js';
+import { PipelineDepsModule } from './support/pipeline-deps.module.js';
 
 // Every value and token in this file is a canary: none may appear in anything printed or thrown.
 const TOKEN = 'dp.st.dev.CANARY-TOKEN-a8f3e1';
@@ -35,18 +39,35 @@ const emulator = new DopplerEmulator({
   projects: { 'sample-app': { configs: { dev: { secrets: VALUES } } } },
   tokens: [{ token: TOKEN, project: 'sample-app', config: 'dev' }],
 });
-const output = new OutputCapture();
+let output = new OutputCapture();
 let apiUrl = '';
 
 beforeAll(async () => {
   apiUrl = await emulator.start();
-  output.start();
+});
+afterAll(() => emulator.stop());
+
+// Each test is checked on its own: what it printed and what it threw.
+beforeEach(() => {
+  output = new OutputCapture().start();
+});
+afterEach(() => {
+  const text = output.stop();
+  // The control: something was captured (a log line, an answer, a rendered error).
+  expect(text.length).toBeGreaterThan(100);
+  for (const canary of CANARIES) expect(text).not.toContain(canary);
+  expect(JSON.stringify(emulator.requests)).not.toContain('CANARY');
+  emulator.resetRequests();
 });
 
-afterAll(async () => {
-  output.stop();
-  await emulator.stop();
-});
+/** Compiles the module on fake time: a hung answer meets its deadline without a real wait. */
+function compileOnFakeTime(options: Parameters<typeof DopplerModule.forRoot>[0]): Promise<unknown> {
+  const clock = new FakeClock();
+  const compiling = Test.createTestingModule({
+    imports: [PipelineDepsModule.with({ clock }), DopplerModule.forRoot(options)],
+  }).compile();
+  return onFakeTime(clock, compiling, () => openClientSockets() > 0);
+}
 
 async function expectFailure(run: () => Promise<unknown>): Promise<void> {
   const outcome = await run().then(
@@ -138,33 +159,13 @@ describe('canary: no token or secret value reaches any output', () => {
   ])('%s', async (_name, fault) => {
     emulator.injectFaults(fault);
     await expectFailure(() =>
-      Test.createTestingModule({
-        imports: [
-          DopplerModule.forRoot({ token: TOKEN, apiUrl, schema: AppSecrets, timeout: 300, retries: 0 }),
-        ],
-      }).compile(),
+      compileOnFakeTime({ token: TOKEN, apiUrl, schema: AppSecrets, timeout: 300, retries: 0 }),
     );
   });
 
   it('an unreachable Doppler', async () => {
     await expectFailure(() =>
-      Test.createTestingModule({
-        imports: [
-          DopplerModule.forRoot({
-            token: TOKEN,
-            apiUrl: 'http://127.0.0.1:9',
-            schema: AppSecrets,
-            retries: 1,
-          }),
-        ],
-      }).compile(),
+      compileOnFakeTime({ token: TOKEN, apiUrl: 'http://127.0.0.1:9', schema: AppSecrets, retries: 1 }),
     );
-  });
-
-  it('nothing captured holds a canary, and the emulator log holds no token', () => {
-    const text = output.text;
-    expect(text.length).toBeGreaterThan(1000);
-    for (const canary of CANARIES) expect(text).not.toContain(canary);
-    expect(JSON.stringify(emulator.requests)).not.toContain('CANARY');
   });
 });

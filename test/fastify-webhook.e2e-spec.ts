@@ -3,7 +3,8 @@
  * Express: a real Fastify server on 127.0.0.1 created with
  * `NestFactory.create(AppModule, new FastifyAdapter(), { rawBody: true })`, deliveries over
  * real HTTP, refreshes against the emulator. What happens without a raw body, and for other
- * content types, is in test/webhook-raw-body.e2e-spec.ts (both platforms).
+ * content types, is in test/webhook-raw-body.e2e-spec.ts (both platforms). The coalescing,
+ * webhook.minInterval and the once-a-minute warning run on a FakeClock that each test moves.
  */
 import { ConsoleLogger, type INestApplication, Logger, Module } from '@nestjs/common';
 import { Type } from 'class-transformer';
@@ -19,8 +20,10 @@ import {
 } from 'nestjs-doppler';
 import { DopplerEmulator, signDopplerWebhook } from 'nestjs-doppler/testing';
 import { OutputCapture } from './support/capture-output.js';
+import { FakeClock } from './support/fake-clock.js';
 import { listenOn } from './support/http-platforms.js';
-import { waitFor } from './support/wait-for.js';
+import { advanceOnFakeTime } from './support/on-fake-time.js';
+import { PipelineDepsModule } from './support/pipeline-deps.module.js';
 
 const TOKEN = 'dp.st.dev.fastify-webhook-token-1';
 const WEBHOOK_SECRET = 'fastify-webhook-signing-secret-0123456789';
@@ -46,6 +49,22 @@ const body = JSON.stringify({ type: 'config.secrets.update', config: { name: 'de
 let apiUrl = '';
 let app: INestApplication | undefined;
 let url = '';
+let clock = new FakeClock();
+
+/** Keeps what the pipeline and the webhook handler log, instead of printing it. */
+class RecordingLogger {
+  readonly lines: string[] = [];
+  log(message: string): void {
+    this.lines.push(message);
+  }
+  warn(message: string): void {
+    this.lines.push(message);
+  }
+  error(message: string): void {
+    this.lines.push(message);
+  }
+}
+let logs = new RecordingLogger();
 
 beforeAll(async () => {
   apiUrl = await emulator.start();
@@ -60,14 +79,22 @@ afterEach(async () => {
 afterAll(() => emulator.stop());
 
 async function start(options: Partial<DopplerModuleOptions>): Promise<SecretsService<Secrets>> {
+  clock = new FakeClock();
+  logs = new RecordingLogger();
   @Module({
-    imports: [DopplerModule.forRoot({ token: TOKEN, apiUrl, schema: Secrets, ...options })],
+    imports: [
+      PipelineDepsModule.with({ clock, logger: logs as unknown as Logger, random: () => 0.5 }),
+      DopplerModule.forRoot({ token: TOKEN, apiUrl, schema: Secrets, ...options }),
+    ],
     controllers: [Webhook],
   })
   class AppModule {}
   ({ app, url } = await listenOn('fastify', AppModule, { rawBody: true }));
   return app.get<SecretsService<Secrets>>(SecretsService);
 }
+
+/** Moves the app's fake clock, letting every refresh that falls due finish its request. */
+const elapse = (ms: number) => advanceOnFakeTime(clock, ms);
 
 function deliver(payload: string, signature: string | undefined) {
   const req = request(url).post('/webhooks/doppler').set('content-type', 'application/json');
@@ -97,6 +124,7 @@ describe('webhook trigger on Fastify', () => {
         accepted: true,
       });
       answered = response.text;
+      await elapse(50);
       await next;
     } finally {
       output.stop();
@@ -104,8 +132,10 @@ describe('webhook trigger on Fastify', () => {
     }
     expect(secrets.get('API_KEY').reveal()).toBe('fastify-key-from-webhook');
     expect(emulator.requestCount).toBe(2);
+    expect(logs.lines.join('\n')).toContain('Secrets refreshed');
     for (const canary of [TOKEN, WEBHOOK_SECRET, 'fastify-key-version-1', 'fastify-key-from-webhook']) {
       expect(output.text).not.toContain(canary);
+      expect(logs.lines.join('\n')).not.toContain(canary);
       expect(answered).toBeDefined();
       expect(answered).not.toContain(canary);
     }
@@ -118,6 +148,7 @@ describe('webhook trigger on Fastify', () => {
     emulator.setSecrets('p', 'dev', { API_KEY: 'fastify-key-custom-payload', POOL: '5' });
     const next = firstValueFrom(secrets.changes);
     await deliver(custom, signDopplerWebhook(custom, WEBHOOK_SECRET)).expect(202, { accepted: true });
+    await elapse(10);
     await next;
     expect(secrets.get('API_KEY').reveal()).toBe('fastify-key-custom-payload');
   });
@@ -136,8 +167,10 @@ describe('webhook trigger on Fastify', () => {
     emulator.resetRequests();
     const response = await deliver(body, signature).expect(401);
     expect(response.body).toMatchObject({ statusCode: 401, message: 'Invalid Doppler webhook signature.' });
-    await new Promise((r) => setTimeout(r, 100));
+    // Anything a delivery had scheduled would have run by now.
+    await elapse(60_000);
     expect(emulator.requestCount).toBe(0);
+    expect(clock.pending).toBe(0);
   });
 
   it('a burst of deliveries is coalesced into one refresh', async () => {
@@ -145,36 +178,44 @@ describe('webhook trigger on Fastify', () => {
     emulator.resetRequests();
     const signature = signDopplerWebhook(body, WEBHOOK_SECRET);
     await Promise.all(Array.from({ length: 10 }, () => deliver(body, signature).expect(202)));
-    await waitFor('one refresh', () => emulator.requestCount === 1);
-    await new Promise((r) => setTimeout(r, 300));
+    await elapse(149);
+    expect(emulator.requestCount).toBe(0);
+    await elapse(1);
+    expect(emulator.requestCount).toBe(1);
+    await elapse(60_000);
     expect(emulator.requestCount).toBe(1);
   });
 
-  it('40 replays of one captured delivery, spread over 2 s, cost one request (the rest wait for the end of webhook.minInterval)', async () => {
+  it('40 replays of one captured delivery, spread over 2 s, cost one request, and one more at the end of webhook.minInterval', async () => {
     await start({ webhook: { secret: WEBHOOK_SECRET, coalesceMs: 10, minInterval: 5_000 } });
     emulator.resetRequests();
     const signature = signDopplerWebhook(body, WEBHOOK_SECRET);
     for (let i = 0; i < 40; i++) {
       await deliver(body, signature).expect(202);
-      await new Promise((r) => setTimeout(r, 50));
+      await elapse(50);
     }
+    // One at once (at 10 ms); the rest share the one owed at the end of the 5 s window.
     expect(emulator.requestCount).toBe(1);
+    await elapse(5_010 - 2_000 - 1);
+    expect(emulator.requestCount).toBe(1);
+    await elapse(1);
+    expect(emulator.requestCount).toBe(2);
   });
 
-  it('1,000 unsigned deliveries are refused with one warning, not a thousand', async () => {
+  it('100 unsigned deliveries are refused with one warning, not a hundred; the next minute says how many', async () => {
     await start({ webhook: { secret: WEBHOOK_SECRET } });
-    const output = new OutputCapture().start();
-    Logger.overrideLogger(new ConsoleLogger({ logLevels: ['warn'], colors: false }));
-    try {
-      for (let i = 0; i < 1000; i += 50) {
-        await Promise.all(Array.from({ length: 50 }, () => deliver(body, undefined).expect(401)));
-      }
-    } finally {
-      output.stop();
-      Logger.overrideLogger(false);
+    const refusals = () => logs.lines.filter((line) => /Refused .*Doppler webhook/.test(line));
+    for (let i = 0; i < 100; i += 25) {
+      await Promise.all(Array.from({ length: 25 }, () => deliver(body, undefined).expect(401)));
     }
-    expect(output.text.match(/Refused .*Doppler webhook/g)).toHaveLength(1);
-    expect(output.text).not.toContain(WEBHOOK_SECRET);
+    expect(refusals()).toEqual(['Refused a Doppler webhook with a missing or wrong X-Doppler-Signature.']);
+    await elapse(60_000);
+    await deliver(body, undefined).expect(401);
+    expect(refusals()).toHaveLength(2);
+    expect(refusals()[1]).toBe(
+      'Refused 100 Doppler webhooks with a missing or wrong X-Doppler-Signature in the last minute.',
+    );
+    expect(logs.lines.join('\n')).not.toContain(WEBHOOK_SECRET);
   });
 
   it('other event types are accepted but trigger nothing', async () => {
@@ -182,7 +223,7 @@ describe('webhook trigger on Fastify', () => {
     emulator.resetRequests();
     const other = JSON.stringify({ type: 'project.created' });
     await deliver(other, signDopplerWebhook(other, WEBHOOK_SECRET)).expect(202, { accepted: false });
-    await new Promise((r) => setTimeout(r, 100));
+    await elapse(60_000);
     expect(emulator.requestCount).toBe(0);
   });
 

@@ -2,16 +2,24 @@ import { ConsoleLogger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { IsString } from 'class-validator';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DopplerError, DopplerModule, SecretsService, type DopplerModuleOptions } from 'nestjs-doppler';
 import { DopplerEmulator, type EmulatorFault } from 'nestjs-doppler/testing';
+import { FallbackStore } from '../lib/fallback/fallback-store.js';
 import { OutputCapture } from './support/capture-output.js';
+import { openClientSockets } from './support/client-sockets.js';
+import { FakeClock } from './support/fake-clock.js';
+import { onFakeTime } from './support/on-fake-time.js';
+import { PipelineDepsModule } from './support/pipeline-deps.module.js';
+
+// Real HTTP to real servers on 127.0.0.1, fake time: every retry wait and every deadline runs on
+// a FakeClock, so "bounded by the deadline" is exact, and a loaded machine cannot tip a row.
 
 // Canaries: none of these may appear in anything printed or thrown.
 const TOKEN = 'dp.st.dev.CANARY-TOKEN-matrix-5e1f';
@@ -19,6 +27,9 @@ const PERSONAL = 'dp.pt.CANARY-TOKEN-personal-0c3b';
 const WRONG = 'dp.st.dev.CANARY-TOKEN-wrong-9a2d';
 const PASSPHRASE = 'CANARY-PASSPHRASE-77e0aa';
 const VALUE = 'CANARY-VALUE-matrix-b41c';
+const CANARIES = ['CANARY-TOKEN', 'CANARY-PASSPHRASE', 'CANARY-VALUE'];
+/** The fallback copy's rounds: the matrix is about when a copy serves, not about its key's cost. */
+const ROUNDS = 1000;
 
 class Secrets {
   @IsString()
@@ -31,15 +42,16 @@ const emulator = new DopplerEmulator({
   },
   tokens: [{ token: TOKEN, project: 'shop', config: 'dev' }, { token: PERSONAL }],
 });
-const output = new OutputCapture();
 let apiUrl = '';
 let dir = '';
+/** A copy of the dev config's secrets written a minute before each boot's fake start. */
+let template = '';
 let fallbackPath = '';
 let thief: Server;
 let thiefRequests = 0;
 let closedPort = 0;
 
-/** Options every row starts from: a small deadline so the whole matrix stays quick. */
+/** Options every row starts from: a small deadline, as an app that must start fast would set. */
 function base(): DopplerModuleOptions {
   return {
     token: TOKEN,
@@ -55,43 +67,59 @@ function base(): DopplerModuleOptions {
 interface Outcome {
   readonly service?: SecretsService<Secrets>;
   readonly error?: DopplerError;
+  /** Fake milliseconds the boot took. */
   readonly elapsed: number;
+  /** Everything printed during the boot, and everything the error shows. */
   readonly printed: string;
+  readonly clock: FakeClock;
 }
 
-async function boot(options: DopplerModuleOptions): Promise<Outcome> {
-  const before = output.text.length;
-  const started = performance.now();
+/**
+ * Boots the module on a fresh fake clock. `hangs`: the server never finishes an answer, so a
+ * deadline may fire while a request is open; otherwise deadlines fire only on stuck work.
+ */
+async function boot(options: DopplerModuleOptions, hangs = false): Promise<Outcome> {
+  const clock = new FakeClock();
+  const output = new OutputCapture().start();
+  const started = clock.now();
   try {
     // Nest's testing logger prints errors only; the warning under test needs a real logger.
-    const moduleRef = await Test.createTestingModule({ imports: [DopplerModule.forRoot(options)] })
+    const compiling = Test.createTestingModule({
+      imports: [
+        PipelineDepsModule.with({ clock, fallbackRounds: ROUNDS, random: () => 0.5 }),
+        DopplerModule.forRoot(options),
+      ],
+    })
       .setLogger(new ConsoleLogger())
       .compile();
+    const moduleRef = await onFakeTime(clock, compiling, () => hangs && openClientSockets() > 0);
     const service = moduleRef.get<SecretsService<Secrets>>(SecretsService);
     await moduleRef.close();
-    return { service, elapsed: performance.now() - started, printed: output.text.slice(before) };
+    return { service, elapsed: clock.now() - started, printed: output.stop(), clock };
   } catch (error) {
     output.record(error);
     expect(error).toBeInstanceOf(DopplerError);
-    return {
-      error: error as DopplerError,
-      elapsed: performance.now() - started,
-      printed: output.text.slice(before),
-    };
+    return { error: error as DopplerError, elapsed: clock.now() - started, printed: output.stop(), clock };
   }
 }
 
-async function primeFallback(): Promise<void> {
-  emulator.clearFaults();
-  const { service } = await boot(base());
-  expect(service?.metadata.source).toBe('doppler-api');
-  expect(existsSync(fallbackPath)).toBe(true);
+function expectNoCanary(outcome: Outcome): void {
+  for (const canary of CANARIES) expect(outcome.printed).not.toContain(canary);
 }
 
 beforeAll(async () => {
   apiUrl = await emulator.start();
   dir = await mkdtemp(join(tmpdir(), 'doppler-matrix-'));
-  fallbackPath = join(dir, 'fallback', 'secrets.enc');
+  template = join(dir, 'template.enc');
+  await new FallbackStore({
+    path: template,
+    passphrase: PASSPHRASE,
+    rounds: ROUNDS,
+    now: () => new FakeClock().now() - 60_000,
+  }).write(
+    { API_KEY: VALUE, DOPPLER_PROJECT: 'shop', DOPPLER_CONFIG: 'dev' },
+    { project: 'shop', config: 'dev' },
+  );
   thief = createServer((_req, res) => {
     thiefRequests++;
     res.end('{}');
@@ -101,18 +129,21 @@ beforeAll(async () => {
   await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
   closedPort = (closed.address() as AddressInfo).port;
   await new Promise((r) => closed.close(r));
-  output.start();
-  await primeFallback();
 });
 
-afterEach(async () => {
+// Each test starts from its own copy of the last-known-good secrets.
+beforeEach(async (context) => {
+  fallbackPath = join(dir, context.task.id, 'secrets.enc');
+  await mkdir(join(dir, context.task.id));
+  await copyFile(template, fallbackPath);
+});
+
+afterEach(() => {
   emulator.clearFaults();
   emulator.resetRequests();
-  if (!existsSync(fallbackPath)) await primeFallback();
 });
 
 afterAll(async () => {
-  output.stop();
   await emulator.stop();
   await new Promise((r) => thief.close(r));
   await rm(dir, { recursive: true, force: true });
@@ -129,6 +160,8 @@ interface Row {
   readonly faults?: readonly EmulatorFault[];
   readonly persistent?: EmulatorFault;
   readonly options?: () => Partial<DopplerModuleOptions>;
+  /** The server never finishes an answer: only a deadline ends each attempt. */
+  readonly hangs?: boolean;
   readonly expected: Expected;
 }
 
@@ -173,6 +206,7 @@ const rows: readonly Row[] = [
   {
     name: 'hang before headers',
     persistent: { kind: 'hang' },
+    hangs: true,
     // Room for three 400 ms attempts and the largest backoffs (500 + 1000 ms): always 3 attempts.
     options: () => ({ deadline: 3000 }),
     expected: { servedBy: 'fallback', reason: 'DOPPLER_TIMEOUT', attempts: 3 },
@@ -180,6 +214,7 @@ const rows: readonly Row[] = [
   {
     name: 'headers then a drip',
     persistent: { kind: 'drip', intervalMs: 100, body: `{"API_KEY":"${'x'.repeat(200)}"}` },
+    hangs: true,
     options: () => ({ deadline: 3000 }),
     expected: { servedBy: 'fallback', reason: 'DOPPLER_TIMEOUT', attempts: 3 },
   },
@@ -232,8 +267,6 @@ const rows: readonly Row[] = [
       headers: { 'content-encoding': 'gzip', 'content-type': 'application/json' },
       body: gzipSync(JSON.stringify({ API_KEY: 'x'.repeat(8 * 1024 * 1024) })),
     },
-    // Inflating to the cap takes a moment on a busy machine; the row is about the cap, not the clock.
-    options: () => ({ timeout: 3000, deadline: 6000 }),
     expected: { error: 'DOPPLER_RESPONSE_TOO_LARGE', attempts: 1, fallbackFile: 'kept' },
   },
   {
@@ -263,11 +296,12 @@ describe('fault matrix: every failure is typed, bounded by the deadline, and lea
     const options = { ...base(), ...row.options?.() };
     const thiefBefore = thiefRequests;
 
-    const outcome = await boot(options);
+    const outcome = await boot(options, row.hangs);
 
-    // Bounded: never longer than the deadline, plus scheduling slack on a shared machine.
-    expect(outcome.elapsed).toBeLessThan((options.deadline ?? 15_000) + 400);
+    // Bounded: the library never waited past its deadline, in its own time.
+    expect(outcome.elapsed).toBeLessThanOrEqual(options.deadline ?? 15_000);
     expect(thiefRequests).toBe(thiefBefore);
+    expectNoCanary(outcome);
     const expected = row.expected;
     if ('error' in expected) {
       expect(outcome.service).toBeUndefined();
@@ -284,7 +318,11 @@ describe('fault matrix: every failure is typed, bounded by the deadline, and lea
         format: 'nestjs-doppler',
       });
       expect(outcome.service?.get('API_KEY').reveal()).toBe(VALUE);
-      expect(outcome.printed.match(/serving the last-known-good secrets/g)).toHaveLength(1);
+      // The copy was written a minute before the boot began, and served when the retries ended.
+      expect(metadata?.fallback?.ageMs).toBe(60_000 + outcome.elapsed);
+      expect(
+        outcome.printed.match(/serving the last-known-good secrets from the fallback copy written 1m/g),
+      ).toHaveLength(1);
     } else {
       expect(outcome.error).toBeUndefined();
       expect(outcome.service?.metadata.source).toBe('doppler-api');
@@ -295,39 +333,37 @@ describe('fault matrix: every failure is typed, bounded by the deadline, and lea
   it('an outage with no fallback copy fails with both reasons', async () => {
     await rm(fallbackPath, { force: true });
     emulator.setFault({ kind: 'status', status: 503 });
-    const { error } = await boot(base());
+    const outcome = await boot(base());
+    const { error } = outcome;
     expect(error?.code).toBe('DOPPLER_SERVER_ERROR');
     expect(error?.attempts).toBe(3);
     expect(error?.message).toMatch(/Gave up after 3 attempts/);
     expect(error?.message).toMatch(
       /The fallback copy could not serve either: .*not found|does not exist|no fallback/i,
     );
+    expectNoCanary(outcome);
   });
 
   it('a copy older than maxAge is refused', async () => {
     emulator.setFault({ kind: 'status', status: 503 });
-    const { error } = await boot({
+    const outcome = await boot({
       ...base(),
-      fallback: { path: fallbackPath, passphrase: PASSPHRASE, maxAge: 1 },
+      // The copy is a minute old.
+      fallback: { path: fallbackPath, passphrase: PASSPHRASE, maxAge: 59_000 },
     });
-    expect(error?.code).toBe('DOPPLER_SERVER_ERROR');
-    expect(error?.message).toMatch(/could not serve either/);
+    expect(outcome.error?.code).toBe('DOPPLER_SERVER_ERROR');
+    expect(outcome.error?.message).toMatch(/could not serve either/);
+    expectNoCanary(outcome);
   });
 
   it('a successful fetch rewrites the copy with mode 0600', async () => {
-    const before = (await stat(fallbackPath)).mtimeMs;
-    await new Promise((r) => setTimeout(r, 20));
-    const { service } = await boot(base());
-    expect(service?.metadata.source).toBe('doppler-api');
-    const after = await stat(fallbackPath);
-    expect(after.mtimeMs).toBeGreaterThan(before);
-    expect(after.mode & 0o777).toBe(0o600);
-  });
-
-  it('nothing printed or thrown in the whole matrix holds a canary', () => {
-    const text = output.text;
-    expect(text).toContain('serving the last-known-good secrets');
-    for (const canary of ['CANARY-TOKEN', 'CANARY-PASSPHRASE', 'CANARY-VALUE'])
-      expect(text).not.toContain(canary);
+    const outcome = await boot(base());
+    expect(outcome.service?.metadata.source).toBe('doppler-api');
+    expect((await stat(fallbackPath)).mode & 0o777).toBe(0o600);
+    // The copy on disk is the one this boot wrote, at its own time, not the template.
+    const copy = await new FallbackStore({ path: fallbackPath, passphrase: PASSPHRASE }).read();
+    expect(copy.writtenAt.getTime()).toBe(outcome.clock.now());
+    expect(copy.secrets['API_KEY']).toBe(VALUE);
+    expectNoCanary(outcome);
   });
 });

@@ -11,7 +11,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DopplerModule, SecretsService, type DopplerModuleOptions } from 'nestjs-doppler';
 import { DopplerHealthIndicator } from 'nestjs-doppler/health';
 import { DopplerEmulator } from 'nestjs-doppler/testing';
-import { waitFor } from './support/wait-for.js';
+import { FakeClock } from './support/fake-clock.js';
+import { advanceOnFakeTime } from './support/on-fake-time.js';
+import { PipelineDepsModule } from './support/pipeline-deps.module.js';
+
+// The age the check judges, the refresh timer and its backoff all run on a FakeClock each test
+// moves: "older than maxAgeMs" is reached by moving the clock, not by sleeping.
 
 const TOKEN = 'dp.st.dev.health-token-1';
 const VALUES = { API_KEY: 'canary-health-api-key-0001', DB_PASSWORD: 'canary-health-db-password-0002' };
@@ -69,6 +74,9 @@ let apiUrl = '';
 let dir = '';
 let app: INestApplication | undefined;
 let logger = new RecordingLogger();
+let clock = new FakeClock();
+/** Moves the app's fake clock, letting every refresh that falls due finish its request. */
+const elapse = (ms: number) => advanceOnFakeTime(clock, ms);
 
 beforeAll(async () => {
   apiUrl = await emulator.start();
@@ -89,8 +97,11 @@ afterAll(async () => {
 });
 
 async function start(options: Partial<DopplerModuleOptions> = {}): Promise<SecretsService<Secrets>> {
+  clock = new FakeClock();
   @Module({
     imports: [
+      // The first refresh check comes at half the interval, then every interval.
+      PipelineDepsModule.with({ clock, random: () => 0.5, fallbackRounds: 1000 }),
       DopplerModule.forRoot({ token: TOKEN, apiUrl, schema: Secrets, ...options, isGlobal: true }),
       TerminusModule.forRoot(),
     ],
@@ -133,15 +144,16 @@ describe('DopplerHealthIndicator with Terminus', () => {
     expectNoValue(res.text);
 
     // Without refresh the set is never re-checked; that alone is not a failure.
-    await new Promise((r) => setTimeout(r, STRICT_MS + 50));
+    await elapse(STRICT_MS + 50);
     const later = await get('/health/strict').expect(200);
-    expect(later.body.details.doppler.ageMs).toBeGreaterThan(STRICT_MS);
+    expect(later.body.details.doppler.ageMs).toBe(STRICT_MS + 50);
   });
 
   it('answers 503 when refreshes have failed for longer than maxAgeMs, and recovers', async () => {
     const secrets = await start({ refresh: { interval: 100, jitter: 0 } });
     emulator.setFault({ kind: 'status', status: 503 });
-    await waitFor('a failed refresh', () => secrets.status.consecutiveFailures >= 1);
+    await elapse(50);
+    expect(secrets.status.consecutiveFailures).toBe(1);
 
     // Stale, but within the lenient threshold: still up, and it says it is stale.
     const lenient = await get('/health/lenient').expect(200);
@@ -151,7 +163,10 @@ describe('DopplerHealthIndicator with Terminus', () => {
       lastFailureCode: 'DOPPLER_SERVER_ERROR',
     });
 
-    await waitFor('the strict threshold passed', () => secrets.status.ageMs > STRICT_MS);
+    // Still within the strict threshold (checks at 50 and 250 ms fail): up, though stale.
+    await elapse(STRICT_MS - 50);
+    await get('/health/strict').expect(200);
+    await elapse(1);
     const res = await get('/health/strict').expect(503);
     expect(res.body.status).toBe('error');
     expect(res.body.error.doppler).toMatchObject({
@@ -164,14 +179,16 @@ describe('DopplerHealthIndicator with Terminus', () => {
       lastFailureAt: expect.any(String),
       message: expect.stringMatching(/^Doppler has not confirmed the secrets for \d+ ms \(limit 300 ms\)/),
     });
-    expect(res.body.error.doppler.ageMs).toBeGreaterThan(STRICT_MS);
-    expect(res.body.error.doppler.consecutiveFailures).toBeGreaterThanOrEqual(1);
+    expect(res.body.error.doppler.ageMs).toBe(STRICT_MS + 1);
+    expect(res.body.error.doppler.consecutiveFailures).toBe(2);
     expectNoValue(res.text);
     // Terminus logged the failed check; the afterEach hook checks those lines hold no value.
     expect(logger.lines.join('\n')).toContain('DOPPLER_SERVER_ERROR');
 
     emulator.clearFaults();
-    await waitFor('recovery', () => !secrets.status.stale, 5000);
+    // The next check, 400 ms after the second failure: Doppler confirms the set again.
+    await elapse(650 - (STRICT_MS + 1));
+    expect(secrets.status.stale).toBe(false);
     const recovered = await get('/health/strict').expect(200);
     expect(recovered.body.details.doppler).toMatchObject({
       status: 'up',
@@ -188,7 +205,8 @@ describe('DopplerHealthIndicator with Terminus', () => {
     emulator.setFault({ kind: 'status', status: 503 });
     const secrets = await start({ fallback, retries: 0 });
     expect(secrets.metadata.source).toBe('fallback');
-    await waitFor('the copy older than the strict threshold', () => secrets.status.ageMs > STRICT_MS);
+    await elapse(STRICT_MS + 1);
+    expect(secrets.status.ageMs).toBe(STRICT_MS + 1);
 
     const lenient = await get('/health/lenient').expect(200);
     expect(lenient.body.details.doppler).toMatchObject({

@@ -28,8 +28,12 @@ import {
 import { downloadWithRetries, type RetryPolicy } from '../lib/client/download-with-retries.js';
 import type { ClientEnv } from '../lib/client/proxy-route.js';
 import { resolveOptions } from '../lib/utils/resolve-options.js';
+import { openClientSockets } from './support/client-sockets.js';
 import { everythingShown } from './support/everything-shown.js';
 import { compileForNode } from './support/compile-for-node.js';
+import { FakeClock } from './support/fake-clock.js';
+import { onFakeTime } from './support/on-fake-time.js';
+import { PipelineDepsModule } from './support/pipeline-deps.module.js';
 import {
   startFixedAnswer,
   startGateway,
@@ -98,19 +102,27 @@ type ClientOptions = Partial<DopplerModuleOptions> & { readonly env?: ClientEnv 
   >;
 
 /** A client with its own environment: tests never read or change process.env. */
-function client(apiUrl: string, { env = {}, ca, resolve, ...options }: ClientOptions = {}): DopplerClient {
+function client(
+  apiUrl: string,
+  { env = {}, ca, resolve, clock, ...options }: ClientOptions = {},
+): DopplerClient {
   return new DopplerClient(resolveOptions({ token: TOKEN, apiUrl, timeout: 3000, ...options }), {
     env,
     ...(ca !== undefined && { ca }),
     ...(resolve !== undefined && { resolve }),
+    ...(clock !== undefined && { clock }),
   });
 }
 
 const policy: RetryPolicy = { retries: 2, deadline: 10_000, timeout: 3000, baseDelayMs: 5, random: () => 1 };
 
 /** Fetches as bootstrap does (with retries) and returns the error it ends with, checked for canaries. */
-async function failure(c: DopplerClient, retry: Partial<RetryPolicy> = {}): Promise<DopplerError> {
-  const outcome = await downloadWithRetries(c, { ...policy, ...retry }).then(
+async function failure(
+  c: DopplerClient,
+  retry: Partial<RetryPolicy> = {},
+  drive: (fetching: Promise<DownloadResult>) => Promise<DownloadResult> = (fetching) => fetching,
+): Promise<DopplerError> {
+  const outcome = await drive(downloadWithRetries(c, { ...policy, ...retry })).then(
     (result: DownloadResult) => result,
     (error: unknown) => error,
   );
@@ -238,7 +250,9 @@ describe("401/403/404 are Doppler's verdict only in Doppler's own error shape", 
     afterAll(() => rm(dir, { recursive: true, force: true }));
 
     async function boot(options: DopplerModuleOptions): Promise<unknown> {
-      return Test.createTestingModule({ imports: [DopplerModule.forRoot(options)] })
+      // The copy at 1000 PBKDF2 rounds: this is about who may delete it, not its key.
+      const deps = PipelineDepsModule.with({ fallbackRounds: 1000 });
+      return Test.createTestingModule({ imports: [deps, DopplerModule.forRoot(options)] })
         .compile()
         .then(
           async (moduleRef) => moduleRef.close(),
@@ -447,19 +461,21 @@ describe('proxies: loopback never, https: only through a CONNECT tunnel', () => 
     );
   });
 
+  // The one test of a hung CONNECT against the real clock's deadline: the tunnel is cut by it.
   it('a proxy that never answers the CONNECT times out as the proxy, within the timeout option', async () => {
     const proxy = await use(startProxy({ upstream: () => ({ host: '127.0.0.1', port: 9 }), hang: true }));
     const e = await failure(client('https://api.doppler.test', { env: { HTTPS_PROXY: proxy.url } }), {
-      timeout: 300,
+      timeout: 200,
+      retries: 0,
     });
     expect(e.code).toBe('DOPPLER_TIMEOUT');
     expect(e.reason).toBe('PROXY_TIMEOUT');
     expect(e.retryable).toBe(true);
-    expect(e.attempts).toBe(3);
+    expect(e.attempts).toBe(1);
     expect(e.message).toContain(
-      `The proxy at 127.0.0.1:${proxy.port} (HTTPS_PROXY) did not open a tunnel to api.doppler.test within 300 ms (timeout option)`,
+      `The proxy at 127.0.0.1:${proxy.port} (HTTPS_PROXY) did not open a tunnel to api.doppler.test within 200 ms (timeout option)`,
     );
-    expect(proxy.requests.map((r) => r.method)).toEqual(['CONNECT', 'CONNECT', 'CONNECT']);
+    expect(proxy.requests.map((r) => r.method)).toEqual(['CONNECT']);
     expect(proxy.sawInClear(TOKEN)).toBe(false);
   });
 
@@ -569,33 +585,47 @@ describe('clear text only where the connection really is loopback', () => {
 });
 
 describe('timeouts name the setting that ran out', () => {
+  // On fake time: a server that never finishes answering, cut by deadlines on a FakeClock.
+  async function cutOnFakeTime(retry: Partial<RetryPolicy>): Promise<DopplerError & { elapsed: number }> {
+    const clock = new FakeClock();
+    const started = clock.now();
+    const e = await failure(client(emulator.url, { clock }), { ...retry, clock }, (fetching) =>
+      onFakeTime(clock, fetching, () => openClientSockets() > 0),
+    );
+    return Object.assign(e, { elapsed: clock.now() - started });
+  }
+
   it('the per-request timeout: "within <timeout> ms (timeout option)", whatever is left of the deadline', async () => {
     emulator.setFault({ kind: 'hang' });
-    const e = await failure(client(emulator.url), { retries: 1, timeout: 300, deadline: 10_000 });
+    const e = await cutOnFakeTime({ retries: 1, timeout: 300, deadline: 10_000 });
     expect(e.code).toBe('DOPPLER_TIMEOUT');
     expect(e.retryable).toBe(true);
     expect(e.attempts).toBe(2);
     expect(e.message).toContain('did not answer within 300 ms (timeout option)');
     expect(e.message.match(/\d+ ms \(timeout option\)/g)).toEqual(['300 ms (timeout option)']);
+    // Two 300 ms attempts and a 5 ms wait between them.
+    expect(e.elapsed).toBe(605);
   });
 
   it('the overall deadline: "the <deadline> ms start-up deadline ran out"', async () => {
     emulator.setFault({ kind: 'hang' });
-    const e = await failure(client(emulator.url), { retries: 0, timeout: 5000, deadline: 400 });
+    const e = await cutOnFakeTime({ retries: 0, timeout: 5000, deadline: 400 });
     expect(e.code).toBe('DOPPLER_TIMEOUT');
     expect(e.attempts).toBe(1);
     expect(e.message).toContain(
       'did not answer before the 400 ms start-up deadline ran out (deadline option;',
     );
     expect(e.message).not.toContain('(timeout option)');
+    expect(e.elapsed).toBe(400);
   });
 
   it('a dripping server is cut at the timeout, and the message names the timeout option', async () => {
     emulator.setFault({ kind: 'drip', intervalMs: 50, body: JSON.stringify({ API_KEY: 'x'.repeat(400) }) });
-    const e = await failure(client(emulator.url), { retries: 0, timeout: 400 });
+    const e = await cutOnFakeTime({ retries: 0, timeout: 400 });
     expect(e.code).toBe('DOPPLER_TIMEOUT');
     expect(e.attempts).toBe(1);
     expect(e.message).toContain('did not answer within 400 ms (timeout option)');
+    expect(e.elapsed).toBe(400);
   });
 });
 

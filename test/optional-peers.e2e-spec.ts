@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { transpileFiles } from './support/transpile-files.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OPTIONAL_PEERS = ['@nestjs/terminus', '@nestjs/config', '@opentelemetry/api'];
@@ -133,25 +134,41 @@ interface ModuleFormat {
   /** Output directory under the temp dir; it gets its own package.json "type". */
   readonly dir: 'esm' | 'cjs';
   readonly module: 'ESNext' | 'CommonJS';
-  /** A `node -e` script that loads PATH and prints its export names as JSON. */
-  readonly script: (path: string) => string[];
+  /**
+   * A `node -e` script that loads each of the JSON array of paths in argv[1], one after the other
+   * (a failed load leaves nothing behind for the next), and prints what each gave as JSON.
+   */
+  readonly script: string[];
   /** How Node says a package is missing, for this loader. */
   readonly missing: (pkg: string) => string;
   /** A `node -e` script that loads PATH, awaits its export FN() and prints the result as JSON. */
   readonly call: (path: string, fn: string) => string[];
 }
 
+/** The body shared by both loaders: `load` is import() or require(). */
+const LOAD_EACH = `
+  const outcomes = {};
+  for (const path of JSON.parse(process.argv[1])) {
+    try {
+      outcomes[path] = { ok: true, out: JSON.stringify(Object.keys(await load(path))) };
+    } catch (error) {
+      outcomes[path] = { ok: false, out: String(error && error.message) };
+    }
+  }
+  console.log(JSON.stringify(outcomes));
+`;
+
 const FORMATS: readonly ModuleFormat[] = [
   {
     name: 'ES modules, import()',
     dir: 'esm',
     module: 'ESNext',
-    script: (path) => [
+    script: [
       '--import',
       'reflect-metadata',
       '--input-type=module',
       '-e',
-      `const m = await import(${JSON.stringify(path)}); console.log(JSON.stringify(Object.keys(m)));`,
+      `const load = (path) => import(path);${LOAD_EACH}`,
     ],
     missing: (pkg) => `Cannot find package '${pkg}'`,
     call: (path, fn) => [
@@ -164,12 +181,12 @@ const FORMATS: readonly ModuleFormat[] = [
     name: 'CommonJS, require()',
     dir: 'cjs',
     module: 'CommonJS',
-    script: (path) => [
+    script: [
       '--require',
       'reflect-metadata',
       '--input-type=commonjs',
       '-e',
-      `const m = require(${JSON.stringify(path)}); console.log(JSON.stringify(Object.keys(m)));`,
+      `(async () => { const load = async (path) => require(path);${LOAD_EACH} })();`,
     ],
     missing: (pkg) => `Cannot find module '${pkg}'`,
     call: (path, fn) => [
@@ -178,6 +195,15 @@ const FORMATS: readonly ModuleFormat[] = [
       `require(${JSON.stringify(path)})[${JSON.stringify(fn)}]().then((r) => console.log(JSON.stringify({ result: r ?? null })));`,
     ],
   },
+];
+
+/** What each check loads, in the one process per format. */
+const PATHS = [
+  '@nestjs/terminus',
+  '@opentelemetry/api',
+  './lib/index.js',
+  './lib/health/index.js',
+  './lib/config/index.js',
 ];
 
 describe.each(FORMATS)(
@@ -200,12 +226,8 @@ describe.each(FORMATS)(
         ROOT,
       );
       const files = new Set(entries.flatMap((entry) => [...walk(entry).files]));
-      for (const file of files) {
+      for (const [file, outputText] of transpileFiles(files, options)) {
         const out = join(dir, format.dir, relative(ROOT, file)).replace(/\.ts$/, '.js');
-        const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), {
-          compilerOptions: options,
-          fileName: file,
-        });
         await mkdir(dirname(out), { recursive: true });
         await writeFile(out, outputText);
       }
@@ -230,7 +252,17 @@ describe.each(FORMATS)(
       }
     }
 
-    async function load(path: string, args = format.script(path)): Promise<{ ok: boolean; out: string }> {
+    let outcomes: Record<string, { ok: boolean; out: string }> = {};
+
+    /** What loading `path` gave, in the one node process of this format. */
+    function load(path: string): { ok: boolean; out: string } {
+      const outcome = outcomes[path];
+      if (outcome === undefined) throw new Error(`${path} was not loaded`);
+      return outcome;
+    }
+
+    /** Runs `node args...` in the compiled directory: what it printed, or its error output. */
+    async function run(args: string[]): Promise<{ ok: boolean; out: string }> {
       try {
         const { stdout } = await promisify(execFile)(process.execPath, args, {
           cwd: join(dir, format.dir),
@@ -249,26 +281,33 @@ describe.each(FORMATS)(
       await writeFile(join(dir, format.dir, 'package.json'), JSON.stringify({ type, private: true }));
       await linkPackagesExceptPeers();
       await compile(['lib/index.ts', 'lib/health/index.ts', 'lib/config/index.ts']);
+      // One plain node process loads every path: starting Node and Nest once, not four times.
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [...format.script, JSON.stringify(PATHS)],
+        { cwd: join(dir, format.dir), timeout: 20_000 },
+      );
+      outcomes = JSON.parse(stdout) as typeof outcomes;
     });
     afterAll(async () => {
       if (dir) await rm(dir, { recursive: true, force: true });
     });
 
-    it.each(['@nestjs/terminus', '@opentelemetry/api'])('%s is really missing there', async (pkg) => {
-      const { ok, out } = await load(pkg);
+    it.each(['@nestjs/terminus', '@opentelemetry/api'])('%s is really missing there', (pkg) => {
+      const { ok, out } = load(pkg);
       expect(ok).toBe(false);
       expect(out).toContain(format.missing(pkg));
     });
 
     it('the telemetry loader finds no @opentelemetry/api there, and says so without throwing', async () => {
-      const { ok, out } = await load('', format.call('./lib/telemetry/otel-api.js', 'loadOtelApi'));
+      const { ok, out } = await run(format.call('./lib/telemetry/otel-api.js', 'loadOtelApi'));
       expect(out).not.toContain('Error');
       expect(ok).toBe(true);
       expect(JSON.parse(out)).toEqual({ result: null });
     });
 
-    it("loads 'nestjs-doppler' (lib/index.js)", async () => {
-      const { ok, out } = await load('./lib/index.js');
+    it("loads 'nestjs-doppler' (lib/index.js)", () => {
+      const { ok, out } = load('./lib/index.js');
       expect(out).not.toContain('Cannot find');
       expect(ok).toBe(true);
       const exported = JSON.parse(out) as string[];
@@ -278,8 +317,8 @@ describe.each(FORMATS)(
     it.each([
       ['./lib/health/index.js', '@nestjs/terminus'],
       ['./lib/config/index.js', '@nestjs/config'],
-    ])('%s fails for want of %s, and nothing else', async (path, pkg) => {
-      const { ok, out } = await load(path);
+    ])('%s fails for want of %s, and nothing else', (path, pkg) => {
+      const { ok, out } = load(path);
       expect(ok).toBe(false);
       expect(out).toContain(format.missing(pkg));
     });

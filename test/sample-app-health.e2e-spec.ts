@@ -8,7 +8,9 @@ import { SecretsService } from 'nestjs-doppler';
 import { DopplerEmulator, type EmulatorSeed } from 'nestjs-doppler/testing';
 import { AppModule } from '../sample-app/src/app.module.js';
 import { useDopplerEnv } from './support/doppler-env.js';
-import { waitFor } from './support/wait-for.js';
+import { FakeClock } from './support/fake-clock.js';
+import { advanceOnFakeTime } from './support/on-fake-time.js';
+import { PipelineDepsModule } from './support/pipeline-deps.module.js';
 
 const seedPath = fileURLToPath(new URL('../sample-app/demo-secrets.json', import.meta.url));
 const seed = JSON.parse(readFileSync(seedPath, 'utf8')) as EmulatorSeed;
@@ -20,12 +22,17 @@ describe('sample app: GET /health/doppler (Terminus)', () => {
   const emulator = DopplerEmulator.fromFile(seedPath);
   let app: INestApplication;
   let restoreEnv: () => void;
+  // The refresh timer and the age the check judges run on fake time; the first check comes at
+  // half the interval (50 ms), then 200 ms and 400 ms after failures.
+  const clock = new FakeClock();
 
   beforeAll(async () => {
     const url = await emulator.start();
     restoreEnv = useDopplerEnv({ DOPPLER_TOKEN: demoToken, DOPPLER_API_URL: url });
     Object.assign(process.env, EXTRA_ENV);
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    const moduleRef = await Test.createTestingModule({
+      imports: [PipelineDepsModule.with({ clock, random: () => 0.5 }), AppModule],
+    }).compile();
     app = moduleRef.createNestApplication({ logger: false });
     await app.init();
   });
@@ -57,8 +64,13 @@ describe('sample app: GET /health/doppler (Terminus)', () => {
   it('is 503 once refreshes have failed for longer than DOPPLER_HEALTH_MAX_AGE_MS', async () => {
     const secrets = app.get(SecretsService);
     emulator.setFault({ kind: 'status', status: 503 });
+    const start = clock.now();
     try {
-      await waitFor('stale beyond the threshold', () => secrets.status.stale && secrets.status.ageMs > 300);
+      // Failed checks at 50 and 250 ms; at 301 ms the set is older than the 300 ms limit.
+      await advanceOnFakeTime(clock, 300);
+      await request(app.getHttpServer()).get('/health/doppler').expect(200);
+      await advanceOnFakeTime(clock, 1);
+      expect(secrets.status).toMatchObject({ stale: true, ageMs: 301 });
       const res = await request(app.getHttpServer()).get('/health/doppler').expect(503);
       expect(res.body.error.doppler).toMatchObject({
         status: 'down',
@@ -69,7 +81,9 @@ describe('sample app: GET /health/doppler (Terminus)', () => {
     } finally {
       emulator.clearFaults();
     }
-    await waitFor('recovery', () => !secrets.status.stale, 5000);
+    // The next check, at 650 ms, succeeds.
+    await advanceOnFakeTime(clock, start + 650 - clock.now());
+    expect(secrets.status.stale).toBe(false);
     await request(app.getHttpServer()).get('/health/doppler').expect(200);
   });
 });

@@ -1,4 +1,4 @@
-import { ConsoleLogger, Logger, Module } from '@nestjs/common';
+import { ConsoleLogger, type Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { execFileSync } from 'node:child_process';
 import { closeSync, constants, existsSync, openSync } from 'node:fs';
@@ -12,14 +12,19 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import {
   DopplerError,
   DopplerModule,
-  loadDopplerSecrets,
   SecretsService,
   type DopplerModuleOptions,
+  type SecretsService as Service,
 } from 'nestjs-doppler';
 import { DopplerEmulator } from 'nestjs-doppler/testing';
 import { FallbackStore } from '../lib/fallback/fallback-store.js';
+import { loadDopplerSecretsWith } from '../lib/load-doppler-secrets.js';
 import { OutputCapture } from './support/capture-output.js';
+import { openClientSockets } from './support/client-sockets.js';
 import { everythingShown } from './support/everything-shown.js';
+import { FakeClock } from './support/fake-clock.js';
+import { onFakeTime } from './support/on-fake-time.js';
+import { PipelineDepsModule } from './support/pipeline-deps.module.js';
 
 const DEV = 'dp.st.dev.CANARYdevTOKEN0001';
 const DEV_ROTATED = 'dp.st.dev.CANARYdevTOKEN0002';
@@ -53,8 +58,6 @@ beforeAll(async () => {
 afterAll(() => emulator.stop());
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'doppler-scope-'));
-  // An app built with `logger: false` silences Nest's static logger for the whole process.
-  Logger.overrideLogger(new ConsoleLogger({ logLevels: ['log', 'warn', 'error'], colors: false }));
   output = new OutputCapture().start();
 });
 afterEach(async () => {
@@ -75,14 +78,42 @@ function expectNoCanary(...thrown: unknown[]): void {
 
 const fast: Partial<DopplerModuleOptions> = { retries: 0, deadline: 3_000, timeout: 1_000 };
 
-async function failure(options: DopplerModuleOptions): Promise<DopplerError> {
-  const error = await loadDopplerSecrets(options).then(
+/**
+ * loadDopplerSecrets on fake time, logging to stdout (captured) through its own logger, with
+ * copies written at 1000 PBKDF2 rounds. `stuck`: what is in flight will not end by itself, so a
+ * deadline may fire.
+ */
+async function load(
+  options: DopplerModuleOptions,
+  stuck?: () => boolean,
+): Promise<Service & { elapsed: number }> {
+  const clock = new FakeClock();
+  const logger = new ConsoleLogger('DopplerModule', {
+    logLevels: ['log', 'warn', 'error'],
+    colors: false,
+  }) as unknown as Logger;
+  const started = clock.now();
+  const loading = loadDopplerSecretsWith(options, { clock, logger, fallbackRounds: 1000 });
+  const secrets = await onFakeTime(clock, loading, stuck).catch((error: unknown) => {
+    throw Object.assign(error as Error, { elapsed: clock.now() - started });
+  });
+  return Object.assign(secrets, { elapsed: clock.now() - started });
+}
+
+async function failure(
+  options: DopplerModuleOptions,
+  stuck?: () => boolean,
+): Promise<DopplerError & { elapsed: number }> {
+  const error = await load(options, stuck).then(
     () => new Error('expected the boot to fail'),
     (e: unknown) => e,
   );
   expect(error).toBeInstanceOf(DopplerError);
-  return error as DopplerError;
+  return error as DopplerError & { elapsed: number };
 }
+
+/** The download was answered and its connection closed: what still runs is the stuck read. */
+const answered = (before: number) => () => emulator.requestCount > before && openClientSockets() === 0;
 
 describe('the scope is pinned', () => {
   it('a dev app with an explicit passphrase and no project/config never boots from a prd copy', async () => {
@@ -101,10 +132,10 @@ describe('the scope is pinned', () => {
   it('serves its own config’s copy during the same outage', async () => {
     const path = join(dir, 'copy');
     const options = { token: DEV, apiUrl, ...fast, fallback: { path, passphrase: PASSPHRASE } };
-    await (await loadDopplerSecrets(options)).close();
-    await waitForFile(path);
+    await (await load(options)).close();
+    expect(existsSync(path)).toBe(true);
     emulator.setFault({ kind: 'status', status: 503 });
-    const secrets = await loadDopplerSecrets(options);
+    const secrets = await load(options);
     expect(secrets.metadata).toMatchObject({ source: 'fallback', project: 'shop', config: 'dev' });
     expect(secrets.get('API_KEY').reveal()).toBe(DEV_VALUE);
     await secrets.close();
@@ -113,7 +144,7 @@ describe('the scope is pinned', () => {
   it('a token file rotated to another config’s token is refused; the current set and token stay', async () => {
     const tokenFile = join(dir, 'token');
     await writeFile(tokenFile, `${DEV}\n`);
-    const secrets = await loadDopplerSecrets({ tokenFile, apiUrl, ...fast });
+    const secrets = await load({ tokenFile, apiUrl, ...fast });
     await writeFile(tokenFile, PRD);
     emulator.resetRequests();
     const result = await secrets.refresh();
@@ -132,7 +163,7 @@ describe('the scope is pinned', () => {
   it('a refreshed set for another config is refused and the current set kept', async () => {
     const server = await lyingServer();
     try {
-      const secrets = await loadDopplerSecrets({ token: DEV, apiUrl: server.url, ...fast });
+      const secrets = await load({ token: DEV, apiUrl: server.url, ...fast });
       expect(secrets.metadata.config).toBe('dev');
       server.config = 'prd';
       expect(await secrets.refresh()).toMatchObject({ kind: 'failed', code: 'DOPPLER_SCOPE_MISMATCH' });
@@ -146,8 +177,8 @@ describe('the scope is pinned', () => {
   it('with bindToToken, a copy written with another token is refused; with the same token it serves', async () => {
     const path = join(dir, 'copy');
     const bound = { apiUrl, ...fast, fallback: { path, passphrase: PASSPHRASE, bindToToken: true } };
-    await (await loadDopplerSecrets({ token: DEV, ...bound })).close();
-    await waitForFile(path);
+    await (await load({ token: DEV, ...bound })).close();
+    expect(existsSync(path)).toBe(true);
     emulator.setFault({ kind: 'status', status: 503 });
     const error = await failure({ token: DEV_ROTATED, ...bound });
     expect(error.message).toMatch(/written with another token and is bound to it/);
@@ -158,7 +189,7 @@ describe('the scope is pinned', () => {
       fallback: { path, passphrase: PASSPHRASE },
     });
     expect(unbound.message).toMatch(/bound to it/);
-    const same = await loadDopplerSecrets({ token: DEV, ...bound });
+    const same = await load({ token: DEV, ...bound });
     expect(same.metadata.source).toBe('fallback');
     await same.close();
     expectNoCanary(error, unbound);
@@ -170,8 +201,8 @@ describe('the fallback copy does not outlive a revoked token', () => {
     const path = join(dir, 'copy');
     const token = 'dp.st.dev.CANARYrevokedLater';
     emulator.addToken({ token, project: 'shop', config: 'dev' });
-    const secrets = await loadDopplerSecrets({ token, apiUrl, ...fast, fallback: { path } });
-    await waitForFile(path);
+    const secrets = await load({ token, apiUrl, ...fast, fallback: { path } });
+    expect(existsSync(path)).toBe(true);
     emulator.revokeToken(token);
     expect(await secrets.refresh()).toMatchObject({ kind: 'failed', code: 'DOPPLER_UNAUTHORIZED' });
     expect(existsSync(path)).toBe(false);
@@ -181,8 +212,8 @@ describe('the fallback copy does not outlive a revoked token', () => {
 
   it('a 503 during refresh keeps the copy', async () => {
     const path = join(dir, 'copy');
-    const secrets = await loadDopplerSecrets({ token: DEV, apiUrl, ...fast, fallback: { path } });
-    await waitForFile(path);
+    const secrets = await load({ token: DEV, apiUrl, ...fast, fallback: { path } });
+    expect(existsSync(path)).toBe(true);
     emulator.setFault({ kind: 'status', status: 503 });
     expect(await secrets.refresh()).toMatchObject({ kind: 'failed', code: 'DOPPLER_SERVER_ERROR' });
     expect(existsSync(path)).toBe(true);
@@ -205,53 +236,47 @@ describe('every await at bootstrap ends by the deadline', () => {
 
   it('a fallback path that is a FIFO does not hang an outage: the error comes within the deadline', async () => {
     emulator.setFault({ kind: 'status', status: 503 });
-    const started = Date.now();
+    // On fake time with no deadline allowed to fire: a wait on the FIFO would never end.
     const error = await failure({
       token: DEV,
       apiUrl,
       ...fast,
       fallback: { path: fifo('copy'), passphrase: PASSPHRASE },
     });
-    expect(Date.now() - started).toBeLessThan(3_000 + 1_000);
+    expect(error.elapsed).toBeLessThanOrEqual(3_000);
     expect(error.code).toBe('DOPPLER_SERVER_ERROR');
     expect(error.message).toMatch(/is not a regular file/);
   });
 
   it('with every thread of the pool stuck (a hung volume), an outage fails by the deadline, and a good fetch still boots', async () => {
     const path = join(dir, 'copy');
-    const first = await loadDopplerSecrets({
+    const first = await load({
       token: DEV,
       apiUrl,
       ...fast,
       fallback: { path, passphrase: PASSPHRASE },
     });
     await first.close();
-    await waitForFile(path);
+    expect(existsSync(path)).toBe(true);
     // Each blocking open of a FIFO without a writer holds one libuv thread, as a hung NFS read does.
     const stuck = Array.from({ length: 4 }, (_, i) => fifo(`stuck-${i}`));
     const holds = stuck.map((p) => open(p, 'r').catch(() => undefined));
     try {
       emulator.setFault({ kind: 'status', status: 503 });
-      const started = Date.now();
-      const error = await failure({
-        token: DEV,
-        apiUrl,
-        ...fast,
-        deadline: 1_500,
-        fallback: { path, passphrase: PASSPHRASE },
-      });
-      expect(Date.now() - started).toBeLessThan(1_500 + 1_000);
+      const error = await failure(
+        { token: DEV, apiUrl, ...fast, deadline: 1_500, fallback: { path, passphrase: PASSPHRASE } },
+        answered(emulator.requestCount),
+      );
+      expect(error.elapsed).toBe(1_500);
       expect(error.code).toBe('DOPPLER_SERVER_ERROR');
       expect(error.message).toMatch(/could not be read before the deadline/);
 
       emulator.clearFaults();
-      const booted = await loadDopplerSecrets({
-        token: DEV,
-        apiUrl,
-        ...fast,
-        deadline: 1_500,
-        fallback: { path, passphrase: PASSPHRASE },
-      });
+      const booted = await load(
+        { token: DEV, apiUrl, ...fast, deadline: 1_500, fallback: { path, passphrase: PASSPHRASE } },
+        answered(emulator.requestCount),
+      );
+      expect(booted.elapsed).toBe(1_500);
       expect(booted.metadata.source).toBe('doppler-api');
       expect(output.text).toMatch(/fallback copy could not be written before the deadline/);
       await booted.close();
@@ -269,6 +294,8 @@ describe('nothing secret in the app object', () => {
     const webhookSecret = 'webhook-secret-CANARY-0123456789';
     @Module({
       imports: [
+        // The copy's key at 1000 rounds: this test is about what the app object shows.
+        PipelineDepsModule.with({ fallbackRounds: 1000 }),
         DopplerModule.forRoot({
           token: DEV,
           apiUrl,
@@ -294,7 +321,7 @@ describe('server-sent names cannot forge log lines', () => {
     try {
       server.project = 'shop\n[Nest] 1 - FORGED LOG LINE';
       server.extraName = 'NAME\u001b[31mRED\r\nFORGED';
-      const secrets = await loadDopplerSecrets({ token: DEV, apiUrl: server.url, ...fast });
+      const secrets = await load({ token: DEV, apiUrl: server.url, ...fast });
       server.value = 'changed-value-0001';
       await secrets.refresh();
       await secrets.close();
@@ -309,11 +336,6 @@ describe('server-sent names cannot forge log lines', () => {
     }
   });
 });
-
-async function waitForFile(path: string): Promise<void> {
-  for (let i = 0; i < 100 && !existsSync(path); i++) await new Promise((r) => setTimeout(r, 20));
-  expect(existsSync(path)).toBe(true);
-}
 
 /** A server that answers the download with whatever scope and names the test sets. */
 async function lyingServer(): Promise<{

@@ -6,7 +6,10 @@ import { DopplerEmulator } from '../testing/doppler-emulator.js';
 import { resolveOptions } from '../utils/resolve-options.js';
 import { DopplerClient } from './doppler-client.js';
 import { DopplerError } from '../errors/doppler.errors.js';
+import { openClientSockets } from '../../test/support/client-sockets.js';
 import { everythingShown } from '../../test/support/everything-shown.js';
+import { FakeClock } from '../../test/support/fake-clock.js';
+import { onFakeTime } from '../../test/support/on-fake-time.js';
 
 const TOKEN = 'dp.st.dev.CANARYTOKEN4c1d9e';
 const VALUE = 'CANARY-VALUE-0b7e55';
@@ -41,12 +44,10 @@ function client(overrides: Record<string, unknown> = {}): DopplerClient {
 }
 
 /** Runs a download expected to fail; checks the error never carries a canary. */
-async function failure(c: DopplerClient = client()): Promise<DopplerError> {
-  const started = performance.now();
+async function failure(c: DopplerClient = client(), run = () => c.download()): Promise<DopplerError> {
   try {
-    await c.download();
+    await run();
   } catch (error) {
-    const elapsed = performance.now() - started;
     expect(error).toBeInstanceOf(DopplerError);
     const e = error as DopplerError;
     const everything = everythingShown(e);
@@ -55,7 +56,6 @@ async function failure(c: DopplerClient = client()): Promise<DopplerError> {
     expect(everything).not.toContain(VALUE);
     expect(everything).not.toContain('Authorization');
     expect(e.cause).toBeUndefined();
-    Object.assign(e, { elapsed });
     return e;
   }
   throw new Error('expected the download to fail');
@@ -138,17 +138,24 @@ describe('DopplerClient against the emulator', () => {
 
   it('a hung server hits the deadline', async () => {
     emulator.injectFaults({ kind: 'hang' });
-    const e = await failure(client({ timeout: 300 }));
+    // Fake time: the deadline fires while the request hangs, at exactly 300 ms.
+    const clock = new FakeClock();
+    const c = new DopplerClient(resolveOptions({ token: TOKEN, apiUrl: url, timeout: 300 }), { clock });
+    const started = clock.now();
+    const e = await failure(c, () => onFakeTime(clock, c.download(), () => openClientSockets() > 0));
     expect(e.code).toBe('DOPPLER_TIMEOUT');
-    expect(e.message).toContain('within 300 ms');
-    expect((e as DopplerError & { elapsed: number }).elapsed).toBeLessThan(300 + 250);
+    expect(e.message).toContain('within 300 ms (timeout option)');
+    expect(clock.now() - started).toBe(300);
   });
 
+  // The one test of a real socket against the real clock's deadline. The body would take 20 s to
+  // drip; an idle timer (axios' `timeout`) is reset by every byte and would let it run that long,
+  // past this test's timeout. Ending at all, with a timeout, is the proof that the deadline cut it.
   it('a server dripping the body is cut at the deadline, not kept alive by each byte', async () => {
-    emulator.injectFaults({ kind: 'drip', intervalMs: 50, body: '{"A":"' + 'x'.repeat(500) + '"}' });
-    const e = await failure(client({ timeout: 400 }));
+    emulator.injectFaults({ kind: 'drip', intervalMs: 20, body: '{"A":"' + 'x'.repeat(1000) + '"}' });
+    const e = await failure(client({ timeout: 200 }));
     expect(e.code).toBe('DOPPLER_TIMEOUT');
-    expect((e as DopplerError & { elapsed: number }).elapsed).toBeLessThan(400 + 250);
+    expect(e.message).toContain('within 200 ms (timeout option)');
   });
 
   it('a connection reset mid-body is a retryable connection error', async () => {

@@ -1,5 +1,6 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { Readable } from 'node:stream';
+import { startDeadline, systemClock, type Clock } from '../core/clock.js';
 import { dopplerError } from '../errors/create-doppler-error.js';
 import { DopplerConfigurationError, DopplerError } from '../errors/doppler.errors.js';
 import type { FailureContext } from './describe-failure.js';
@@ -34,6 +35,11 @@ export interface DopplerClientEnvironment {
    * @default dns.lookup
    */
   readonly resolve?: ResolveAll;
+  /**
+   * @internal Time for the per-request deadline, so tests of hung servers run on fake time.
+   * @default the system clock
+   */
+  readonly clock?: Clock;
 }
 
 /** Where requests go and the limits each keeps to: the part of the options the transport needs. */
@@ -90,6 +96,7 @@ const USER_AGENT = 'nestjs-doppler';
 export class DopplerHttp {
   private readonly http: AxiosInstance;
   private readonly plan: TransportPlan | DopplerConfigurationError;
+  private readonly clock: Clock;
   /** How requests reach the apiUrl, for failure messages. */
   readonly route: Route;
 
@@ -117,6 +124,7 @@ export class DopplerHttp {
       validateStatus: () => true,
       decompress: true,
     });
+    this.clock = environment.clock ?? systemClock;
     const route = routeOrError(endpoint.apiUrl, environment.env ?? process.env);
     this.route = route instanceof DopplerConfigurationError ? { kind: 'direct', why: 'none-set' } : route;
     this.plan =
@@ -139,8 +147,8 @@ export class DopplerHttp {
    */
   async send(call: DopplerHttpCall, ctx: FailureContext): Promise<DopplerHttpAnswer> {
     if (this.plan instanceof DopplerConfigurationError) throw this.plan;
-    const deadline = AbortSignal.timeout(call.timing.ms);
-    const signal = call.signal ? AbortSignal.any([deadline, call.signal]) : deadline;
+    const deadline = startDeadline(this.clock, call.timing.ms);
+    const signal = call.signal ? AbortSignal.any([deadline.signal, call.signal]) : deadline.signal;
     const { transport, agent, progress } = createRequestTransport(this.plan, signal);
     let response: AxiosResponse<unknown>;
     try {
@@ -157,7 +165,7 @@ export class DopplerHttp {
       throw this.transportError(
         error,
         {
-          timedOut: deadline.aborted,
+          timedOut: deadline.signal.aborted,
           cancelled: call.signal?.aborted === true,
           progress: progress.phase,
           timing: call.timing,
@@ -165,6 +173,7 @@ export class DopplerHttp {
         ctx,
       );
     } finally {
+      deadline.release();
       agent.destroy();
     }
     const headers = response.headers;

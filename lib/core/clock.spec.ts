@@ -1,7 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../test/support/fake-clock.js';
-import { DeadlineReached, deadlineSignal } from './clock.js';
+import { DeadlineReached, deadlinePassed, deadlineSignal, startDeadline } from './clock.js';
 
 describe('deadlineSignal', () => {
   it('leaves no listener on its parent once its deadline has passed, however many it made', async () => {
@@ -33,6 +33,49 @@ describe('deadlineSignal', () => {
     const signal = deadlineSignal(clock, 1_000, parent.signal);
     expect(signal.aborted).toBe(true);
     expect(clock.pending).toBe(0);
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
+  });
+});
+
+describe('startDeadline', () => {
+  it('aborts with DeadlineReached when its time runs out, and leaves no timer', async () => {
+    const clock = new FakeClock();
+    const { signal } = startDeadline(clock, 100);
+    await clock.advance(99);
+    expect(signal.aborted).toBe(false);
+    await clock.advance(1);
+    expect(deadlinePassed(signal)).toBe(true);
+    expect(clock.pending).toBe(0);
+  });
+
+  it("aborts with its parent's reason (a shutdown, not a deadline), and drops its timer", () => {
+    const clock = new FakeClock();
+    const parent = new AbortController();
+    const { signal } = startDeadline(clock, 100, parent.signal);
+    parent.abort(new Error('closing'));
+    expect(signal.aborted).toBe(true);
+    expect(deadlinePassed(signal)).toBe(false);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('release() drops the timer and its listener on the parent: a long-lived parent collects none', () => {
+    const clock = new FakeClock();
+    const parent = new AbortController();
+    // One deadline per refresh cycle on the refresher's shutdown signal.
+    for (let cycle = 0; cycle < 50; cycle++) startDeadline(clock, 100, parent.signal).release();
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
+    expect(clock.pending).toBe(0);
+    const live = startDeadline(clock, 100, parent.signal);
+    expect(getEventListeners(parent.signal, 'abort')).toHaveLength(1);
+    parent.abort();
+    expect(live.signal.aborted).toBe(true);
+  });
+
+  it('a deadline that fired no longer listens to its parent', async () => {
+    const clock = new FakeClock();
+    const parent = new AbortController();
+    startDeadline(clock, 10, parent.signal);
+    await clock.advance(10);
     expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
   });
 });

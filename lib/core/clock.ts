@@ -8,6 +8,14 @@ export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 export type Cancel = () => void;
 
 /**
+ * What a scheduled call is for. A `wait` only delays work (a backoff, a poll interval); a
+ * `deadline` cuts work short. Real time treats them alike; a test's fake clock may run waits at
+ * once but a deadline only when the work it bounds is stuck, since firing it early changes the
+ * outcome.
+ */
+export type TimerPurpose = 'wait' | 'deadline';
+
+/**
  * Time, as the library sees it. Everything that waits goes through one of these, so tests run
  * retries, refresh and health on fake time instead of sleeping.
  */
@@ -18,7 +26,7 @@ export interface Clock {
    * Calls `fn` once after `ms` (clamped to 0..{@link MAX_TIMER_DELAY_MS}). A scheduled call never
    * keeps the process alive on its own.
    */
-  schedule(fn: () => void, ms: number): Cancel;
+  schedule(fn: () => void, ms: number, purpose?: TimerPurpose): Cancel;
 }
 
 /** A delay Node's timers honour: finite, 0 or more, at most {@link MAX_TIMER_DELAY_MS}. */
@@ -51,29 +59,40 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
   });
 }
 
+/** A deadline's signal, and a way to drop its timer once the work it bounds is over. */
+export interface Deadline {
+  readonly signal: AbortSignal;
+  /** Drops the timer and the link to the parent, without aborting: the work it bounded is over. */
+  readonly release: Cancel;
+}
+
 /**
- * A signal that aborts after `ms` on `clock`, with `reason` (or when `parent` aborts). The
- * timer is dropped once the signal has fired.
+ * A signal that aborts after `ms` on `clock` with a {@link DeadlineReached} reason (or when
+ * `parent` aborts, with its reason). The timer is dropped once the signal has fired, or on
+ * `release()`.
  */
-export function deadlineSignal(clock: Clock, ms: number, parent?: AbortSignal): AbortSignal {
+export function startDeadline(clock: Clock, ms: number, parent?: AbortSignal): Deadline {
   const controller = new AbortController();
-  const cancel = clock.schedule(() => controller.abort(new DeadlineReached()), ms);
-  const follow = (): void => controller.abort(parent?.reason);
-  // Once this signal has fired, its listener on a long-lived parent (the refresher's, one per
-  // cycle) goes too, or every cycle would leave one behind.
-  controller.signal.addEventListener(
-    'abort',
-    () => {
-      cancel();
-      parent?.removeEventListener('abort', follow);
-    },
-    { once: true },
-  );
+  const cancelTimer = clock.schedule(() => controller.abort(new DeadlineReached()), ms, 'deadline');
+  const onParentAbort = () => controller.abort(parent?.reason);
+  // The listener goes with the deadline: a long-lived parent (the refresher's shutdown signal,
+  // one deadline per cycle) must not collect one per cycle.
+  const release = () => {
+    cancelTimer();
+    parent?.removeEventListener('abort', onParentAbort);
+  };
+  // Before the parent is looked at: a parent already aborted aborts this one at once, timer dropped.
+  controller.signal.addEventListener('abort', release, { once: true });
   if (parent) {
     if (parent.aborted) controller.abort(parent.reason);
-    else parent.addEventListener('abort', follow, { once: true });
+    else parent.addEventListener('abort', onParentAbort, { once: true });
   }
-  return controller.signal;
+  return { signal: controller.signal, release };
+}
+
+/** {@link startDeadline}'s signal, for a deadline that lasts as long as the work it bounds. */
+export function deadlineSignal(clock: Clock, ms: number, parent?: AbortSignal): AbortSignal {
+  return startDeadline(clock, ms, parent).signal;
 }
 
 /** The reason a {@link deadlineSignal} carries when its time ran out (not a shutdown). */

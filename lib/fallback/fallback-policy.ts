@@ -62,6 +62,8 @@ export class FallbackPolicy implements SecretsSource {
     private readonly pin: ScopePin,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    /** @internal PBKDF2 rounds of the copies it writes; tests that are not about the rounds use few. */
+    private readonly rounds?: number,
   ) {}
 
   get description(): string {
@@ -78,7 +80,13 @@ export class FallbackPolicy implements SecretsSource {
     const session = await this.api.session(request.signal);
     const store = this.storeFor(session.options);
     const loading = store.load();
-    await Promise.race([settle(loading), sleep(this.clock, COPY_HEAD_START_MS, request.signal)]);
+    const headStart = new AbortController();
+    await Promise.race([
+      settle(loading),
+      sleep(this.clock, COPY_HEAD_START_MS, AbortSignal.any([request.signal, headStart.signal])),
+    ]);
+    // The copy won the race: drop the head start's timer.
+    headStart.abort();
     // Started now, so the key derivation is queued in the thread pool ahead of the download's DNS lookup.
     const copy = settle(loading.then((file) => this.open(store, file, session.options)));
     this.#opening = copy;
@@ -194,6 +202,7 @@ export class FallbackPolicy implements SecretsSource {
         path: fallback.path,
         passphrase: fallback.passphrase,
         ...(fallback.maxAge !== undefined && { maxAgeMs: fallback.maxAge }),
+        ...(this.rounds !== undefined && { rounds: this.rounds }),
         now: () => this.clock.now(),
       });
       this.#storeFor = fallback.passphrase;

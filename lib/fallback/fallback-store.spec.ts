@@ -228,7 +228,9 @@ describe('FallbackStore: own format', () => {
     }
     await writeFile(file, whole);
     await expect(store().read()).resolves.toBeDefined();
-  });
+    // A few hundred reads, each deriving a key on the thread pool: room for a busy machine (the
+    // default 5 s ran out under load, and the loop then wrote into the next test's file).
+  }, 30_000);
 
   it('refuses a file that is not a fallback file, a directory, and garbage after a valid file', async () => {
     await writeFile(file, 'DATABASE_URL=postgres://x\n');
@@ -296,7 +298,7 @@ describe('FallbackStore: own format', () => {
   it('does not expire a file without maxAgeMs, nor one dated in the future', async () => {
     await store().write(SECRETS, SCOPE);
     await expect(store({ now: () => T0 + 3650 * DAY }).read()).resolves.toBeDefined();
-    await expect(store({ maxAgeMs: 0, now: () => T0 - DAY }).read()).resolves.toBeDefined();
+    await expect(store({ maxAgeMs: 1, now: () => T0 - DAY }).read()).resolves.toBeDefined();
   });
 
   it('refuses out-of-bounds rounds before deriving anything', async () => {
@@ -405,6 +407,9 @@ describe('FallbackStore: own format', () => {
       { path: '' },
       { maxAgeMs: -1 },
       { maxAgeMs: Number.NaN },
+      // The fallback.maxAge option's rule: a whole number of milliseconds, 1 or more.
+      { maxAgeMs: 0 },
+      { maxAgeMs: 1.5 },
     ]) {
       let error: unknown;
       try {
@@ -413,6 +418,11 @@ describe('FallbackStore: own format', () => {
         error = e;
       }
       expect(error).toBeInstanceOf(DopplerConfigurationError);
+      if ('maxAgeMs' in overrides) {
+        expect((error as Error).message).toBe(
+          `The fallback.maxAge option must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}.`,
+        );
+      }
       expectNothingLeaks(error);
     }
     expect(new FallbackStore({ path: file, passphrase: PASSPHRASE }).path).toBe(file);

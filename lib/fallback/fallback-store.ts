@@ -1,6 +1,7 @@
 import { unlink } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { DopplerConfigurationError } from '../errors/doppler.errors.js';
+import { checkFallbackMaxAge } from '../options/check-number.js';
 import { readSmallFile } from '../options/read-small-file.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { looksLikeCli, openCli, parseCli } from './doppler-cli-format.js';
@@ -102,7 +103,8 @@ export class FallbackStore {
 
   /**
    * @throws {DopplerConfigurationError} when `path` or `passphrase` is empty, `rounds` is
-   *   not an integer in 1000..1000000, or `maxAgeMs` is negative or not a number.
+   *   not an integer in 1000..1000000, or `maxAgeMs` is not a whole number of 1 or more
+   *   (the rule of the `fallback.maxAge` option).
    */
   constructor(options: FallbackStoreOptions) {
     if (typeof options.path !== 'string' || options.path.length === 0) {
@@ -119,15 +121,8 @@ export class FallbackStore {
         `The fallback store's \`rounds\` must be an integer from ${MIN_PBKDF2_ROUNDS} to ${MAX_PBKDF2_ROUNDS}; leave it unset for ${DEFAULT_PBKDF2_ROUNDS}.`,
       );
     }
-    const { maxAgeMs } = options;
-    if (
-      maxAgeMs !== undefined &&
-      !(typeof maxAgeMs === 'number' && maxAgeMs >= 0 && !Number.isNaN(maxAgeMs))
-    ) {
-      throw new DopplerConfigurationError(
-        "The fallback store's `maxAgeMs` must be a number of milliseconds, 0 or more.",
-      );
-    }
+    // The same rule as the fallback.maxAge option it comes from.
+    const maxAgeMs = options.maxAgeMs === undefined ? undefined : checkFallbackMaxAge(options.maxAgeMs);
     this.path = resolve(options.path);
     this.#keys = new DerivedKeyCache(options.passphrase);
     this.#rounds = rounds;

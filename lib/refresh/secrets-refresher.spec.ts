@@ -316,6 +316,26 @@ describe('SecretsRefresher (fake time)', () => {
       // The last delivery was not dropped: a check started after it.
       expect(startedAt.at(-1)).toBeGreaterThan(lastDeliveryAt);
     });
+
+    it('webhook windows and their cycles leave no listener behind on the shutdown signal', async () => {
+      // Node warns once a signal holds more than 10 abort listeners: 30 windows, each with its
+      // cycle and that cycle's deadline, would pass that many times over if any stayed.
+      const warnings: string[] = [];
+      const onWarning = (warning: Error) => warnings.push(warning.name);
+      process.on('warning', onWarning);
+      try {
+        const { clock, source, refresher } = setup([notModified], { webhook });
+        for (let window = 0; window < 30; window++) {
+          void refresher.onWebhook();
+          await clock.advance(5_000);
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(source.requests).toHaveLength(30);
+      } finally {
+        process.off('warning', onWarning);
+      }
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    });
   });
 });
 

@@ -1,7 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import { dopplerError } from '../errors/create-doppler-error.js';
 import { DopplerError } from '../errors/doppler.errors.js';
-import { clampDelay, deadlineSignal, type Cancel, type Clock } from '../core/clock.js';
+import { clampDelay, startDeadline, type Cancel, type Clock } from '../core/clock.js';
 import { printable } from '../core/printable.js';
 import type { DopplerScope } from '../core/scope.js';
 import type { ScopePin } from '../core/scope-pin.js';
@@ -137,8 +137,14 @@ export class SecretsRefresher {
     const now = this.deps.clock.now();
     const at = Math.max(now + webhook.coalesceMs, this.#lastWebhookCycleAt + webhook.minInterval);
     const pending = new Promise<void>((resolve) => {
-      const cancel = this.deps.clock.schedule(resolve, at - now);
-      this.#abort.signal.addEventListener('abort', () => (cancel(), resolve()), { once: true });
+      const signal = this.#abort.signal;
+      // The shutdown listener goes when the window ends, or every webhook window would leave one.
+      const onStop = () => (cancel(), resolve());
+      const cancel = this.deps.clock.schedule(() => {
+        signal.removeEventListener('abort', onStop);
+        resolve();
+      }, at - now);
+      signal.addEventListener('abort', onStop, { once: true });
     }).then(() => {
       this.#webhookPending = undefined;
       this.#lastWebhookCycleAt = this.deps.clock.now();
@@ -209,7 +215,7 @@ export class SecretsRefresher {
   private async cycle(observer?: FetchTelemetry): Promise<RefreshResult> {
     const { clock, logger } = this.deps;
     const deadline = this.settings.deadline;
-    const signal = deadlineSignal(clock, deadline, this.#abort.signal);
+    const { signal, release } = startDeadline(clock, deadline, this.#abort.signal);
     const deadlineAt = clock.now() + deadline;
     try {
       const outcome = await within(
@@ -257,6 +263,9 @@ export class SecretsRefresher {
         code,
         ...(known?.retryAfterMs !== undefined && { retryAfterMs: known.retryAfterMs }),
       };
+    } finally {
+      // The cycle is over: its deadline has nothing left to bound.
+      release();
     }
   }
 

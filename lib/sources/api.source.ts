@@ -39,6 +39,7 @@ export class ApiSource implements SecretsSource {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly random: () => number = Math.random,
     onTokenExpiry?: (at: number | undefined) => void,
   ) {
     if (resolved.credential === undefined) throw new TypeError('ApiSource needs a credential');
@@ -71,7 +72,7 @@ export class ApiSource implements SecretsSource {
     const options = withToken(this.resolved, await this.#tokens.token(signal, request), this.#tokens.where);
     if (current && options.token === current.options.token) return current;
     this.pin.admitToken(options.token);
-    const session = { options, client: new DopplerClient(options, { env: this.env }) };
+    const session = { options, client: new DopplerClient(options, { env: this.env, clock: this.clock }) };
     // An exchange logs its own renewals.
     if (current && this.resolved.credential?.kind === 'file') {
       this.logger.log('The token file changed; using the new token from now on.');
@@ -184,6 +185,7 @@ export class ApiSource implements SecretsSource {
             deadlineAt: request.deadlineAt,
             timeout: options.timeout,
             clock: this.clock,
+            random: this.random,
           },
           observer,
         )

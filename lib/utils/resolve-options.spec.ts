@@ -102,6 +102,17 @@ describe('resolveOptions', () => {
     );
   });
 
+  // One rule with the fallback store's own check (options/check-number): a whole number, 1 or more.
+  it.each([0, -1, 1.5, Number.NaN, '60000'])('refuses fallback.maxAge %s, naming the option', (maxAge) => {
+    const fallback = { path: '/tmp/doppler-fallback', maxAge };
+    expect(failure({ token: 'dp.st.x', fallback } as unknown as DopplerModuleOptions).message).toBe(
+      `The fallback.maxAge option must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}.`,
+    );
+    expect(
+      resolveOptions({ token: 'dp.st.x', fallback: { path: '/tmp/f', maxAge: 1 } }).fallback?.maxAge,
+    ).toBe(1);
+  });
+
   it('refuses a project or config that is not a Doppler name', () => {
     expect(failure({ token: 'dp.st.x', project: 'a b' }).message).toMatch(/project option/);
     expect(failure({ token: 'dp.st.x', config: 'c/../d' }).message).toMatch(/config option/);

@@ -12,6 +12,7 @@ import {
 } from '../doppler.constants.js';
 import { resolve as resolvePath } from 'node:path';
 import { DopplerConfigurationError } from '../errors/doppler.errors.js';
+import { checkFallbackMaxAge, checkPositiveInt, checkWholeNumber } from '../options/check-number.js';
 import type { DopplerModuleOptions } from '../interfaces/doppler-module-options.interface.js';
 import {
   cannotReadSecrets,
@@ -505,17 +506,6 @@ function checkApiUrl(raw: unknown, allowInsecureHttp: boolean): URL {
   return url;
 }
 
-function checkPositiveInt(name: string, raw: unknown, max: number): number {
-  return checkWholeNumber(name, raw, 1, max);
-}
-
-function checkWholeNumber(name: string, raw: unknown, min: number, max: number): number {
-  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < min || raw > max) {
-    throw new DopplerConfigurationError(`The ${name} option must be a whole number from ${min} to ${max}.`);
-  }
-  return raw;
-}
-
 function checkBoolean(name: string, raw: unknown): boolean {
   if (raw === undefined) return false;
   if (typeof raw !== 'boolean')
@@ -538,10 +528,7 @@ function checkFallback(raw: DopplerModuleOptions['fallback']): ModuleFallbackOpt
   if (raw.passphrase !== undefined && (typeof raw.passphrase !== 'string' || raw.passphrase.length < 8)) {
     throw new DopplerConfigurationError('The fallback passphrase must be a string of at least 8 characters.');
   }
-  const maxAge =
-    raw.maxAge === undefined
-      ? undefined
-      : checkPositiveInt('fallback.maxAge', raw.maxAge, Number.MAX_SAFE_INTEGER);
+  const maxAge = raw.maxAge === undefined ? undefined : checkFallbackMaxAge(raw.maxAge);
   return {
     path: raw.path,
     bindToToken: checkBoolean('fallback.bindToToken', raw.bindToToken),

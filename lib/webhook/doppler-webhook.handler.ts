@@ -1,5 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { LOGGER_CONTEXT } from '../doppler.constants.js';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { systemClock, type Clock } from '../core/clock.js';
+import { DOPPLER_PIPELINE_DEPS, LOGGER_CONTEXT } from '../doppler.constants.js';
+import type { PipelineDeps } from '../load-doppler-secrets.js';
 import type { RefreshResult } from '../refresh/refresh-result.js';
 import { DOPPLER_REFRESHER, RefresherRef } from '../refresh/refresher-ref.js';
 import { verifyDopplerSignature } from './verify-signature.js';
@@ -34,11 +36,20 @@ export type WebhookVerdict =
  */
 @Injectable()
 export class DopplerWebhookHandler {
-  private readonly logger = new Logger(LOGGER_CONTEXT);
+  private readonly logger: Pick<Logger, 'warn'>;
   #refusedSinceWarning = 0;
   #lastWarningAt = Number.NEGATIVE_INFINITY;
+  readonly #clock: Clock;
 
-  constructor(@Inject(DOPPLER_REFRESHER) private readonly ref: RefresherRef) {}
+  /** @internal Built by Nest's injector. */
+  constructor(
+    @Inject(DOPPLER_REFRESHER) private readonly ref: RefresherRef,
+    // The pipeline's clock and logger, when a test provides them: the once-a-minute warning uses them.
+    @Optional() @Inject(DOPPLER_PIPELINE_DEPS) deps?: Pick<PipelineDeps, 'clock' | 'logger'>,
+  ) {
+    this.#clock = deps?.clock ?? systemClock;
+    this.logger = deps?.logger ?? new Logger(LOGGER_CONTEXT);
+  }
 
   /** Checks the signature over the raw body and schedules a refresh. Never throws. */
   handle(rawBody: Buffer | undefined, signature: string | undefined): WebhookVerdict {
@@ -55,7 +66,7 @@ export class DopplerWebhookHandler {
 
   private warnRefused(): void {
     this.#refusedSinceWarning++;
-    const now = Date.now();
+    const now = this.#clock.now();
     if (now - this.#lastWarningAt < REFUSAL_WARNING_INTERVAL_MS) return;
     const count = this.#refusedSinceWarning;
     this.#refusedSinceWarning = 0;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { transpileFiles } from './transpile-files.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -49,9 +50,11 @@ export async function compileForNode(entries: readonly string[]): Promise<string
     for (const { fileName } of ts.preProcessFile(source, true, true).importedFiles) {
       if (fileName.startsWith('.')) queue.push(resolveRelative(file, fileName));
     }
+  }
+  for (const [file, text] of transpileFiles(files, options)) {
     const out = join(dir, relative(ROOT, file)).replace(/\.ts$/, '.js');
     await mkdir(dirname(out), { recursive: true });
-    await writeFile(out, ts.transpileModule(source, { compilerOptions: options, fileName: file }).outputText);
+    await writeFile(out, text);
   }
   return dir;
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { transpileFiles } from './transpile-files.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -171,9 +172,8 @@ export class RecipeProject {
       join(pkg, 'package.json'),
       JSON.stringify({ name: 'nestjs-doppler', type, exports: { '.': './lib/index.js' } }),
     );
-    for (const file of mainEntryGraph()) {
-      const out = join(pkg, relative(ROOT, file)).replace(/\.ts$/, '.js');
-      await this.write(out, transpile(readFileSync(file, 'utf8'), this.system, file));
+    for (const [file, text] of transpileFiles(mainEntryGraph(), compilerOptions(this.system))) {
+      await this.write(join(pkg, relative(ROOT, file)).replace(/\.ts$/, '.js'), text);
     }
   }
 }
