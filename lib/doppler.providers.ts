@@ -7,7 +7,6 @@ import {
 } from './doppler-instances.js';
 import { MODULE_OPTIONS_TOKEN } from './doppler.module-definition.js';
 import { bootstrapSecrets } from './load-doppler-secrets.js';
-import { DopplerLifecycle } from './refresh/doppler-lifecycle.js';
 import { DOPPLER_REFRESHER, RefresherRef } from './refresh/refresher-ref.js';
 import type { SealedOptions } from './utils/deferred-options.js';
 import { DopplerWebhookHandler } from './webhook/doppler-webhook.handler.js';
@@ -21,6 +20,7 @@ export function registrationProviders(name: string | undefined): {
   const webhook = webhookHandlerToken(name, DopplerWebhookHandler);
   return {
     providers: [
+      // Also the registration's lifecycle (starts and stops refreshing).
       { provide: DOPPLER_REFRESHER, useFactory: () => new RefresherRef() },
       {
         // The provider that fetches: overriding it in a test replaces the fetch entirely.
@@ -33,7 +33,6 @@ export function registrationProviders(name: string | undefined): {
         },
         inject: [MODULE_OPTIONS_TOKEN, DOPPLER_REFRESHER, DOPPLER_INSTANCES],
       },
-      DopplerLifecycle,
       webhook === DopplerWebhookHandler
         ? DopplerWebhookHandler
         : { provide: webhook as string, useClass: DopplerWebhookHandler },

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { LOGGER_CONTEXT } from './doppler.constants.js';
-import { deadlineSignal, systemClock, type Clock } from './core/clock.js';
+import { deadlineTimer, systemClock, type Clock } from './core/clock.js';
 import { describeScope } from './core/scope.js';
 import { ScopePin } from './core/scope-pin.js';
 import { FallbackPolicy } from './fallback/fallback-policy.js';
@@ -35,7 +35,8 @@ export interface Bootstrapped<T extends object> {
  * @internal The one pipeline, for every source: options checked once, the set loaded (with
  * retries, fallback and deadline as the options say), validated, and made the first version of a
  * service. A refreshable source gets a refresher, created but not started (it runs timers only
- * with the `refresh` option).
+ * with the `refresh` option); without `refresh`, `webhook` or a change channel it is created on the
+ * first `service.refresh()`.
  */
 export async function bootstrapSecrets<T extends object>(
   options: DopplerModuleOptions,
@@ -46,7 +47,8 @@ export async function bootstrapSecrets<T extends object>(
   const resolved = resolveModuleOptions(options, deps.env);
   const started = clock.now();
   const deadlineAt = started + resolved.deadline;
-  const signal = deadlineSignal(clock, resolved.deadline);
+  const deadline = deadlineTimer(clock, resolved.deadline);
+  const signal = deadline.signal;
   const scope = {
     ...(resolved.project !== undefined && { project: resolved.project }),
     ...(resolved.config !== undefined && { config: resolved.config }),
@@ -57,12 +59,19 @@ export async function bootstrapSecrets<T extends object>(
   );
   const source = createSource(resolved, pin, clock, logger, deps);
 
-  const outcome = await source.load({ phase: 'bootstrap', signal, deadlineAt });
-  if (outcome.kind !== 'set') throw new TypeError('a bootstrap load always brings a set');
-  const first = await validateLoadedSet(outcome.set, resolved.schema, scope, pin, signal);
-  const state = new SecretsState<T>(first, clock);
+  let outcome: Awaited<ReturnType<SecretsSource['load']>>;
+  let first: Awaited<ReturnType<typeof validateLoadedSet>>;
+  let state: SecretsState<T>;
+  try {
+    outcome = await source.load({ phase: 'bootstrap', signal, deadlineAt });
+    if (outcome.kind !== 'set') throw new TypeError('a bootstrap load always brings a set');
+    first = await validateLoadedSet(outcome.set, resolved.schema, scope, pin, signal);
+    state = new SecretsState<T>(first, clock);
+    await source.accepted?.(outcome.set, first.metadata, signal);
+  } finally {
+    deadline.release(); // the deadline bounds the bootstrap only
+  }
   const service = serviceFor(state);
-  await source.accepted?.(outcome.set, first.metadata, signal);
 
   const from = first.metadata.source === 'fallback' ? 'the fallback copy' : source.description;
   logger.log(
@@ -76,16 +85,22 @@ export async function bootstrapSecrets<T extends object>(
     }
     return { service };
   }
-  const refresher = new SecretsRefresher(
-    state as unknown as SecretsState<object>,
-    source,
-    { ...resolved, scope },
-    pin,
-    { clock, logger, ...(deps.random && { random: deps.random }) },
-  );
-  state.onClose(() => refresher.stop());
-  state.onRefresh(() => refresher.refreshNow());
-  return { service, refresher };
+  let refresher: SecretsRefresher | undefined;
+  const refresherOf = (): SecretsRefresher =>
+    (refresher ??= new SecretsRefresher(
+      state as unknown as SecretsState<object>,
+      source,
+      { ...resolved, scope },
+      pin,
+      { clock, logger, ...(deps.random && { random: deps.random }) },
+    ));
+  // Without a timer, a webhook or a change channel, only `service.refresh()` needs one: made then.
+  if (resolved.refresh !== undefined || resolved.webhook !== undefined || source.watch !== undefined) {
+    refresherOf();
+  }
+  state.onClose(() => refresher?.stop() ?? Promise.resolve());
+  state.onRefresh(() => refresherOf().refreshNow());
+  return { service, ...(refresher !== undefined && { refresher }) };
 }
 
 /**

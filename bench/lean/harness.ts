@@ -33,7 +33,10 @@ export function quantile(values: readonly number[], q: number): number {
 export const median = (values: readonly number[]): number => quantile(values, 0.5);
 
 /** Percentile bootstrap interval of a statistic over paired rounds (rounds resampled whole). */
-export function bootstrap<T>(rows: readonly T[], statistic: (sample: readonly T[]) => number): [number, number] {
+export function bootstrap<T>(
+  rows: readonly T[],
+  statistic: (sample: readonly T[]) => number,
+): [number, number] {
   let seed = 1;
   const random = (): number => {
     seed = (seed * 1103515245 + 12345) % 2147483648;
@@ -52,6 +55,7 @@ export function bootstrap<T>(rows: readonly T[], statistic: (sample: readonly T[
 export async function startStandIn(seed: unknown): Promise<{ url: string; stop: () => Promise<void> }> {
   const child = fork(scriptPath('./stand-in.js', import.meta.url), [], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: [], // not the measuring process's flags (--cpu-prof would profile the stand-in too)
   });
   const url = await new Promise<string>((resolve, reject) => {
     child.once('error', reject);

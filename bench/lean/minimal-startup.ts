@@ -19,12 +19,23 @@ import axios from 'axios';
 import { plainToInstance, Type as TransformType } from 'class-transformer';
 import { IsInt, IsString, IsUrl, Max, Min, MinLength, validate } from 'class-validator';
 import { DopplerModule, OnSecretsChange, SecretsService } from 'nestjs-doppler';
-import { bootstrap, emitResult, LEAN_TOKEN, leanSeed, median, progress, quantile, startStandIn } from './harness.js';
+import {
+  bootstrap,
+  emitResult,
+  LEAN_TOKEN,
+  leanSeed,
+  median,
+  progress,
+  quantile,
+  startStandIn,
+} from './harness.js';
 
 const { values: args } = parseArgs({
   options: {
     rounds: { type: 'string', default: '400' },
     warmup: { type: 'string', default: '60' },
+    // A subset, e.g. `--variants module` under `node --cpu-prof` to profile one boot path.
+    variants: { type: 'string', default: 'bare,module,hand,sdk,full' },
   },
 });
 const ROUNDS = Number(args.rounds);
@@ -96,8 +107,9 @@ class RotatingClient {
   }
 }
 
-const IDS = ['bare', 'module', 'hand', 'sdk', 'full'] as const;
-type Id = (typeof IDS)[number];
+const ALL_IDS = ['bare', 'module', 'hand', 'sdk', 'full'] as const;
+type Id = (typeof ALL_IDS)[number];
+const IDS: readonly Id[] = ALL_IDS.filter((id) => args.variants.split(',').includes(id));
 const LABELS: Record<Id, string> = {
   bare: 'bare context (floor)',
   module: 'DopplerModule.forRoot',
@@ -149,7 +161,10 @@ async function sanity(all: Record<Id, Type<unknown>>): Promise<void> {
     const app = await NestFactory.createApplicationContext(all[id], { logger: false, abortOnError: false });
     const port =
       id === 'module' || id === 'full'
-        ? app.get(SecretsService<MinimalSecrets>).get('PORT').reveal()
+        ? app
+            .get(SecretsService<MinimalSecrets>)
+            .get('PORT')
+            .reveal()
         : id === 'hand'
           ? app.get<MinimalSecrets>(HAND).PORT
           : id === 'sdk'
@@ -177,13 +192,24 @@ async function main(): Promise<void> {
     if ((round + 1) % 100 === 0) progress(`minimal start-up: round ${round + 1}/${WARMUP + ROUNDS}`);
   }
   await standIn.stop();
-
   const col = (id: Id, k: keyof Run): number[] => rows.map((r) => r[id][k]);
+  if (IDS.length < ALL_IDS.length) {
+    for (const id of IDS)
+      progress(
+        `${id}: ${median(col(id, 'wallMs')).toFixed(3)} ms wall, ${median(col(id, 'cpuMs')).toFixed(3)} ms CPU`,
+      );
+    return;
+  }
+
   const totals = (x: Id, y: Id, k: keyof Run) => (sample: readonly Record<Id, Run>[]) =>
     median(sample.map((r) => r[x][k])) / median(sample.map((r) => r[y][k]));
   const added = (x: Id, y: Id) => (sample: readonly Record<Id, Run>[]) =>
-    median(sample.map((r) => r[x].wallMs - r.bare.wallMs)) / median(sample.map((r) => r[y].wallMs - r.bare.wallMs));
-  const ratio = (f: (s: readonly Record<Id, Run>[]) => number) => ({ value: f(rows), ci95: bootstrap(rows, f) });
+    median(sample.map((r) => r[x].wallMs - r.bare.wallMs)) /
+    median(sample.map((r) => r[y].wallMs - r.bare.wallMs));
+  const ratio = (f: (s: readonly Record<Id, Run>[]) => number) => ({
+    value: f(rows),
+    ci95: bootstrap(rows, f),
+  });
 
   emitResult({
     rounds: ROUNDS,

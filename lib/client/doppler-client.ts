@@ -122,8 +122,9 @@ export class DopplerClient {
             ...(environment.ca !== undefined && { ca: environment.ca }),
             ...(environment.resolve !== undefined && { resolve: environment.resolve }),
           };
-    // The one masking engine, so the token is also caught where a server escaped or cut it.
-    const maskToken = createMasker([options.token], { mask: '[token]' });
+    // The one masking engine, so the token is also caught where a server escaped or cut it;
+    // built on the first failure that needs it, not on every boot.
+    let maskToken: ((text: string) => string) | undefined;
     this.context = {
       host: options.apiUrl.host,
       ...(options.project !== undefined && { project: options.project }),
@@ -131,7 +132,11 @@ export class DopplerClient {
       tokenKind: options.tokenKind,
       route: route instanceof DopplerConfigurationError ? { kind: 'direct', why: 'none-set' } : route,
       // Anything shaped like a Doppler token goes too: a server may echo another one.
-      scrub: (text) => maskToken(text).replace(/dp\.[a-z]+\.[A-Za-z0-9_.-]+/g, '[token]'),
+      scrub: (text) =>
+        (maskToken ??= createMasker([options.token], { mask: '[token]' }))(text).replace(
+          /dp\.[a-z]+\.[A-Za-z0-9_.-]+/g,
+          '[token]',
+        ),
     };
   }
 

@@ -56,6 +56,18 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
  * timer is dropped once the signal has fired.
  */
 export function deadlineSignal(clock: Clock, ms: number, parent?: AbortSignal): AbortSignal {
+  return deadlineTimer(clock, ms, parent).signal;
+}
+
+/**
+ * {@link deadlineSignal}, with `release` to drop its timer once the work it bounds is over (the
+ * signal then never aborts for its deadline), so no timer outlives the work.
+ */
+export function deadlineTimer(
+  clock: Clock,
+  ms: number,
+  parent?: AbortSignal,
+): { readonly signal: AbortSignal; readonly release: Cancel } {
   const controller = new AbortController();
   const cancel = clock.schedule(() => controller.abort(new DeadlineReached()), ms);
   if (parent) {
@@ -63,7 +75,7 @@ export function deadlineSignal(clock: Clock, ms: number, parent?: AbortSignal): 
     else parent.addEventListener('abort', () => controller.abort(parent.reason), { once: true });
   }
   controller.signal.addEventListener('abort', cancel, { once: true });
-  return controller.signal;
+  return { signal: controller.signal, release: cancel };
 }
 
 /** The reason a {@link deadlineSignal} carries when its time ran out (not a shutdown). */
