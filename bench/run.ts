@@ -4,7 +4,8 @@
  * docs/bench/bench.svg (chart), and prints the ratios.
  *
  *   --quick            few iterations and a 1/4-scale fleet; writes dist/bench/quick/ instead
- *   --only=a,b         sections: startup, get, validation, refresh, fleet, redaction
+ *   --only=a,b         sections: startup, get, validation, refresh, fleet, redaction, and the lean
+ *                      ones (minimal, keys, get-map: bench/lean/sections.ts, written to lean.md)
  *   --out=dir          where to write (default docs/bench, or dist/bench/quick with --quick)
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -28,8 +29,9 @@ import type {
   ValidationTimeResult,
 } from './support/results.js';
 import { renderChart } from './support/svg.js';
+import { LEAN_SECTIONS, runLeanSections } from './lean/sections.js';
 
-const ALL_SECTIONS = 'startup,get,validation,refresh,fleet,redaction';
+const ALL_SECTIONS = ['startup,get,validation,refresh,fleet,redaction', ...LEAN_SECTIONS].join(',');
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
@@ -150,6 +152,10 @@ async function main(): Promise<void> {
       quick ? ['--budgetMs', '200', '--builds', '3'] : ['--budgetMs', '1500', '--builds', '9'],
     );
   }
+
+  await runLeanSections({ quick, only, outDir, command });
+  // Only the lean sections ran: leave the other sections' report as it is.
+  if ([...only].every((s) => (LEAN_SECTIONS as readonly string[]).includes(s))) return;
 
   results.finishedAt = new Date().toISOString();
   results.loadAverageAtEnd = loadavg().map((l) => Math.round(l * 100) / 100);

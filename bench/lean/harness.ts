@@ -45,7 +45,7 @@ export function bootstrap<T>(
   const stats: number[] = [];
   for (let r = 0; r < 1000; r++) {
     const sample: T[] = [];
-    for (let i = 0; i < rows.length; i++) sample.push(rows[Math.floor(random() * rows.length)] as T);
+    for (let i = 0; i < rows.length; i++) sample.push(rows[Math.floor(random() * rows.length)]);
     stats.push(statistic(sample));
   }
   return [quantile(stats, 0.025), quantile(stats, 0.975)];

@@ -176,7 +176,7 @@ async function sanity(all: Record<Id, Type<unknown>>): Promise<void> {
 }
 
 function orderOf(round: number): Id[] {
-  const rotated = IDS.map((_, i) => IDS[(i + round) % IDS.length] as Id);
+  const rotated = IDS.map((_, i) => IDS[(i + round) % IDS.length]);
   return Math.floor(round / IDS.length) % 2 === 1 ? rotated.reverse() : rotated;
 }
 
