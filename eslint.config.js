@@ -35,6 +35,50 @@ export default tseslint.config(
     },
   },
   {
+    // Benchmarks measure what an app gets: the package's public entry points (nestjs-doppler, its
+    // /testing, /health and /config), never lib/ internals or the build's files, and never a
+    // patched library class, so a refactor inside lib/ cannot break or fool them.
+    files: ['bench/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '(^|/)(lib|dist)(/|$)',
+              message:
+                'Benchmarks import the package (nestjs-doppler, nestjs-doppler/testing), not its files.',
+            },
+            {
+              regex: '^nestjs-doppler/(?!(testing|health|config)$)',
+              message:
+                'Only the public entry points: nestjs-doppler, nestjs-doppler/testing, /health, /config.',
+            },
+          ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          // esquery ends a regular expression at any '/', so the slash is written \u002F.
+          selector:
+            'ImportExpression[source.value=/(^|\\u002F)(lib|dist)(\\u002F|$)|^nestjs-doppler\\u002F(?!(testing|health|config)$)/]',
+          message: 'Benchmarks import the public entry points only, dynamically too.',
+        },
+        {
+          selector:
+            "AssignmentExpression > MemberExpression.left MemberExpression[property.name='prototype']",
+          message: 'Benchmarks measure the library as shipped: no patching of a class prototype.',
+        },
+        {
+          selector:
+            "CallExpression[callee.object.name='Object'] > MemberExpression.arguments[property.name='prototype']",
+          message: 'Benchmarks measure the library as shipped: no patching of a class prototype.',
+        },
+      ],
+    },
+  },
+  {
     files: ['eslint.config.js'],
     ...tseslint.configs.disableTypeChecked,
   },

@@ -8,6 +8,9 @@ const alias = {
   'nestjs-doppler': fileURLToPath(new URL('./lib/index.ts', import.meta.url)),
 };
 
+/** The README's recipes run as written, each in its own project on disk. */
+const RECIPES = 'test/**/*-recipe.e2e-spec.ts';
+
 export default defineConfig({
   resolve: { alias },
   test: {
@@ -26,10 +29,24 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['test/**/*.e2e-spec.ts'],
+          exclude: [RECIPES],
           setupFiles: ['reflect-metadata'],
           environment: 'node',
           testTimeout: 30_000,
           hookTimeout: 30_000,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          // README recipes run as written in throw-away projects (real TypeORM, Prisma and worker
+          // processes): minutes, not seconds, so `npm run test:recipes` runs them (CI does), not `npm test`.
+          name: 'recipes',
+          include: [RECIPES],
+          setupFiles: ['reflect-metadata'],
+          environment: 'node',
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
         },
       },
     ],

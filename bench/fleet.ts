@@ -3,55 +3,44 @@
  * DopplerEmulator limited like Doppler (per-token sliding window, 429 with retry-after),
  * all with the same service token, as a fleet of one service shares one config's token.
  *
- * Model. Each replica runs the library's real fetch path over real loopback HTTP: a
- * DopplerClient and downloadWithRetries (the loop SecretsLoader.bootstrap uses) with its
- * backoff, jitter, retry-after handling and deadline, then validateSecrets; for refresh,
- * the real SecretsLoader, SecretsService and SecretsRefresher (timer, jitter, failure
- * backoff). Time is virtual (support/virtual-clock.ts): a request takes zero virtual time,
- * waits and deadlines are exact, and 30 simulated minutes take seconds. What is modelled
- * rather than run:
- * - the fallback copy: a replica whose download loop ends with a retryable error (429,
- *   5xx, timeout, connection) boots from its copy, exactly the rule in
- *   SecretsLoader.fetchAtBootstrap; every replica is assumed to hold a valid copy (a
- *   restart of an existing fleet; a brand-new fleet has none and gets the "without"
- *   column). Reading the copy (PBKDF2, 500,000 rounds) starts beside the download, so a
- *   fallback boot is ready at max(loop end, read time); the read time is measured once,
- *   for real, on this machine, before the simulation;
- * - a request's own timeout cannot fire (requests take no virtual time), so the
- *   per-request deadline is handed to the real client as a generous real one; the count
- *   of timeouts is reported and must be 0.
+ * Model. Each replica is what an app runs: `loadDopplerSecrets()` from the built package, over
+ * real loopback HTTP (the same pipeline as DopplerModule: options, retries within the deadline,
+ * fallback, validation, and for refresh the library's own timer, jitter and backoff). Time is
+ * virtual (support/virtual-clock.ts: Date, setTimeout, AbortSignal.timeout and a seeded
+ * Math.random follow a simulated clock that only moves while no I/O is in flight), so a
+ * request, a file read or a write takes zero virtual time, and 30 simulated minutes take
+ * seconds. The fallback runs for real (each replica its own copy file); its PBKDF2 derivation
+ * (500,000 rounds) is charged as the measured time of one derivation on this machine (see
+ * support/charged-pbkdf2.ts).
+ *
+ * Refresh rows: each replica boots with a token of its own (`tokenFile`), which it swaps for the
+ * shared token right after boot; the library re-reads the token file before every refresh. So
+ * the replicas start out holding the current set and its ETag, without a boot storm, and every
+ * refresh shares one rate limit, as in a running fleet. The boot requests are left out of the
+ * counts.
  */
 import 'reflect-metadata';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DopplerClient, type DownloadRequest, type DownloadResult } from '../lib/client/doppler-client.js';
-import { DopplerError } from '../lib/errors/doppler.errors.js';
-import { DEFAULT_DEADLINE_MS, DEFAULT_RETRIES, DEFAULT_TIMEOUT_MS } from '../lib/doppler.constants.js';
-import { downloadWithRetries } from '../lib/client/download-with-retries.js';
-import { FallbackStore } from '../lib/fallback/fallback-store.js';
-import { systemClock } from '../lib/core/clock.js';
-import { ScopePin } from '../lib/core/scope-pin.js';
-import { SecretsRefresher } from '../lib/refresh/secrets-refresher.js';
-import { SecretsState } from '../lib/refresh/secrets-state.js';
-import { serviceFor, type SecretsService } from '../lib/secrets.service.js';
-import { ApiSource } from '../lib/sources/api.source.js';
-import { DopplerEmulator } from '../lib/testing/doppler-emulator.js';
-import type { EmulatorRequest } from '../lib/testing/emulator-request-log.js';
-import type { EmulatorSeed } from '../lib/testing/emulator-seed.js';
-import { resolveModuleOptions, resolveOptions } from '../lib/utils/resolve-options.js';
-import { validateSecrets, validateSecretsSync } from '../lib/validation/validate-secrets.js';
+import { Logger } from '@nestjs/common';
+import {
+  DopplerError,
+  loadDopplerSecrets,
+  type DopplerModuleOptions,
+  type SecretsService,
+} from 'nestjs-doppler';
+import { DopplerEmulator, type EmulatorRequest, type EmulatorSeed } from 'nestjs-doppler/testing';
+import { ChargedPbkdf2, measurePbkdf2 } from './support/charged-pbkdf2.js';
 import { emitResult, progress } from './support/child.js';
 import {
-  APP_SECRET_VALUES,
-  AppSecrets,
-  BENCH_CONFIG,
-  BENCH_PROJECT,
-  BENCH_TOKEN,
-  benchSeed,
-} from './support/schemas.js';
-import { SilentLogger } from './support/silent-logger.js';
+  cloneCopies,
+  FALLBACK_PASSPHRASE,
+  timeFallbackBoot,
+  writeFallbackCopy,
+} from './support/fallback-copies.js';
+import { countByStatus, peakPerMinute, scratchRoot } from './support/fleet-stats.js';
+import { AppSecrets, BENCH_CONFIG, BENCH_PROJECT, BENCH_TOKEN, benchSeed } from './support/schemas.js';
 import { maxOf, median, quantile, seededRandom } from './support/stats.js';
 import { VirtualClock } from './support/virtual-clock.js';
 
@@ -71,100 +60,41 @@ const SPREAD_MS = Number(args.spread);
 const OUTAGE_REPLICAS = Number(args.outageReplicas);
 const REFRESH_MINUTES = Number(args.refreshMinutes);
 const ONLY = new Set(args.only.split(','));
-const REAL_TIMEOUT_MS = 30_000;
+/** Every request of a run is kept, so counts are exact. */
+const REQUEST_LOG_LIMIT = 10_000_000;
 
 const SEED = benchSeed() as EmulatorSeed;
 const clock = new VirtualClock();
-
-// Every request goes through the clock, so virtual time waits for it; attempts are counted per client.
-const attemptsByClient = new WeakMap<DopplerClient, number>();
 let timeouts = 0;
-// eslint-disable-next-line @typescript-eslint/unbound-method -- called below with .call(this)
-const originalDownload = DopplerClient.prototype.download;
-DopplerClient.prototype.download = function (
-  this: DopplerClient,
-  request: DownloadRequest = {},
-): Promise<DownloadResult> {
-  attemptsByClient.set(this, (attemptsByClient.get(this) ?? 0) + 1);
-  return clock.track(async () => {
-    try {
-      return await originalDownload.call(this, { ...request, timeout: REAL_TIMEOUT_MS });
-    } catch (error: unknown) {
-      if (error instanceof DopplerError && error.code === 'DOPPLER_TIMEOUT') timeouts++;
-      throw error;
-    }
-  });
-};
 
+/** Options a policy sets; unset ones are the library's defaults (documented: retries 6, deadline 15 s, timeout 5 s). */
 export interface BootPolicy {
   readonly name: string;
-  readonly retries: number;
-  readonly deadline: number;
-  readonly timeout: number;
-  readonly baseDelayMs?: number;
-  readonly maxDelayMs?: number;
+  readonly retries?: number;
+  readonly deadline?: number;
+  readonly timeout?: number;
 }
 
 interface BootOutcome {
   readonly ok: boolean;
+  readonly source?: string;
   readonly code?: string;
-  readonly retryable?: boolean;
   readonly elapsedMs: number;
-  readonly attempts: number;
 }
 
-async function bootReplica(apiUrl: string, policy: BootPolicy, random: () => number): Promise<BootOutcome> {
+function bootReplica(options: DopplerModuleOptions): Promise<BootOutcome> {
   const started = clock.now;
-  const options = {
-    token: BENCH_TOKEN,
-    apiUrl,
-    schema: AppSecrets,
-    retries: policy.retries,
-    deadline: policy.deadline,
-    timeout: policy.timeout,
-  };
-  const client = new DopplerClient(resolveOptions(options));
-  const attempts = (): number => attemptsByClient.get(client) ?? 0;
-  try {
-    const download = await downloadWithRetries(client, {
-      retries: policy.retries,
-      deadline: policy.deadline,
-      timeout: policy.timeout,
-      ...(policy.baseDelayMs !== undefined && { baseDelayMs: policy.baseDelayMs }),
-      ...(policy.maxDelayMs !== undefined && { maxDelayMs: policy.maxDelayMs }),
-      random,
-    });
-    if (download.kind !== 'secrets') throw new Error('unexpected 304 at bootstrap');
-    await validateSecrets(AppSecrets, download.secrets);
-    return { ok: true, elapsedMs: clock.now - started, attempts: attempts() };
-  } catch (error: unknown) {
-    if (!(error instanceof DopplerError)) throw error;
-    return {
-      ok: false,
-      code: error.code,
-      retryable: error.retryable,
-      elapsedMs: clock.now - started,
-      attempts: attempts(),
-    };
-  }
-}
-
-function countBy(requests: readonly EmulatorRequest[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const r of requests) counts[String(r.status)] = (counts[String(r.status)] ?? 0) + 1;
-  return counts;
-}
-
-/** Most requests in any 60-second window. */
-function peakPerMinute(times: readonly number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let peak = 0;
-  let lo = 0;
-  for (let hi = 0; hi < sorted.length; hi++) {
-    while (sorted[hi] - sorted[lo] >= 60_000) lo++;
-    peak = Math.max(peak, hi - lo + 1);
-  }
-  return peak;
+  return loadDopplerSecrets<AppSecrets>(options).then(
+    async (service) => {
+      await service.close();
+      return { ok: true, source: service.metadata.source, elapsedMs: clock.now - started };
+    },
+    (error: unknown) => {
+      if (!(error instanceof DopplerError)) throw error;
+      if (error.code === 'DOPPLER_TIMEOUT') timeouts++;
+      return { ok: false, code: error.code, elapsedMs: clock.now - started };
+    },
+  );
 }
 
 interface BootScenario {
@@ -176,60 +106,76 @@ interface BootScenario {
   readonly seed: number;
 }
 
-async function runBoot(policy: BootPolicy, scenario: BootScenario, fallbackReadMs: number) {
-  const emulator = new DopplerEmulator(SEED, { rateLimit: { requestsPerMinute: scenario.rpm } });
+interface BootRun {
+  readonly outcomes: readonly BootOutcome[];
+  readonly requests: readonly EmulatorRequest[];
+  readonly t0: number;
+}
+
+/** One fleet start; with `copies`, replica i has the fallback on, reading `copies[i]`. */
+async function runBootOnce(policy: BootPolicy, scenario: BootScenario, copies?: readonly string[]) {
+  const emulator = new DopplerEmulator(SEED, {
+    rateLimit: { requestsPerMinute: scenario.rpm },
+    requestLogLimit: REQUEST_LOG_LIMIT,
+  });
   const apiUrl = await emulator.start();
   const t0 = clock.now;
   const random = seededRandom(scenario.seed);
-  const outcomes: (BootOutcome & { startAt: number })[] = [];
+  const outcomes: BootOutcome[] = [];
   const pending: Promise<void>[] = [];
   if (scenario.outageMs !== undefined) {
     emulator.setFault({ kind: 'status', status: 503 });
     clock.schedule(scenario.outageMs, () => emulator.setFault(undefined));
   }
   for (let i = 0; i < scenario.replicas; i++) {
-    const startAt = random() * scenario.spreadMs;
-    clock.schedule(startAt, () => {
-      pending.push(bootReplica(apiUrl, policy, random).then((o) => void outcomes.push({ ...o, startAt })));
+    const options: DopplerModuleOptions = {
+      token: BENCH_TOKEN,
+      apiUrl,
+      schema: AppSecrets,
+      ...(policy.retries !== undefined && { retries: policy.retries }),
+      ...(policy.deadline !== undefined && { deadline: policy.deadline }),
+      ...(policy.timeout !== undefined && { timeout: policy.timeout }),
+      ...(copies && { fallback: { path: copies[i] ?? '', passphrase: FALLBACK_PASSPHRASE } }),
+    };
+    clock.schedule(random() * scenario.spreadMs, () => {
+      pending.push(bootReplica(options).then((o) => void outcomes.push(o)));
     });
   }
   await clock.runUntil(Number.POSITIVE_INFINITY);
   await Promise.all(pending);
   const requests = emulator.requests;
   await emulator.stop();
+  return { outcomes, requests, t0 } satisfies BootRun;
+}
 
-  const fresh = outcomes.filter((o) => o.ok);
-  const failed = outcomes.filter((o) => !o.ok);
-  const fallbackServes = failed.filter((o) => o.retryable === true);
+async function runBoot(policy: BootPolicy, scenario: BootScenario, master: string, scratch: string) {
+  const without = await runBootOnce(policy, scenario);
+  const copies = await cloneCopies(master, join(scratch, 'boot-copies'), scenario.replicas);
+  const withCopy = await runBootOnce(policy, scenario, copies);
+
+  const fresh = without.outcomes.filter((o) => o.ok);
   const readyFresh = fresh.map((o) => o.elapsedMs);
-  const readyWithFallback = [
-    ...readyFresh,
-    ...fallbackServes.map((o) => Math.max(o.elapsedMs, fallbackReadMs)),
-  ];
+  const readyWith = withCopy.outcomes.filter((o) => o.ok).map((o) => o.elapsedMs);
   const codes: Record<string, number> = {};
-  for (const o of failed) codes[o.code ?? '?'] = (codes[o.code ?? '?'] ?? 0) + 1;
+  for (const o of without.outcomes) if (!o.ok) codes[o.code ?? '?'] = (codes[o.code ?? '?'] ?? 0) + 1;
+  const { requests, t0 } = without;
   return {
     policy,
     replicas: scenario.replicas,
     bootedWithoutFallback: fresh.length,
-    bootedWithFallback: fresh.length + fallbackServes.length,
+    bootedWithFallback: readyWith.length,
+    servedByFallback: withCopy.outcomes.filter((o) => o.source === 'fallback').length,
     failedCodes: codes,
     readyMsWithout: {
       p50: quantile(readyFresh, 0.5),
       p95: quantile(readyFresh, 0.95),
       max: maxOf(readyFresh),
     },
-    readyMsWith: {
-      p50: quantile(readyWithFallback, 0.5),
-      p95: quantile(readyWithFallback, 0.95),
-      max: maxOf(readyWithFallback),
-    },
-    attempts: {
-      mean: outcomes.reduce((s, o) => s + o.attempts, 0) / outcomes.length,
-      max: maxOf(outcomes.map((o) => o.attempts)),
-    },
+    readyMsWith: { p50: quantile(readyWith, 0.5), p95: quantile(readyWith, 0.95), max: maxOf(readyWith) },
+    requestsPerReplica: requests.length / scenario.replicas,
     requests: requests.length,
-    requestsByStatus: countBy(requests),
+    requestsWithFallback: withCopy.requests.length,
+    requestsByStatus: countByStatus(requests),
     peakRequestsPerMinute: peakPerMinute(requests.map((r) => r.at.getTime())),
     lastRequestAtMs: maxOf(requests.map((r) => r.at.getTime() - t0)),
   };
@@ -244,69 +190,50 @@ interface RefreshScenario {
   readonly durationMs: number;
   readonly seed: number;
   /**
-   * Not a library option: delays each replica's refresher.start() by a uniform random
-   * fraction of the interval, to show what a random first delay would do.
+   * Not a library option: each replica starts a uniform random fraction of the interval later
+   * (on top of the refresher's own random first check), to show what an extra delay would do.
    */
   readonly randomPhase?: boolean;
 }
 
-async function currentEtag(): Promise<string> {
-  const emulator = new DopplerEmulator(SEED);
-  const apiUrl = await emulator.start();
-  const download = await new DopplerClient(resolveOptions({ token: BENCH_TOKEN, apiUrl })).download();
-  await emulator.stop();
-  if (download.kind !== 'secrets' || download.etag === undefined) throw new Error('no etag');
-  return download.etag;
-}
+/** A service token of replica i's own, for its boot (bound to the same config). */
+const bootToken = (i: number): string =>
+  `dp.st.${BENCH_CONFIG}.boot${String(i).padStart(6, '0')}abcdefghijklmnopqrstuvwx`;
 
-async function runRefresh(scenario: RefreshScenario, etag: string) {
-  const emulator = new DopplerEmulator(SEED, { rateLimit: { requestsPerMinute: scenario.rpm } });
+async function runRefresh(scenario: RefreshScenario, scratch: string) {
+  const emulator = new DopplerEmulator(SEED, {
+    rateLimit: { requestsPerMinute: scenario.rpm },
+    requestLogLimit: REQUEST_LOG_LIMIT,
+  });
   const apiUrl = await emulator.start();
   const t0 = clock.now;
   const random = seededRandom(scenario.seed);
-  const values = validateSecretsSync(AppSecrets, APP_SECRET_VALUES);
-  const services: SecretsService[] = [];
-  const refreshers: SecretsRefresher[] = [];
+  const services: SecretsService<AppSecrets>[] = [];
   const changeAt = t0 + Math.round(scenario.durationMs / 2);
   const appliedAt: (number | undefined)[] = new Array<number | undefined>(scenario.replicas).fill(undefined);
-  const logger = new SilentLogger();
+  const bootedAt: number[] = [];
 
   for (let i = 0; i < scenario.replicas; i++) {
-    const startAt = random() * scenario.spreadMs;
-    const resolved = resolveModuleOptions({
-      token: BENCH_TOKEN,
-      apiUrl,
-      schema: AppSecrets,
-      refresh: { interval: scenario.intervalMs, jitter: scenario.jitter },
-    });
+    const tokenFile = join(scratch, `token-${i}`);
+    emulator.addToken({ token: bootToken(i), project: BENCH_PROJECT, config: BENCH_CONFIG });
+    await writeFile(tokenFile, bootToken(i), { mode: 0o600 });
+    const startAt =
+      random() * scenario.spreadMs + (scenario.randomPhase === true ? random() * scenario.intervalMs : 0);
     clock.schedule(startAt, () => {
-      // The replica booted at startAt with the current set (its ETag), then refreshes on its timer.
-      const metadata = {
-        source: 'doppler-api' as const,
-        fetchedAt: new Date(),
-        etag,
-        project: BENCH_PROJECT,
-        config: BENCH_CONFIG,
-      };
-      const state = new SecretsState({ values, metadata, raw: APP_SECRET_VALUES, rawForms: [] });
-      const service = serviceFor(state);
-      service.changes.subscribe(() => {
-        if (appliedAt[i] === undefined && clock.now >= changeAt) appliedAt[i] = clock.now;
+      bootedAt.push(clock.now);
+      void loadDopplerSecrets<AppSecrets>({
+        tokenFile,
+        apiUrl,
+        schema: AppSecrets,
+        refresh: { interval: scenario.intervalMs, jitter: scenario.jitter },
+      }).then(async (service) => {
+        // From now on the replica presents the fleet's shared token (re-read before every refresh).
+        await writeFile(tokenFile, BENCH_TOKEN);
+        service.changes.subscribe(() => {
+          if (appliedAt[i] === undefined && clock.now >= changeAt) appliedAt[i] = clock.now;
+        });
+        services.push(service);
       });
-      const pin = new ScopePin({}, BENCH_TOKEN);
-      const source = new ApiSource(resolved, pin, systemClock, logger);
-      const refresher = new SecretsRefresher(
-        state as unknown as SecretsState<object>,
-        source,
-        { ...resolved, scope: {} },
-        pin,
-        { clock: systemClock, logger, random },
-      );
-      services.push(service);
-      refreshers.push(refresher);
-      if (scenario.randomPhase === true)
-        clock.schedule(random() * scenario.intervalMs, () => refresher.start());
-      else refresher.start();
     });
   }
   clock.schedule(changeAt - clock.now, () =>
@@ -326,9 +253,23 @@ async function runRefresh(scenario: RefreshScenario, etag: string) {
   clock.schedule(sampleEvery, sample);
 
   await clock.runUntil(t0 + scenario.durationMs);
-  for (const refresher of refreshers) void refresher.stop();
-  const requests = emulator.requests;
+  for (const service of services) {
+    if (service.status.lastFailureCode === 'DOPPLER_TIMEOUT') timeouts++;
+    void service.close();
+  }
+  const all = emulator.requests;
   await emulator.stop();
+
+  // Each boot made exactly one request (a 200 with the replica's own token) at its start.
+  const bootsAt = new Map<number, number>();
+  for (const at of bootedAt) bootsAt.set(at, (bootsAt.get(at) ?? 0) + 1);
+  const requests = all.filter((r) => {
+    const left = bootsAt.get(r.at.getTime()) ?? 0;
+    if (left === 0 || r.status !== 200) return true;
+    bootsAt.set(r.at.getTime(), left - 1);
+    return false;
+  });
+  if (all.length - requests.length !== scenario.replicas) throw new Error('boot requests not all found');
 
   const steady = requests.filter((r) => r.at.getTime() >= steadyFrom);
   const steadyMinutes = (t0 + scenario.durationMs - steadyFrom) / 60_000;
@@ -358,40 +299,8 @@ async function runRefresh(scenario: RefreshScenario, etag: string) {
   };
 }
 
-/** Real time to read (and decrypt) a fallback copy with a fresh key cache: the PBKDF2 cost. */
-async function measureFallbackRead(): Promise<{ medianMs: number; runs: number }> {
-  const dir = await mkdtemp(join(tmpdir(), 'nestjs-doppler-bench-'));
-  try {
-    const options = {
-      path: join(dir, 'fallback.enc'),
-      passphrase: 'bench-passphrase',
-      expectedScope: { project: BENCH_PROJECT, config: BENCH_CONFIG },
-    };
-    await new FallbackStore(options).write(APP_SECRET_VALUES, {
-      project: BENCH_PROJECT,
-      config: BENCH_CONFIG,
-    });
-    const times: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      const t0 = performance.now();
-      await new FallbackStore(options).read();
-      times.push(performance.now() - t0);
-    }
-    return { medianMs: median(times), runs: times.length };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-// The library's own defaults, so a later change of them shows up here by itself.
-const CURRENT: Omit<BootPolicy, 'name'> = {
-  retries: DEFAULT_RETRIES,
-  deadline: DEFAULT_DEADLINE_MS,
-  timeout: DEFAULT_TIMEOUT_MS,
-};
-
 export const BOOT_POLICIES: readonly BootPolicy[] = [
-  { name: 'current defaults', ...CURRENT },
+  { name: 'current defaults' },
   { name: 'retries 2 (the first default)', retries: 2, deadline: 15_000, timeout: 5_000 },
   { name: 'retries 0', retries: 0, deadline: 15_000, timeout: 5_000 },
   { name: 'retries 5', retries: 5, deadline: 15_000, timeout: 5_000 },
@@ -403,7 +312,7 @@ export const BOOT_POLICIES: readonly BootPolicy[] = [
 ];
 
 export const OUTAGE_POLICIES: readonly BootPolicy[] = [
-  { name: 'current defaults', ...CURRENT },
+  { name: 'current defaults' },
   { name: 'retries 2 (the first default)', retries: 2, deadline: 15_000, timeout: 5_000 },
   { name: 'retries 3', retries: 3, deadline: 15_000, timeout: 5_000 },
   { name: 'retries 4', retries: 4, deadline: 15_000, timeout: 5_000 },
@@ -413,9 +322,9 @@ export const OUTAGE_POLICIES: readonly BootPolicy[] = [
 ];
 
 /**
- * [interval ms, jitter, an extra random start delay]. Since the defaults changed, the
- * refresher itself makes its first check at a random point of the first interval; the extra
- * delay row shows that adding another changes nothing.
+ * [interval ms, jitter, an extra random start delay]. The refresher itself makes its first
+ * check at a random point of the first interval; the extra delay row shows that adding
+ * another changes nothing.
  */
 export const REFRESH_SETTINGS: readonly [number, number, boolean][] = [
   [30_000, 0.1, false],
@@ -430,77 +339,105 @@ export const REFRESH_SETTINGS: readonly [number, number, boolean][] = [
 ];
 
 async function main(): Promise<void> {
-  const fallbackRead = await measureFallbackRead();
-  progress(`fleet: fallback copy read (PBKDF2 500k rounds) ${fallbackRead.medianMs.toFixed(0)} ms`);
-  const etag = await currentEtag();
-  clock.install();
-  const result = {
-    replicas: REPLICAS,
-    rpm: RPM,
-    spreadMs: SPREAD_MS,
-    fallbackReadMs: fallbackRead.medianMs,
-    boot: [] as Awaited<ReturnType<typeof runBoot>>[],
-    outage: { replicas: OUTAGE_REPLICAS, outageMs: 8_000, rows: [] as Awaited<ReturnType<typeof runBoot>>[] },
-    refresh: [] as Awaited<ReturnType<typeof runRefresh>>[],
-    timeouts: 0,
-    realSeconds: 0,
-  };
-  const started = performance.now();
-  if (ONLY.has('boot')) {
-    for (const policy of BOOT_POLICIES) {
-      const row = await runBoot(
-        policy,
-        { replicas: REPLICAS, spreadMs: SPREAD_MS, rpm: RPM, seed: 42 },
-        fallbackRead.medianMs,
-      );
-      result.boot.push(row);
-      progress(
-        `fleet boot: ${policy.name}: ${row.bootedWithoutFallback}/${REPLICAS} without fallback, ` +
-          `${row.bootedWithFallback} with; ${row.requests} requests`,
-      );
+  Logger.overrideLogger(false);
+  // Nothing here reads a stack trace; thousands of failed boots each build a few errors.
+  Error.stackTraceLimit = 0;
+  const scratch = await mkdtemp(join(scratchRoot(), 'nestjs-doppler-fleet-'));
+  try {
+    // Measured before the clock is installed, on this machine: one derivation, and one whole boot from a copy.
+    const pbkdf2 = await measurePbkdf2(3);
+    const master = join(scratch, 'master', 'fallback.enc');
+    await writeFallbackCopy(SEED, BENCH_TOKEN, AppSecrets, master);
+    const fallbackBoot = await timeFallbackBoot(master, BENCH_TOKEN, AppSecrets, 3);
+    const chargeMs = median(pbkdf2.cpuMs);
+    progress(
+      `fleet: PBKDF2 500k rounds ${chargeMs.toFixed(0)} ms CPU (${median(pbkdf2.wallMs).toFixed(0)} ms wall); ` +
+        `a real boot from the copy with Doppler refusing connections ${fallbackBoot.wallMs.toFixed(0)} ms`,
+    );
+    const charged = new ChargedPbkdf2(clock, chargeMs);
+    charged.install();
+    clock.install({ seed: 1 });
+    const result = {
+      replicas: REPLICAS,
+      rpm: RPM,
+      spreadMs: SPREAD_MS,
+      fallbackReadMs: chargeMs,
+      pbkdf2: { cpuMs: pbkdf2.cpuMs, wallMs: pbkdf2.wallMs, chargeMs },
+      fallbackBoot,
+      boot: [] as Awaited<ReturnType<typeof runBoot>>[],
+      outage: {
+        replicas: OUTAGE_REPLICAS,
+        outageMs: 8_000,
+        rows: [] as Awaited<ReturnType<typeof runBoot>>[],
+      },
+      refresh: [] as Awaited<ReturnType<typeof runRefresh>>[],
+      timeouts: 0,
+      derivationsCharged: 0,
+      realSeconds: 0,
+    };
+    const started = performance.now();
+    if (ONLY.has('boot')) {
+      for (const policy of BOOT_POLICIES) {
+        const row = await runBoot(
+          policy,
+          { replicas: REPLICAS, spreadMs: SPREAD_MS, rpm: RPM, seed: 42 },
+          master,
+          scratch,
+        );
+        result.boot.push(row);
+        progress(
+          `fleet boot: ${policy.name}: ${row.bootedWithoutFallback}/${REPLICAS} without fallback, ` +
+            `${row.bootedWithFallback} with; ${row.requests} requests`,
+        );
+      }
     }
-  }
-  if (ONLY.has('outage')) {
-    for (const policy of OUTAGE_POLICIES) {
-      const row = await runBoot(
-        policy,
-        { replicas: OUTAGE_REPLICAS, spreadMs: SPREAD_MS, rpm: RPM, outageMs: 8_000, seed: 7 },
-        fallbackRead.medianMs,
-      );
-      result.outage.rows.push(row);
-      progress(
-        `fleet outage: ${policy.name}: ${row.bootedWithoutFallback}/${OUTAGE_REPLICAS} booted; ${row.requests} requests`,
-      );
+    if (ONLY.has('outage')) {
+      for (const policy of OUTAGE_POLICIES) {
+        const row = await runBoot(
+          policy,
+          { replicas: OUTAGE_REPLICAS, spreadMs: SPREAD_MS, rpm: RPM, outageMs: 8_000, seed: 7 },
+          master,
+          scratch,
+        );
+        result.outage.rows.push(row);
+        progress(
+          `fleet outage: ${policy.name}: ${row.bootedWithoutFallback}/${OUTAGE_REPLICAS} booted; ${row.requests} requests`,
+        );
+      }
     }
-  }
-  if (ONLY.has('refresh')) {
-    for (const [intervalMs, jitter, randomPhase] of REFRESH_SETTINGS) {
-      const durationMs = Math.max(REFRESH_MINUTES * 60_000, 6 * intervalMs);
-      const row = await runRefresh(
-        {
-          intervalMs,
-          jitter,
-          randomPhase,
-          replicas: REPLICAS,
-          spreadMs: SPREAD_MS,
-          rpm: RPM,
-          durationMs,
-          seed: 99,
-        },
-        etag,
-      );
-      result.refresh.push(row);
-      progress(
-        `fleet refresh: every ${intervalMs / 1000} s, jitter ${jitter}${randomPhase ? ', random first delay' : ''}: ${row.requestsPerMinuteSteady.toFixed(0)} req/min, ` +
-          `${(row.share429Steady * 100).toFixed(0)}% 429, age p99 ${(row.ageMs.p99 / 1000).toFixed(0)} s, ` +
-          `change p99 ${(row.propagation.p99Ms / 1000).toFixed(0)} s`,
-      );
+    if (ONLY.has('refresh')) {
+      for (const [intervalMs, jitter, randomPhase] of REFRESH_SETTINGS) {
+        const durationMs = Math.max(REFRESH_MINUTES * 60_000, 6 * intervalMs);
+        const row = await runRefresh(
+          {
+            intervalMs,
+            jitter,
+            randomPhase,
+            replicas: REPLICAS,
+            spreadMs: SPREAD_MS,
+            rpm: RPM,
+            durationMs,
+            seed: 99,
+          },
+          scratch,
+        );
+        result.refresh.push(row);
+        progress(
+          `fleet refresh: every ${intervalMs / 1000} s, jitter ${jitter}${randomPhase ? ', random first delay' : ''}: ${row.requestsPerMinuteSteady.toFixed(0)} req/min, ` +
+            `${(row.share429Steady * 100).toFixed(0)}% 429, age p99 ${(row.ageMs.p99 / 1000).toFixed(0)} s, ` +
+            `change p99 ${(row.propagation.p99Ms / 1000).toFixed(0)} s`,
+        );
+      }
     }
+    clock.uninstall();
+    charged.uninstall();
+    result.timeouts = timeouts;
+    result.derivationsCharged = charged.calls;
+    result.realSeconds = (performance.now() - started) / 1000;
+    emitResult(result);
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
   }
-  clock.uninstall();
-  result.timeouts = timeouts;
-  result.realSeconds = (performance.now() - started) / 1000;
-  emitResult(result);
 }
 
 await main();

@@ -11,8 +11,7 @@
  */
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { SecretsService } from '../lib/secrets.service.js';
-import { validateSecretsSync } from '../lib/validation/validate-secrets.js';
+import { createSecretsService } from 'nestjs-doppler/testing';
 import { emitResult, progress } from './support/child.js';
 import { allocationPerCall } from './support/measure.js';
 import { APP_SECRET_VALUES, AppSecrets, generatedSchema, keyName } from './support/schemas.js';
@@ -30,16 +29,18 @@ const CALLS = Number(args.calls);
 const TRIALS = Number(args.trials);
 const ALLOC_CALLS = Number(args.allocCalls);
 
-const metadata = { source: 'doppler-api' as const, fetchedAt: new Date(), project: 'bench', config: 'prd' };
-const small = new SecretsService<AppSecrets>(validateSecretsSync(AppSecrets, APP_SECRET_VALUES), metadata);
+// Built as the app's own tests build one: validated against the schema, as at bootstrap.
+const metadata = { source: 'doppler-api' as const, project: 'bench', config: 'prd' };
+const small = createSecretsService<AppSecrets>({ schema: AppSecrets, values: APP_SECRET_VALUES, metadata });
 const smallKeys = Object.keys(APP_SECRET_VALUES) as (keyof AppSecrets)[];
 const ring = Array.from({ length: 16 }, (_, i) => smallKeys[i % smallKeys.length]);
 
 const bigSchema = generatedSchema(1000);
-const big = new SecretsService<Record<string, string>>(
-  validateSecretsSync(bigSchema.schema, bigSchema.values),
+const big = createSecretsService<Record<string, string>>({
+  schema: bigSchema.schema,
+  values: bigSchema.values,
   metadata,
-);
+});
 const bigRing = Array.from({ length: 16 }, (_, i) => keyName((i * 61) % 1000));
 
 const plainObject: Readonly<Record<string, unknown>> = Object.freeze({ ...APP_SECRET_VALUES });

@@ -4,7 +4,7 @@
  * The library's own refresh cycle (SecretsService.refresh()) refreshes a real SecretsService against the emulator, which runs
  * in another process behind a pass-through TCP proxy that counts bytes each way (HTTP
  * request and response, headers and body; TCP/IP overhead and TLS are not included).
- * CPU time is process.cpuUsage() of this process around loader.refresh() only: the
+ * CPU time is process.cpuUsage() of this process around service.refresh() only: the
  * emulator's work and the IPC that changes a secret between cycles are outside it.
  * Before each cycle the keep-alive socket is dropped: at refresh intervals of tens of
  * seconds the server's idle timeout has closed it, so each cycle connects anew.
@@ -13,7 +13,7 @@ import 'reflect-metadata';
 import { globalAgent } from 'node:http';
 import { parseArgs } from 'node:util';
 import { Logger, type Type } from '@nestjs/common';
-import { loadDopplerSecrets } from '../lib/index.js';
+import { loadDopplerSecrets } from 'nestjs-doppler';
 import { emitResult, EmulatorHost, progress } from './support/child.js';
 import {
   APP_SECRET_VALUES,

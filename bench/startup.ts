@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext, Type } from '@nestjs/common';
-import { SecretsService } from '../lib/secrets.service.js';
+import { SecretsService } from 'nestjs-doppler';
 import { emitResult, EmulatorHost, progress, RESULT_PREFIX, scriptPath } from './support/child.js';
 import { AppSecrets, BENCH_TOKEN, benchSeed } from './support/schemas.js';
 import { bootstrapInterval, median, quantile } from './support/stats.js';

@@ -11,6 +11,7 @@ export type {
   DopplerWebhookOptions,
   DopplerModuleOptions,
   DopplerMountedOptions,
+  DopplerOidcOptions,
   DopplerOptionsFactory,
 } from './interfaces/doppler-module-options.interface.js';
 export type {

@@ -1,17 +1,17 @@
 import { Logger } from '@nestjs/common';
 import { LOGGER_CONTEXT } from './doppler.constants.js';
 import { deadlineTimer, systemClock, type Clock } from './core/clock.js';
-import { describeScope } from './core/scope.js';
+import { describeScope, type DopplerScope } from './core/scope.js';
 import { ScopePin } from './core/scope-pin.js';
 import { FallbackPolicy } from './fallback/fallback-policy.js';
 import type { DopplerModuleOptions } from './interfaces/doppler-module-options.interface.js';
 import { SecretsRefresher } from './refresh/secrets-refresher.js';
-import { SecretsState } from './refresh/secrets-state.js';
+import { SecretsState, type ValidatedSet } from './refresh/secrets-state.js';
 import { serviceFor, type SecretsService } from './secrets.service.js';
 import { ApiSource } from './sources/api.source.js';
 import { EnvironmentSource } from './sources/environment.source.js';
 import { MountedSource, type MountedSourceDeps } from './sources/mounted.source.js';
-import type { SecretsSource } from './sources/secrets-source.js';
+import type { LoadedSet, SecretsSource } from './sources/secrets-source.js';
 import { validateLoadedSet } from './sources/validate-loaded-set.js';
 import { resolveModuleOptions, type ResolvedModuleOptions } from './utils/resolve-options.js';
 
@@ -59,19 +59,24 @@ export async function bootstrapSecrets<T extends object>(
   );
   const source = createSource(resolved, pin, clock, logger, deps);
 
-  let outcome: Awaited<ReturnType<SecretsSource['load']>>;
-  let first: Awaited<ReturnType<typeof validateLoadedSet>>;
+  let set: LoadedSet;
+  let first: ValidatedSet;
   let state: SecretsState<T>;
+  let service: SecretsService<T>;
   try {
-    outcome = await source.load({ phase: 'bootstrap', signal, deadlineAt });
-    if (outcome.kind !== 'set') throw new TypeError('a bootstrap load always brings a set');
-    first = await validateLoadedSet(outcome.set, resolved.schema, scope, pin, signal);
+    ({ set, first } = await loadFirstSet(source, resolved.schema, scope, pin, signal, deadlineAt).catch(
+      async (error: unknown) => {
+        // Nothing will use the source: release what it holds (an exchanged token is revoked).
+        await source.close?.();
+        throw error;
+      },
+    ));
     state = new SecretsState<T>(first, clock);
-    await source.accepted?.(outcome.set, first.metadata, signal);
+    service = serviceFor(state);
+    await source.accepted?.(set, first.metadata, signal);
   } finally {
     deadline.release(); // the deadline bounds the bootstrap only
   }
-  const service = serviceFor(state);
 
   const from = first.metadata.source === 'fallback' ? 'the fallback copy' : source.description;
   logger.log(
@@ -124,6 +129,20 @@ export async function loadDopplerSecrets<T extends object = Record<string, strin
   const { service, refresher } = await bootstrapSecrets<T>(options);
   refresher?.start();
   return service;
+}
+
+/** The bootstrap load and its validation: the set that becomes the first version. */
+async function loadFirstSet(
+  source: SecretsSource,
+  schema: ResolvedModuleOptions['schema'],
+  scope: DopplerScope,
+  pin: ScopePin,
+  signal: AbortSignal,
+  deadlineAt: number,
+): Promise<{ readonly set: LoadedSet; readonly first: ValidatedSet }> {
+  const outcome = await source.load({ phase: 'bootstrap', signal, deadlineAt });
+  if (outcome.kind !== 'set') throw new TypeError('a bootstrap load always brings a set');
+  return { set: outcome.set, first: await validateLoadedSet(outcome.set, schema, scope, pin, signal) };
 }
 
 function createSource(

@@ -82,6 +82,26 @@ describe('optional peers: the import graph', () => {
     );
   });
 
+  it.each([
+    'fastify',
+    '@nestjs/platform-fastify',
+    '@nestjs/platform-express',
+    'express',
+    'typeorm',
+    'prisma',
+    '@prisma/client',
+    'pg',
+  ])("never reaches %s from any entry: the HTTP platform and the ORM stay the app's choice", (pkg) => {
+    for (const entry of [
+      'lib/index.ts',
+      'lib/testing/index.ts',
+      'lib/health/index.ts',
+      'lib/config/index.ts',
+    ]) {
+      expect(importersOf(walk(entry), pkg), entry).toEqual([]);
+    }
+  });
+
   it('reaches them from their own entry points (so the walk can see them)', () => {
     expect(importersOf(walk('lib/health/index.ts'), '@nestjs/terminus')).not.toEqual([]);
     expect(importersOf(walk('lib/config/index.ts'), '@nestjs/config')).not.toEqual([]);

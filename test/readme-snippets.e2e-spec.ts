@@ -25,8 +25,12 @@ import {
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const README = extractTsSnippets(readFileSync(join(ROOT, 'README.md'), 'utf8'));
 
-/** Blocks marked ```ts no-check. Raise only for a block that truly cannot compile, and say why there. */
-const MAX_NO_CHECK = 0;
+/**
+ * Blocks marked ```ts no-check. Raise only for a block that truly cannot compile, and say why there.
+ * One: the Prisma seed recipe imports the client `prisma generate` writes, which no README check
+ * has; test/prisma-recipe.e2e-spec.ts type-checks it against the real generated client.
+ */
+const MAX_NO_CHECK = 1;
 
 const CONTROLS = extractTsSnippets(
   [

@@ -3,8 +3,7 @@
  * over IPC (see EmulatorHost in child.ts). Loopback only.
  */
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
-import { DopplerEmulator } from '../../lib/testing/doppler-emulator.js';
-import type { EmulatorSeed } from '../../lib/testing/emulator-seed.js';
+import { DopplerEmulator, type EmulatorSeed } from 'nestjs-doppler/testing';
 import type { HostRequest, HostStart } from './child.js';
 
 let up = 0;

@@ -97,20 +97,26 @@ export interface Quantiles {
 }
 
 export interface BootRow {
+  /** Options the policy sets; an unset one is the library's default. */
   readonly policy: {
     readonly name: string;
-    readonly retries: number;
-    readonly deadline: number;
-    readonly timeout: number;
+    readonly retries?: number;
+    readonly deadline?: number;
+    readonly timeout?: number;
   };
   readonly replicas: number;
   readonly bootedWithoutFallback: number;
+  /** Booted in the same start with the fallback on (every replica holding a copy). */
   readonly bootedWithFallback: number;
+  /** Of those, served by the copy. */
+  readonly servedByFallback: number;
   readonly failedCodes: Readonly<Record<string, number>>;
   readonly readyMsWithout: Quantiles;
   readonly readyMsWith: Quantiles;
-  readonly attempts: { readonly mean: number; readonly max: number };
+  /** Requests Doppler saw per replica (every attempt is one request). */
+  readonly requestsPerReplica: number;
   readonly requests: number;
+  readonly requestsWithFallback: number;
   readonly requestsByStatus: Readonly<Record<string, number>>;
   readonly peakRequestsPerMinute: number;
   readonly lastRequestAtMs: number;
@@ -138,11 +144,92 @@ export interface RefreshSimRow {
   };
 }
 
+/** Percentiles of per-replica times (ms); `count` replicas had one. */
+export interface Spread {
+  readonly count: number;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+/** One run of the fleet at scale (bench/fleet-scale.ts). */
+export interface ScaleRow {
+  readonly mode: 'api' | 'fallback' | 'mounted';
+  /** Replicas simulated, and the token's requests a minute in the simulation. */
+  readonly replicas: number;
+  readonly rpm: number;
+  /**
+   * The fleet the run stands for: `factor` times the replicas and the rate limit. Per-replica
+   * figures carry over unchanged; the fleet's counts (requests, restarts, derivations) are
+   * multiplied by `factor`, the operator's requests (mounted) are not.
+   */
+  readonly represents?: { readonly replicas: number; readonly rpm: number; readonly factor: number };
+  readonly spreadMs: number;
+  readonly refresh?: { readonly intervalMs: number; readonly jitter: number };
+  readonly pbkdf2ChargeMs?: number;
+  readonly operator?: {
+    readonly resyncMs: number;
+    readonly kubeletSyncMs: readonly [number, number];
+    readonly sawChangeAfterMs: number;
+    readonly volumeUpdateAfterEditMs: Spread;
+    readonly libraryAfterVolumeMs: Spread;
+    readonly watchMisses: number;
+  };
+  readonly requests: {
+    readonly total: number;
+    readonly byStatus: Readonly<Record<string, number>>;
+    readonly beforeEdit: number;
+    readonly afterEdit: number;
+    readonly peakPerMinute: number;
+    readonly perMinuteAfterEdit: number;
+  };
+  /** From each replica's first start to serving. */
+  readonly boot: Spread & {
+    readonly notServingByEnd: number;
+    readonly allServingAtS: number;
+    readonly halfServingAtS: number;
+    readonly restarts: number;
+    readonly maxRestarts: number;
+    readonly fromFallback: number;
+    readonly failures: Readonly<Record<string, number>>;
+  };
+  /** From the edit in Doppler to each replica serving the new value. */
+  readonly edit: Spread & {
+    readonly atS: number;
+    readonly servingAtEdit: number;
+    readonly notAppliedByEnd: number;
+    readonly endS: number;
+  };
+  readonly derivationsCharged: number;
+  readonly fleetPbkdf2CpuS: number;
+  readonly timeouts: number;
+  readonly steps: { readonly timers: number; readonly instants: number };
+  readonly realSeconds: number;
+}
+
+/** Section `scale`: the fleet at scale, one run per row. */
+export interface ScaleResult {
+  /** What each replica's key derivation is charged (section 5's PBKDF2 measurement, or its own). */
+  readonly pbkdf2ChargeMs: number;
+  readonly rows: readonly ScaleRow[];
+}
+
 export interface FleetResult {
   readonly replicas: number;
   readonly rpm: number;
   readonly spreadMs: number;
+  /** What one fallback key derivation is charged (the median CPU time of PBKDF2 below). */
   readonly fallbackReadMs: number;
+  /** PBKDF2-HMAC-SHA256, 500,000 rounds, 32 bytes, measured for real before the simulation. */
+  readonly pbkdf2?: {
+    readonly cpuMs: readonly number[];
+    readonly wallMs: readonly number[];
+    readonly chargeMs: number;
+  };
+  /** A real boot from the copy with Doppler refusing connections (retries 0), end to end. */
+  readonly fallbackBoot?: { readonly wallMs: number; readonly cpuMs: number; readonly runs: number };
+  readonly derivationsCharged?: number;
   readonly boot: readonly BootRow[];
   readonly outage: {
     readonly replicas: number;
@@ -203,6 +290,12 @@ export interface BenchResults {
   readonly quick: boolean;
   readonly machine: MachineInfo;
   readonly loadAverageAtEnd: readonly number[];
+  /** Sections this run did not run (`--only`), kept from the run that produced them. */
+  readonly carried?: readonly {
+    readonly section: string;
+    readonly command: string;
+    readonly startedAt: string;
+  }[];
   readonly startup?: StartupResult;
   readonly get?: { readonly time: GetTimeResult; readonly alloc: GetAllocResult };
   readonly validation?: readonly {
@@ -212,5 +305,6 @@ export interface BenchResults {
   }[];
   readonly refresh?: readonly RefreshResultRow[];
   readonly fleet?: FleetResult;
+  readonly scale?: ScaleResult;
   readonly redaction?: RedactionResult;
 }

@@ -1,6 +1,5 @@
 import { Module, type Type } from '@nestjs/common';
-import { DopplerModule } from '../../lib/doppler.module.js';
-import { loadDopplerSecrets, type SecretsService } from '../../lib/index.js';
+import { DopplerModule, loadDopplerSecrets, type SecretsService } from 'nestjs-doppler';
 import { AppSecrets, BENCH_TOKEN } from './schemas.js';
 
 /** (b): the library, registered as a user would. */

@@ -1,17 +1,22 @@
 /**
- * A virtual clock for the fleet simulation: real code, real HTTP, simulated time.
+ * A virtual clock for the fleet simulation: real code, real HTTP, real files, simulated time.
  *
- * While installed, `Date` (no-argument construction and `Date.now()`), `setTimeout` and
- * `clearTimeout` on globalThis follow virtual time. The library reads the time and sleeps
- * only through these globals (downloadWithRetries' backoff and deadline, the refresher's
- * timer, the emulator's rate-limit window and retry-after), so its logic runs unchanged.
+ * While installed, these globals follow virtual time: `Date` (no-argument construction and
+ * `Date.now()`), `setTimeout`/`clearTimeout` and `AbortSignal.timeout()`; with a seed, `Math.random` is a seeded generator too. The library
+ * reads the time, sleeps, bounds its requests and draws its jitter only through these globals
+ * (it is used through its public entry points only, as an app would), so its logic runs
+ * unchanged, and so does the emulator's rate-limit window.
  *
- * Time advances only when the process is quiescent: no tracked HTTP request in flight and
- * the microtask queue drained. Then the clock jumps to the next timer and fires every
- * timer due at that instant. A request therefore takes zero virtual time: the emulator
- * sees it at the virtual instant it was sent. Node internals keep their own timer
- * references, so sockets and HTTP parsing still run in real time underneath.
+ * Time advances only when the process is quiescent: the microtask queue drained, no socket open
+ * or connecting, no file system request pending (both read from
+ * `process.getActiveResourcesInfo()`), and no operation wrapped in {@link VirtualClock.track}
+ * running. Then the clock jumps to the next timer and fires every timer due at that instant. A
+ * request, a file read or a volume swap therefore takes zero virtual time, and a request's own
+ * timeout (an `AbortSignal.timeout`) cannot fire while it is in flight. Node internals keep their
+ * own timers, so sockets and HTTP parsing still run in real time underneath.
  */
+import { seededRandom } from './stats.js';
+
 type Callback = (...args: unknown[]) => void;
 
 export class VirtualTimeout {
@@ -38,15 +43,44 @@ const REAL = {
   setTimeout: globalThis.setTimeout,
   clearTimeout: globalThis.clearTimeout,
   setImmediate: globalThis.setImmediate,
+  abortSignalTimeout: AbortSignal.timeout.bind(AbortSignal),
+  random: Math.random,
 };
+
+/**
+ * Resources that mean I/O is under way: an open or connecting socket, a pending file system or
+ * DNS request (`CloseReq`: a FileHandle closing). A listening server, a pipe to the parent, an unref'd handle (a non-persistent
+ * `fs.watch`, an idle pooled socket) are not listed or not counted.
+ */
+const IO_RESOURCES: ReadonlySet<string> = new Set([
+  'TCPSocketWrap',
+  'TCPConnectWrap',
+  'FSReqCallback',
+  'FSReqPromise',
+  'CloseReq',
+  'GetAddrInfoReqWrap',
+  'ShutdownWrap',
+]);
+
+/** Turns of the event loop spent polling pending I/O before sleeping a millisecond between checks. */
+const SPINS_BEFORE_SLEEP = 100;
+
+/** Real milliseconds I/O may stay pending before the clock gives up and says what is stuck. */
+const STUCK_AFTER_MS = 120_000;
+
+export interface InstallOptions {
+  /** Seeds `Math.random` while installed, so jitter and start times repeat from run to run. */
+  readonly seed?: number;
+}
 
 export class VirtualClock {
   #now: number;
   #seq = 0;
   readonly #heap: VirtualTimeout[] = [];
-  #inflight = 0;
-  #onIdle: (() => void) | undefined;
+  #tracked = 0;
   #installed = false;
+  #timersFired = 0;
+  #instants = 0;
 
   constructor(readonly epoch = Date.UTC(2026, 0, 1)) {
     this.#now = epoch;
@@ -66,7 +100,12 @@ export class VirtualClock {
     return this.#heap.filter((t) => !t.cancelled).length;
   }
 
-  install(): void {
+  /** Timers fired and distinct instants visited so far: what the simulation cost in steps. */
+  get steps(): { readonly timers: number; readonly instants: number } {
+    return { timers: this.#timersFired, instants: this.#instants };
+  }
+
+  install(options: InstallOptions = {}): void {
     if (this.#installed) return;
     this.#installed = true;
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the patched globals close over the clock
@@ -87,6 +126,14 @@ export class VirtualClock {
       if (timer instanceof VirtualTimeout) timer.cancelled = true;
       else REAL.clearTimeout(timer as Parameters<typeof clearTimeout>[0]);
     };
+    AbortSignal.timeout = (ms: number): AbortSignal => {
+      const controller = new AbortController();
+      this.schedule(ms, () =>
+        controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')),
+      );
+      return controller.signal;
+    };
+    if (options.seed !== undefined) Math.random = seededRandom(options.seed);
   }
 
   uninstall(): void {
@@ -96,6 +143,8 @@ export class VirtualClock {
     g['Date'] = REAL.Date;
     g['setTimeout'] = REAL.setTimeout;
     g['clearTimeout'] = REAL.clearTimeout;
+    AbortSignal.timeout = REAL.abortSignalTimeout;
+    Math.random = REAL.random;
   }
 
   /** A timer in virtual time; delays below 1 ms become 1 ms, as in Node. */
@@ -106,45 +155,66 @@ export class VirtualClock {
     return timer;
   }
 
-  /** Wraps one HTTP request so the clock waits for it before moving on. */
-  async track<T>(request: () => Promise<T>): Promise<T> {
-    this.#inflight++;
+  /**
+   * Holds virtual time while `work` runs: for work the resource list cannot see (a computation
+   * on the thread pool, a wait for a file event).
+   */
+  async track<T>(work: () => Promise<T>): Promise<T> {
+    this.#tracked++;
     try {
-      return await request();
+      return await work();
     } finally {
-      this.#inflight--;
-      if (this.#inflight === 0) this.#onIdle?.();
+      this.#tracked--;
     }
   }
 
   /** Runs timers until none is left at or before `until` (virtual ms since the epoch). */
-  async runUntil(until: number): Promise<void> {
+  async runUntil(until: number, stop: () => boolean = () => false): Promise<void> {
     await this.#settle();
     for (;;) {
+      if (stop()) return;
       const next = this.#peek();
       if (next === undefined || next.at > until) break;
       this.#now = next.at;
+      this.#instants++;
       while (this.#peek()?.at === this.#now) {
         const timer = this.#pop() as VirtualTimeout;
-        if (!timer.cancelled) timer.callback(...timer.args);
+        if (timer.cancelled) continue;
+        this.#timersFired++;
+        timer.callback(...timer.args);
       }
       await this.#settle();
     }
     if (until > this.#now && until !== Number.POSITIVE_INFINITY) this.#now = until;
   }
 
-  /** Waits until no request is in flight and the microtasks they queued have run. */
+  /** Waits until nothing is in flight and the microtasks it queued have run. */
   async #settle(): Promise<void> {
+    let busySince: number | undefined;
+    let spins = 0;
     for (;;) {
       await new Promise<void>((resolve) => REAL.setImmediate(resolve));
-      if (this.#inflight > 0) {
-        await new Promise<void>((resolve) => (this.#onIdle = resolve));
-        this.#onIdle = undefined;
+      const busy = this.#busy();
+      if (busy !== undefined) {
+        busySince ??= performance.now();
+        if (performance.now() - busySince > STUCK_AFTER_MS) {
+          throw new Error(`virtual clock: I/O pending for ${STUCK_AFTER_MS / 1000} s of real time: ${busy}`);
+        }
+        // Loopback I/O is ready within a few turns of the loop; past that (a file read on the
+        // thread pool), let the loop block on it instead of spinning.
+        if (++spins > SPINS_BEFORE_SLEEP) await new Promise<void>((resolve) => REAL.setTimeout(resolve, 1));
         continue;
       }
       await new Promise<void>((resolve) => REAL.setImmediate(resolve));
-      if (this.#inflight === 0) return;
+      if (this.#busy() === undefined) return;
     }
+  }
+
+  /** What is still in flight, or undefined when nothing is. */
+  #busy(): string | undefined {
+    if (this.#tracked > 0) return `${this.#tracked} tracked operation(s)`;
+    const io = process.getActiveResourcesInfo().filter((r) => IO_RESOURCES.has(r));
+    return io.length > 0 ? io.join(', ') : undefined;
   }
 
   #before(a: VirtualTimeout, b: VirtualTimeout): boolean {

@@ -4,9 +4,17 @@ import { within } from '../core/within.js';
 import { printable } from '../core/printable.js';
 import { readSmallFile } from '../options/read-small-file.js';
 import type { Credential } from '../utils/resolve-options.js';
+import { OidcToken, type OidcTokenDeps } from './oidc-token.js';
 
 /** A token file holds one token; anything bigger is not one. */
 const MAX_TOKEN_FILE_BYTES = 64 * 1024;
+
+/** What a load needs the token for: at bootstrap a provider may retry within the deadline. */
+export interface TokenRequest {
+  readonly phase: 'bootstrap' | 'refresh';
+  /** Epoch milliseconds when the load's signal aborts for time. */
+  readonly deadlineAt: number;
+}
 
 /** Where the API source gets the token for each request. */
 export interface TokenProvider {
@@ -17,9 +25,17 @@ export interface TokenProvider {
    * @throws {DopplerConfigurationError} when a token file cannot be read.
    * @throws {DopplerUnavailableError} when reading it outlasts `signal`.
    */
-  token(signal: AbortSignal): Promise<string>;
+  token(signal: AbortSignal, request?: TokenRequest): Promise<string>;
   /** Says where the token came from, for messages: never the token. */
   readonly where: string;
+  /**
+   * Doppler answered 401 to `token` before the provider expected it to end (revoked, or expired
+   * early). The provider drops it; the result says whether a fresh one can be had now, so that
+   * the load is worth one more try. Absent: a 401 is final.
+   */
+  rejected?(token: string): boolean;
+  /** Releases what the provider holds (revokes an exchanged token); never rejects. */
+  close?(): Promise<void>;
 }
 
 /** The token option: fixed for the life of the app. */
@@ -74,6 +90,17 @@ export class TokenFile implements TokenProvider {
   }
 }
 
-export function tokenProviderFor(credential: Credential): TokenProvider {
-  return credential.kind === 'static' ? new StaticToken(credential.token) : new TokenFile(credential.path);
+/**
+ * The provider for a credential. An OIDC exchange speaks HTTP, so it gets the options and the
+ * surroundings the API source has.
+ */
+export function tokenProviderFor(credential: Credential, deps: OidcTokenDeps): TokenProvider {
+  switch (credential.kind) {
+    case 'static':
+      return new StaticToken(credential.token);
+    case 'file':
+      return new TokenFile(credential.path);
+    case 'oidc':
+      return new OidcToken(credential, deps);
+  }
 }

@@ -36,11 +36,25 @@ export interface RetryPolicy {
  *
  * @throws {DopplerError} the last attempt's error, with `attempts` set.
  */
-export async function downloadWithRetries(
+export function downloadWithRetries(
   client: DopplerClient,
   policy: RetryPolicy,
   request: DownloadRequest = {},
 ): Promise<DownloadResult> {
+  return retryWithinDeadline((attempt) => client.download(attempt), policy, request);
+}
+
+/**
+ * Any one-request call to Doppler (the download, the OIDC exchange) with the retry rules of
+ * {@link downloadWithRetries}: each attempt gets `request` with its timeout and the budget left.
+ *
+ * @throws {DopplerError} the last attempt's error, with `attempts` set.
+ */
+export async function retryWithinDeadline<T>(
+  attemptOnce: (request: DownloadRequest) => Promise<T>,
+  policy: RetryPolicy,
+  request: DownloadRequest = {},
+): Promise<T> {
   const clock = policy.clock ?? systemClock;
   const started = clock.now();
   const deadlineAt = policy.deadlineAt ?? started + policy.deadline;
@@ -53,7 +67,7 @@ export async function downloadWithRetries(
     const remaining = deadlineAt - clock.now();
     try {
       // The client gets both numbers, so a timeout names the setting that ran out.
-      return await client.download({
+      return await attemptOnce({
         ...request,
         timeout: policy.timeout,
         budget: { deadlineMs: policy.deadline, remainingMs: Math.max(1, remaining) },

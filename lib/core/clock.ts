@@ -70,12 +70,26 @@ export function deadlineTimer(
 ): { readonly signal: AbortSignal; readonly release: Cancel } {
   const controller = new AbortController();
   const cancel = clock.schedule(() => controller.abort(new DeadlineReached()), ms);
+  const follow = (): void => controller.abort(parent?.reason);
+  // Once this signal has fired, its listener on a long-lived parent (the refresher's, one per
+  // cycle) goes too, or every cycle would leave one behind.
+  controller.signal.addEventListener(
+    'abort',
+    () => {
+      cancel();
+      parent?.removeEventListener('abort', follow);
+    },
+    { once: true },
+  );
   if (parent) {
     if (parent.aborted) controller.abort(parent.reason);
-    else parent.addEventListener('abort', () => controller.abort(parent.reason), { once: true });
+    else parent.addEventListener('abort', follow, { once: true });
   }
-  controller.signal.addEventListener('abort', cancel, { once: true });
-  return { signal: controller.signal, release: cancel };
+  const release = (): void => {
+    cancel();
+    parent?.removeEventListener('abort', follow);
+  };
+  return { signal: controller.signal, release };
 }
 
 /** The reason a {@link deadlineSignal} carries when its time ran out (not a shutdown). */

@@ -27,6 +27,8 @@ export type DopplerErrorCode =
   | 'DOPPLER_SECRET_NOT_SENT'
   | 'DOPPLER_SECRETS_INVALID'
   | 'DOPPLER_SCOPE_MISMATCH'
+  /** The platform's OIDC token (the JWT for `oidc`) could not be had: its file, or `getToken`, failed. */
+  | 'DOPPLER_OIDC_JWT_UNAVAILABLE'
   | 'DOPPLER_FALLBACK_MISSING'
   | 'DOPPLER_FALLBACK_INVALID'
   | 'DOPPLER_FALLBACK_EXPIRED'

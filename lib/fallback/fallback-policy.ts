@@ -130,6 +130,10 @@ export class FallbackPolicy implements SecretsSource {
     }
   }
 
+  close(): Promise<void> {
+    return this.api.close();
+  }
+
   /** PBKDF2 derivations the current store started: at most one per boot. For tests and diagnostics. */
   get derivations(): number {
     return this.#store?.derivations ?? 0;

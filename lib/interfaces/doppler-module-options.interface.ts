@@ -23,17 +23,29 @@ export interface DopplerModuleOptions {
    * account (`dp.sa.`), OIDC identity (`dp.said.`), personal (`dp.pt.`) and CLI (`dp.ct.`)
    * tokens also work but need {@link project} and {@link config}. SCIM (`dp.scim.`) and
    * audit (`dp.audit.`) tokens cannot read secrets and are refused.
-   * Give either `token` or {@link tokenFile}, not both.
+   * Give either `token` or {@link tokenFile}, not both, and neither with {@link oidc}.
+   * @default undefined
    */
   token?: string;
 
   /**
    * A file holding the token (e.g. a mounted Kubernetes secret), read at start-up and
    * again before every refresh, so a rotated token is picked up without a restart.
-   * Give either `tokenFile` or {@link token}, not both.
+   * Give either `tokenFile` or {@link token}, not both, and neither with {@link oidc}.
    * @default undefined
    */
   tokenFile?: string;
+
+  /**
+   * Workload identity: no stored Doppler token. The platform's OIDC token (a Kubernetes
+   * projected service-account token, a GitHub Actions ID token, ...) is exchanged for a
+   * short-lived `dp.said.` token of a Doppler service account identity at start-up, inside
+   * {@link deadline}, and again when that token has less than 60 s left; it is revoked when the
+   * app shuts down. Needs {@link project} and {@link config}; not with {@link token},
+   * {@link tokenFile}, {@link mounted} or {@link fallback}.
+   * @default undefined (a stored token)
+   */
+  oidc?: DopplerOidcOptions;
 
   /**
    * Refresh the secrets in place while the app runs. Each cycle asks Doppler with
@@ -53,15 +65,15 @@ export interface DopplerModuleOptions {
 
   /**
    * Where the secrets come from:
-   * - `'api'`: fetched from Doppler's API with {@link token} or {@link tokenFile};
+   * - `'api'`: fetched from Doppler's API with {@link token}, {@link tokenFile} or {@link oidc};
    * - `'env'`: read from `process.env`, as populated by `doppler run` (the schema's keys
    *   only; a schema is required), through the same validation and masking;
    * - `'mounted'`: read from the volume {@link mounted} names (the Doppler Kubernetes
    *   Operator's Secret, mounted into the pod), hot-reloaded when the kubelet swaps it;
    * - `'auto'`: the mounted volume when {@link mounted} is given (no token is needed), else the
-   *   API when a token or token file is configured, else the environment when it carries
-   *   Doppler's `DOPPLER_PROJECT` and `DOPPLER_CONFIG` markers, else an error that explains
-   *   the ways to run.
+   *   API when a token, a token file or {@link oidc} is configured, else the environment when
+   *   it carries Doppler's `DOPPLER_PROJECT` and `DOPPLER_CONFIG` markers, else an error that
+   *   explains the ways to run.
    * @default 'auto'
    */
   source?: 'api' | 'env' | 'mounted' | 'auto';
@@ -157,6 +169,30 @@ export interface DopplerModuleOptions {
    * @default 1048576 (1 MiB)
    */
   maxResponseBytes?: number;
+}
+
+/**
+ * Which Doppler identity to exchange the platform's OIDC token for, and where that token comes
+ * from: exactly one of {@link tokenFile} and {@link getToken}.
+ */
+export interface DopplerOidcOptions {
+  /** The identity's id, from the Identities tab of its Doppler service account. */
+  identity: string;
+  /**
+   * A file holding the platform's OIDC token (a JWT), read anew at every exchange: the kubelet
+   * rotates a projected service-account token in place. At most 64 KiB; a trailing newline is
+   * trimmed.
+   * @default undefined (use getToken)
+   */
+  tokenFile?: string;
+  /**
+   * Returns the platform's OIDC token (a JWT), called at every exchange; e.g. a request to
+   * GitHub Actions' `ACTIONS_ID_TOKEN_REQUEST_URL`. Bound what it waits for (its wait counts
+   * against {@link DopplerModuleOptions.deadline}); when it throws, its message is not shown, as
+   * it may hold the token.
+   * @default undefined (use tokenFile)
+   */
+  getToken?: () => string | Promise<string>;
 }
 
 /** Where the mounted secrets are, and how often the volume is checked besides watching it. */

@@ -55,6 +55,7 @@ export class SecretsRefresher {
   #webhookPending: Promise<RefreshResult> | undefined;
   #lastWebhookCycleAt = Number.NEGATIVE_INFINITY;
   #unwatch: (() => void) | undefined;
+  #sourceClosed: Promise<void> | undefined;
   readonly #random: () => number;
 
   constructor(
@@ -119,7 +120,10 @@ export class SecretsRefresher {
     return pending;
   }
 
-  /** Stops the timer and abandons a cycle in flight; resolves once it has settled. Idempotent. */
+  /**
+   * Stops the timer and abandons a cycle in flight; resolves once it has settled and the source
+   * is closed. Idempotent.
+   */
   async stop(): Promise<void> {
     if (!this.#stopped) {
       this.#stopped = true;
@@ -130,6 +134,7 @@ export class SecretsRefresher {
       this.#abort.abort();
     }
     await this.#inflight;
+    await (this.#sourceClosed ??= this.source.close?.() ?? Promise.resolve());
   }
 
   private run(): Promise<RefreshResult> {

@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import { dopplerError } from '../errors/create-doppler-error.js';
-import { tokenProviderFor, type TokenProvider } from '../auth/token-provider.js';
+import { tokenProviderFor, type TokenProvider, type TokenRequest } from '../auth/token-provider.js';
 import { DopplerClient, type DownloadResult } from '../client/doppler-client.js';
 import { DopplerError } from '../errors/doppler.errors.js';
 import { downloadWithRetries } from '../client/download-with-retries.js';
@@ -20,10 +20,12 @@ interface Session {
 }
 
 /**
- * Doppler's API: the download endpoint, with the token option or a token file. At bootstrap it
- * retries within the deadline; a refresh makes one attempt with the ETag of the set held. A token
- * file is re-read before every load; a rotated token for another config is refused (the current
- * token stays in use) rather than switching the app to another environment.
+ * Doppler's API: the download endpoint, with the token option, a token file or an OIDC exchange.
+ * At bootstrap it retries within the deadline; a refresh makes one attempt with the ETag of the
+ * set held. A token file is re-read before every load; a rotated token for another config is
+ * refused (the current token stays in use) rather than switching the app to another environment.
+ * An exchanged token that Doppler refuses (401) during a refresh is exchanged again, once, and the
+ * download tried again with the new one before the failure is reported.
  */
 export class ApiSource implements SecretsSource {
   readonly refreshable = true;
@@ -38,7 +40,12 @@ export class ApiSource implements SecretsSource {
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
     if (resolved.credential === undefined) throw new TypeError('ApiSource needs a credential');
-    this.#tokens = tokenProviderFor(resolved.credential);
+    this.#tokens = tokenProviderFor(resolved.credential, {
+      resolved,
+      clock,
+      logger,
+      ...(env !== undefined && { env }),
+    });
   }
 
   get description(): string {
@@ -55,20 +62,49 @@ export class ApiSource implements SecretsSource {
    * @throws {DopplerConfigurationError} for an unreadable file or a malformed token.
    * @throws {DopplerError} `DOPPLER_SCOPE_MISMATCH` for a rotated token of another config.
    */
-  async session(signal: AbortSignal): Promise<Session> {
+  async session(signal: AbortSignal, request?: TokenRequest): Promise<Session> {
     const current = this.#session;
     if (current && !this.#tokens.rotates) return current;
-    const options = withToken(this.resolved, await this.#tokens.token(signal), this.#tokens.where);
+    const options = withToken(this.resolved, await this.#tokens.token(signal, request), this.#tokens.where);
     if (current && options.token === current.options.token) return current;
     this.pin.admitToken(options.token);
     const session = { options, client: new DopplerClient(options, { env: this.env }) };
-    if (current) this.logger.log('The token file changed; using the new token from now on.');
+    // An exchange logs its own renewals.
+    if (current && this.resolved.credential?.kind === 'file') {
+      this.logger.log('The token file changed; using the new token from now on.');
+    }
     this.#session = session;
     return session;
   }
 
   async load(request: LoadRequest): Promise<LoadOutcome> {
-    const { options, client } = await this.session(request.signal);
+    const tokenRequest = { phase: request.phase, deadlineAt: request.deadlineAt };
+    const first = await this.session(request.signal, tokenRequest);
+    try {
+      return await this.loadWith(first, request);
+    } catch (error: unknown) {
+      // A token that ended early (revoked, or expired before its expires_at): exchange once more.
+      if (
+        request.phase !== 'refresh' ||
+        !(error instanceof DopplerError && error.code === 'DOPPLER_UNAUTHORIZED') ||
+        request.signal.aborted ||
+        this.#tokens.rejected?.(first.options.token) !== true
+      ) {
+        throw error;
+      }
+      this.logger.warn(
+        'Doppler refused the exchanged token (401) before its expires_at; exchanging the OIDC token again, once.',
+      );
+      return this.loadWith(await this.session(request.signal, tokenRequest), request);
+    }
+  }
+
+  /** Releases the token provider (an exchanged token is revoked). Never rejects. */
+  async close(): Promise<void> {
+    await this.#tokens.close?.();
+  }
+
+  private async loadWith({ options, client }: Session, request: LoadRequest): Promise<LoadOutcome> {
     const download = await this.download(client, options, request).catch((error: unknown) => {
       // The load's own deadline cut the request: that is a timeout, not a dropped connection.
       if (
@@ -113,12 +149,14 @@ export class ApiSource implements SecretsSource {
   ): Promise<DownloadResult> {
     const remaining = Math.max(1, request.deadlineAt - this.clock.now());
     return request.phase === 'bootstrap'
-      ? // The retry loop keeps to the deadline itself, and says how many attempts it made.
+      ? // The retry loop keeps to the deadline itself (on the load's clock, which deadlineAt is
+        // in), and says how many attempts it made.
         downloadWithRetries(client, {
           retries: options.retries,
           deadline: this.resolved.deadline,
           deadlineAt: request.deadlineAt,
           timeout: options.timeout,
+          clock: this.clock,
         })
       : client.download({
           signal: request.signal,

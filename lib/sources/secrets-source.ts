@@ -54,4 +54,9 @@ export interface SecretsSource {
    * @returns stops watching; it must leave no timer, handle or request behind.
    */
   watch?(onChange: () => void): () => void;
+  /**
+   * Releases what the source holds once it is no longer used (an exchanged token is revoked).
+   * Called once, after the last load has settled; bounded, and never rejects.
+   */
+  close?(): Promise<void>;
 }

@@ -110,7 +110,7 @@ describe('lifecycle', () => {
   });
 
   it('summarises what it serves', () => {
-    expect(emulator.summary).toEqual({ projects: 2, configs: 4, tokens: 6 });
+    expect(emulator.summary).toEqual({ projects: 2, configs: 4, tokens: 6, identities: 0 });
   });
 
   it('stop() ends hung and dripping connections', async () => {

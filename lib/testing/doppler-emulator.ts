@@ -12,10 +12,11 @@ import { EMULATOR_ROUTES, matchRoute } from './emulator-routes.js';
 import {
   parseEmulatorSeed,
   readEmulatorSeedFile,
+  type EmulatorIdentitySeed,
   type EmulatorSeed,
   type EmulatorTokenSeed,
 } from './emulator-seed.js';
-import { EmulatorStore } from './emulator-store.js';
+import { EmulatorStore, type EmulatorIssuedToken } from './emulator-store.js';
 
 /**
  * Per-token request budget, enforced like Doppler's: `429` with `retry-after` when exceeded.
@@ -50,6 +51,13 @@ export interface DopplerEmulatorOptions {
    * @default 10000
    */
   readonly requestLogLimit?: number;
+  /**
+   * The emulator's clock, in epoch milliseconds: when issued `dp.said.` tokens expire, whether a
+   * JWT's `exp`/`nbf`/`iat` hold, the rate limit's window and the request log's times. Give a
+   * test's fake clock to expire tokens without waiting.
+   * @default Date.now
+   */
+  readonly now?: () => number;
 }
 
 /**
@@ -61,13 +69,16 @@ export interface EmulatorSummary {
   readonly projects: number;
   readonly configs: number;
   readonly tokens: number;
+  readonly identities: number;
 }
 
 /**
  * A local HTTP server that answers Doppler's secrets endpoints like the real API:
  * `GET /v3/configs/config/secrets/download` (every `format` and `name_transformer` of Doppler's
  * OpenAPI document, `secrets=`, `ETag`/`304`) and `GET /v3/configs/config/secrets/names`, with
- * the same auth schemes, token kinds and error bodies, plus fault injection for resilience tests.
+ * the same auth schemes, token kinds and error bodies, plus fault injection for resilience tests;
+ * and the workload identity calls, `POST /v3/auth/oidc` (a platform's JWT for an expiring
+ * `dp.said.` token, checked against the seed's identities) and `POST /v3/auth/revoke`.
  * The endpoints are listed in `EMULATOR_ROUTES`; CI checks each against Doppler's published
  * OpenAPI document (scripts/contract).
  *
@@ -90,6 +101,7 @@ export class DopplerEmulator {
   private readonly queuedFaults: EmulatorFault[] = [];
   private persistentFault: EmulatorFault | undefined;
   private server: Server | undefined;
+  private readonly now: () => number;
 
   constructor(
     seed: EmulatorSeed,
@@ -101,6 +113,10 @@ export class DopplerEmulator {
       throw new RangeError('DopplerEmulator: requestLogLimit must be an integer >= 1');
     }
     this.log = new RequestLog(limit);
+    if (options.now !== undefined && typeof options.now !== 'function') {
+      throw new TypeError('DopplerEmulator: now must be a function returning epoch milliseconds');
+    }
+    this.now = options.now ?? Date.now;
     const perMinute = options.rateLimit?.requestsPerMinute;
     if (perMinute !== undefined && (!Number.isInteger(perMinute) || perMinute < 1)) {
       throw new RangeError('DopplerEmulator: rateLimit.requestsPerMinute must be an integer >= 1');
@@ -149,7 +165,16 @@ export class DopplerEmulator {
       projects: this.store.projectCount,
       configs: this.store.configCount,
       tokens: this.store.tokenCount,
+      identities: this.store.identityCount,
     };
+  }
+
+  /**
+   * The `dp.said.` tokens issued by `POST /v3/auth/oidc`, oldest first, with when each expires and
+   * whether it was revoked; never the tokens themselves.
+   */
+  get identityTokens(): readonly EmulatorIssuedToken[] {
+    return this.store.issuedTokens();
   }
 
   /** Copies of every logged request, oldest first. Never contains a token or secret value. */
@@ -250,12 +275,33 @@ export class DopplerEmulator {
   }
 
   /**
-   * Rejects a token (`401`) from the next request on.
+   * Exchanges OIDC tokens for another identity from the next request on.
+   *
+   * @example
+   * emulator.addIdentity({ id: 'gha', project: 'shop', config: 'ci', audience: 'https://github.com/acme', subject: 'repo:acme/shop:ref:refs/heads/main' });
+   */
+  addIdentity(entry: EmulatorIdentitySeed): void {
+    this.store.addIdentity(entry);
+  }
+
+  /**
+   * Revokes every `dp.said.` token issued so far for an identity (as an admin does in Doppler's
+   * dashboard): the download answers 401 to them from the next request on, before their expiry.
+   *
+   * @returns how many tokens were revoked
+   */
+  revokeIdentityTokens(identity: string): number {
+    return this.store.revokeIdentityTokens(identity, this.now());
+  }
+
+  /**
+   * Rejects a token (`401`) from the next request on: a seeded one, or one issued by the OIDC
+   * exchange (which stays listed in {@link identityTokens}, marked revoked).
    *
    * @returns whether the token was accepted before
    */
   revokeToken(token: string): boolean {
-    return this.store.revokeToken(token);
+    return this.store.revokeToken(token, this.now());
   }
 
   /**
@@ -309,7 +355,7 @@ export class DopplerEmulator {
         auth: credentials.scheme,
         tokenKind: presentedTokenKind(credentials.token),
         status: 0,
-        at: new Date(),
+        at: new Date(this.now()),
       },
       path,
       query,
@@ -361,7 +407,7 @@ export class DopplerEmulator {
       this.reply(
         res,
         entry,
-        route.answer(request, { store: this.store, limiter: this.limiter, now: Date.now() }),
+        route.answer(request, { store: this.store, limiter: this.limiter, now: this.now() }),
       );
     } catch {
       // The error may quote a header value, so it is not echoed to the client.

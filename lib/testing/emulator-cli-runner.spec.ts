@@ -107,4 +107,22 @@ describe('runEmulatorCli', () => {
       expect(output).not.toContain(CANARY_VALUE);
     }
   });
+
+  it('reads identities from the seed file and counts them', async () => {
+    const oidcSeed = join(dir, 'oidc-seed.json');
+    writeFileSync(
+      oidcSeed,
+      JSON.stringify({
+        projects: { app: { configs: { prd: {} } } },
+        identities: [{ id: 'pod', project: 'app', config: 'prd', audience: 'aud', subject: 'sub' }],
+      }),
+    );
+    let running: DopplerEmulator | undefined;
+    const io = fakeIo((emulator) => (running = emulator));
+    const exit = runEmulatorCli(['--seed', oidcSeed, '--host', '127.0.0.1'], io);
+    await expect.poll(() => running).toBeDefined();
+    expect(io.out()).toMatch(/\(1 projects, 1 configs, 0 tokens, 1 OIDC identities\)\n$/);
+    io.signals.emit('SIGTERM');
+    expect(await exit).toBe(0);
+  });
 });

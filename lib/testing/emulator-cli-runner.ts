@@ -66,9 +66,10 @@ export async function runEmulatorCli(argv: readonly string[], io: EmulatorCliIo)
     io.stderr.write(`nestjs-doppler-emulator: cannot listen: ${messageOf(error)}\n`);
     return EXIT_FAILURE;
   }
-  const { projects, configs, tokens } = emulator.summary;
+  const { projects, configs, tokens, identities } = emulator.summary;
+  const oidc = identities > 0 ? `, ${identities} OIDC identities` : '';
   io.stdout.write(
-    `Doppler emulator listening on ${url} (${projects} projects, ${configs} configs, ${tokens} tokens)\n`,
+    `Doppler emulator listening on ${url} (${projects} projects, ${configs} configs, ${tokens} tokens${oidc})\n`,
   );
   io.onListening?.(emulator);
   await new Promise<void>((resolve) => {

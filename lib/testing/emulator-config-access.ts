@@ -31,7 +31,7 @@ export function authorizeSecretsRead(
   context: EmulatorRouteContext,
 ): AuthorizedReader | PlannedResponse {
   const { token, malformed } = request.credentials;
-  const entry = token === undefined || malformed ? undefined : context.store.findToken(token);
+  const entry = token === undefined || malformed ? undefined : context.store.findToken(token, context.now);
   if (entry === undefined) {
     return dopplerError(401, DOPPLER_MESSAGES.invalidToken);
   }

@@ -1,12 +1,19 @@
 import { DOWNLOAD_ROUTE } from './emulator-download.js';
 import { NAMES_ROUTE } from './emulator-names.js';
+import { OIDC_ROUTE } from './emulator-oidc.js';
+import { REVOKE_ROUTE } from './emulator-revoke.js';
 import type { EmulatorRoute } from './emulator-route.js';
 
 /**
  * Every endpoint the emulator serves. Adding one here is all the emulator needs; the contract
  * check (scripts/contract) picks it up and fails until Doppler's OpenAPI document agrees with it.
  */
-export const EMULATOR_ROUTES: readonly EmulatorRoute[] = [DOWNLOAD_ROUTE, NAMES_ROUTE];
+export const EMULATOR_ROUTES: readonly EmulatorRoute[] = [
+  DOWNLOAD_ROUTE,
+  NAMES_ROUTE,
+  OIDC_ROUTE,
+  REVOKE_ROUTE,
+];
 
 /** What a path resolves to: the route for the method, or the methods the path does accept. */
 export interface RouteMatch {

@@ -1,3 +1,4 @@
+import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { DOPPLER_TOKEN_PREFIXES, tokenKindOf } from '../utils/token-kind.js';
 
@@ -45,7 +46,49 @@ export interface EmulatorTokenSeed {
 }
 
 /**
- * Everything the emulator serves: projects, their configs and secrets, and the accepted tokens.
+ * A Doppler service account identity the emulator exchanges platform OIDC tokens (JWTs) for
+ * short-lived `dp.said.` tokens, at `POST /v3/auth/oidc`. A JWT is accepted when its `aud`
+ * (a string, or an array holding it) is {@link audience} and its `sub` is {@link subject}, both
+ * exact matches (no wildcards or patterns), it has not expired (`exp`, required) and is not
+ * early (`nbf`, `iat`), with 30 s of leeway on the emulator's clock, and (with
+ * {@link publicKey}) it is signed by the matching private key.
+ *
+ * @example
+ * { id: 'k8s-shop', project: 'shop', config: 'prd', audience: 'https://doppler.example', subject: 'system:serviceaccount:shop:api' }
+ *
+ * @publicApi
+ */
+export interface EmulatorIdentitySeed {
+  /** The identity's id, as clients send it in the exchange's `identity`. */
+  readonly id: string;
+  /** The project and config the issued tokens may read (and only those). */
+  readonly project: string;
+  readonly config: string;
+  /** The audience the JWT must carry. */
+  readonly audience: string;
+  /** The subject the JWT must carry. */
+  readonly subject: string;
+  /**
+   * Seconds each issued `dp.said.` token is accepted, on the emulator's clock (the `now` option).
+   * From 1 to 86400.
+   * @default 3600
+   */
+  readonly tokenLifetimeSec?: number;
+  /**
+   * The public key that must have signed the JWT: a PEM string or a JWK, RSA (RS256, RS384,
+   * RS512) or EC on P-256, P-384 or P-521 (ES256, ES384, ES512). With a key, an unsigned
+   * (`alg: none`) or otherwise signed JWT is refused.
+   * @default undefined (no signature check: the unsigned tokens `mintOidcToken` makes without a key are accepted)
+   */
+  readonly publicKey?: string | JsonWebKey;
+}
+
+/** Default lifetime of an identity's tokens in the emulator; Doppler documents none. */
+export const DEFAULT_IDENTITY_TOKEN_LIFETIME_SEC = 3600;
+
+/**
+ * Everything the emulator serves: projects, their configs and secrets, the accepted tokens, and
+ * the identities it exchanges OIDC tokens for.
  *
  * @example
  * const seed: EmulatorSeed = {
@@ -59,6 +102,8 @@ export interface EmulatorSeed {
   readonly projects: Readonly<Record<string, EmulatorProjectSeed>>;
   /** @default [] */
   readonly tokens?: readonly EmulatorTokenSeed[];
+  /** @default [] */
+  readonly identities?: readonly EmulatorIdentitySeed[];
 }
 
 /** Names the emulator computes per request, so a seed may not define them. */
@@ -102,7 +147,7 @@ export function parseEmulatorSeed(value: unknown): EmulatorSeed {
       parseProject(`projects[${JSON.stringify(name)}]`, name, project),
     ]),
   );
-  return { projects, tokens: parseTokens(value.tokens) };
+  return { projects, tokens: parseTokens(value.tokens), identities: parseIdentities(value.identities) };
 }
 
 /**
@@ -164,6 +209,73 @@ export function parseTokenSeed(field: string, value: unknown): EmulatorTokenSeed
     ...(typeof project === 'string' ? { project } : {}),
     ...(typeof config === 'string' ? { config } : {}),
   };
+}
+
+/**
+ * Checks one identity entry, e.g. for `addIdentity()`, and returns a copy (a JWK is copied as JSON).
+ *
+ * @throws TypeError naming `field`, never a key's material.
+ */
+export function parseIdentitySeed(field: string, value: unknown): EmulatorIdentitySeed {
+  if (!isRecord(value)) {
+    throw seedError(field, 'must be an object');
+  }
+  const { id, project, config, audience, subject, tokenLifetimeSec, publicKey } = value;
+  for (const [key, text] of [
+    ['id', id],
+    ['project', project],
+    ['config', config],
+    ['audience', audience],
+    ['subject', subject],
+  ] as const) {
+    if (typeof text !== 'string' || text === '') {
+      throw seedError(`${field}.${key}`, 'must be a non-empty string');
+    }
+  }
+  if (
+    tokenLifetimeSec !== undefined &&
+    (typeof tokenLifetimeSec !== 'number' ||
+      !Number.isInteger(tokenLifetimeSec) ||
+      tokenLifetimeSec < 1 ||
+      tokenLifetimeSec > 86_400)
+  ) {
+    throw seedError(`${field}.tokenLifetimeSec`, 'must be a whole number of seconds from 1 to 86400');
+  }
+  if (publicKey !== undefined) {
+    identityPublicKey(`${field}.publicKey`, publicKey);
+  }
+  return {
+    id: id as string,
+    project: project as string,
+    config: config as string,
+    audience: audience as string,
+    subject: subject as string,
+    ...(tokenLifetimeSec !== undefined && { tokenLifetimeSec }),
+    ...(publicKey !== undefined && {
+      publicKey: typeof publicKey === 'string' ? publicKey : (structuredClone(publicKey) as JsonWebKey),
+    }),
+  };
+}
+
+/**
+ * The key object of an identity's `publicKey`: an RSA or EC public key, from PEM or JWK.
+ *
+ * @throws TypeError naming `field` when it is neither, or of another type.
+ */
+export function identityPublicKey(field: string, value: unknown): KeyObject {
+  let key: KeyObject;
+  try {
+    key =
+      typeof value === 'string'
+        ? createPublicKey(value)
+        : createPublicKey({ key: value as JsonWebKey, format: 'jwk' });
+  } catch {
+    throw seedError(field, 'must be a public key as PEM text or a JWK');
+  }
+  if (key.asymmetricKeyType !== 'rsa' && key.asymmetricKeyType !== 'ec') {
+    throw seedError(field, 'must be an RSA or EC key (RS256/384/512, ES256/384/512)');
+  }
+  return key;
 }
 
 /**
@@ -238,6 +350,25 @@ function parseTokens(value: unknown): EmulatorTokenSeed[] {
     }
     seen.set(token.token, index);
     return token;
+  });
+}
+
+function parseIdentities(value: unknown): EmulatorIdentitySeed[] {
+  if (value === undefined) {
+    return [];
+  }
+  if (!Array.isArray(value)) {
+    throw seedError('identities', 'must be an array');
+  }
+  const seen = new Map<string, number>();
+  return value.map((entry: unknown, index) => {
+    const identity = parseIdentitySeed(`identities[${index}]`, entry);
+    const previous = seen.get(identity.id);
+    if (previous !== undefined) {
+      throw seedError(`identities[${index}].id`, `duplicates identities[${previous}].id`);
+    }
+    seen.set(identity.id, index);
+    return identity;
   });
 }
 

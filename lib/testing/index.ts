@@ -16,8 +16,12 @@ export type {
 export type { EmulatorRequest } from './emulator-request-log.js';
 export type {
   EmulatorConfigSeed,
+  EmulatorIdentitySeed,
   EmulatorProjectSeed,
   EmulatorSeed,
   EmulatorTokenSeed,
 } from './emulator-seed.js';
+export type { EmulatorIssuedToken } from './emulator-store.js';
+export { mintOidcToken, type MintOidcTokenOptions } from './mint-oidc-token.js';
+export type { OidcSigningAlgorithm } from './jwt-algorithms.js';
 export { signDopplerWebhook } from '../webhook/verify-signature.js';

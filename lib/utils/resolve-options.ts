@@ -21,6 +21,9 @@ import {
 } from './token-kind.js';
 import { isLoopbackHost } from './loopback.js';
 import { printable } from '../core/printable.js';
+import type { OidcCredential } from '../auth/oidc-token.js';
+import { checkKnownKeys } from './check-known-keys.js';
+import { checkOidc, checkOidcConflicts, hasOidc } from './resolve-oidc-options.js';
 import type { SecretsSchema } from '../validation/validate-secrets.js';
 import { isStandardSchema } from '../validation/validate-standard-schema.js';
 
@@ -37,7 +40,8 @@ export interface ResolvedMountedOptions {
 /** How the API source gets its token. */
 export type Credential =
   | { readonly kind: 'static'; readonly token: string; readonly tokenKind: DopplerTokenKind }
-  | { readonly kind: 'file'; readonly path: string };
+  | { readonly kind: 'file'; readonly path: string }
+  | ({ readonly kind: 'oidc' } & OidcCredential);
 
 /**
  * Every option after defaults and checks, whatever the source: what the pipeline works with. The
@@ -122,6 +126,7 @@ const KNOWN_OPTIONS: readonly (keyof DopplerModuleOptions)[] = [
   'fallback',
   'maxResponseBytes',
   'mounted',
+  'oidc',
 ];
 
 /**
@@ -141,6 +146,7 @@ export function resolveModuleOptions(
     );
   }
   checkKnownKeys(options as Record<string, unknown>, KNOWN_OPTIONS, 'DopplerModule');
+  checkOidcConflicts(options);
   if (options.token !== undefined && options.tokenFile !== undefined) {
     throw new DopplerConfigurationError(
       'Give either the token option or tokenFile, not both: tokenFile is re-read on every refresh, so the two could disagree.',
@@ -172,8 +178,9 @@ export function resolveModuleOptions(
   const scope = { ...(project !== undefined && { project }), ...(config !== undefined && { config }) };
   let credential: Credential | undefined;
   if (source === 'api') {
-    credential =
-      options.tokenFile !== undefined
+    credential = hasOidc(options)
+      ? { kind: 'oidc', ...checkOidc(options.oidc, scope) }
+      : options.tokenFile !== undefined
         ? { kind: 'file', path: options.tokenFile }
         : { kind: 'static', ...checkToken(options.token, 'The Doppler token', scope) };
   }
@@ -289,12 +296,15 @@ function selectSource(options: DopplerModuleOptions, env: NodeJS.ProcessEnv): Re
   if (source !== 'auto') return source;
   if (hasMounted) return 'mounted';
   const hasToken =
-    (typeof options.token === 'string' && options.token.trim() !== '') || options.tokenFile !== undefined;
+    (typeof options.token === 'string' && options.token.trim() !== '') ||
+    options.tokenFile !== undefined ||
+    hasOidc(options);
   if (hasToken) return 'api';
   if (env['DOPPLER_PROJECT'] && env['DOPPLER_CONFIG']) return 'env';
   throw new DopplerConfigurationError(
     'No Doppler token and no `doppler run` environment. Either inject a service token (e.g. DOPPLER_TOKEN, passed as the token option, ' +
-      'or a mounted file as tokenFile) so the secrets are fetched from the API, or start the app under `doppler run -- node dist/main.js` ' +
+      'or a mounted file as tokenFile, or a workload identity as oidc: { identity, tokenFile | getToken }) so the secrets are fetched from the API, ' +
+      'or start the app under `doppler run -- node dist/main.js` ' +
       'so they are in the environment, or (on Kubernetes, with the Doppler operator) mount its Secret and pass mounted: { path }.',
   );
 }
@@ -520,54 +530,4 @@ function fallbackPassphrase(
 ): string {
   if (fallback.passphrase !== undefined) return fallback.passphrase;
   return scope.project && scope.config ? `${token}:${scope.project}:${scope.config}` : token;
-}
-
-/**
- * Refuses keys an options object does not have, naming the nearest known one: a typo such as
- * `timout` would otherwise be ignored and the default used in silence.
- */
-function checkKnownKeys(raw: Record<string, unknown>, known: readonly string[], where: string): void {
-  for (const key of Object.keys(raw)) {
-    if (known.includes(key)) continue;
-    const shown = printable(key, 40);
-    const nearest = nearestName(key, known);
-    throw new DopplerConfigurationError(
-      `${where === 'DopplerModule' ? 'DopplerModule has' : `The ${where} option has`} no option "${shown}"` +
-        (nearest !== undefined
-          ? `; did you mean "${where === 'DopplerModule' ? '' : `${where}.`}${nearest}"?`
-          : '.') +
-        ` Known: ${known.join(', ')}.`,
-    );
-  }
-}
-
-/** The known name closest to `name` by edit distance, when it is close enough to be a typo. */
-function nearestName(name: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of known) {
-    const distance = editDistance(name.toLowerCase(), candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  if (a.length > 64 || b.length > 64) return Infinity;
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(
-        (previous[j] ?? 0) + 1,
-        (row[j - 1] ?? 0) + 1,
-        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    previous = row;
-  }
-  return previous[b.length] ?? Infinity;
 }

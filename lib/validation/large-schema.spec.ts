@@ -141,7 +141,7 @@ describe('a schema of hundreds of keys (transformed in parts, constraint instanc
       expect(Object.prototype.hasOwnProperty.call(constraint, 'instance')).toBe(false);
     const rules = storage.getTargetValidationMetadatas(WithOwnConstraint, '', false, false);
     const generated = rules.find((rule) => rule.propertyName === 'NAME')?.constraintCls;
-    for (const constraint of storage.getTargetValidatorConstraints(generated as object)) {
+    for (const constraint of storage.getTargetValidatorConstraints(generated as () => void)) {
       expect(Object.prototype.hasOwnProperty.call(constraint, 'instance')).toBe(true);
     }
   });

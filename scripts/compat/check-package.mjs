@@ -175,6 +175,15 @@ for (const bin of Object.values(manifest.bin ?? {})) {
   }
 }
 
+// 6. The declarations publish no internals: tsconfig.build.json strips what is marked `@internal`,
+// and no class exposes a member keyed by a symbol (a back door a user could reach through the types).
+for (const path of listed.filter((p) => p.endsWith('.d.ts'))) {
+  const text = readFileSync(join(packageDir, path), 'utf8');
+  if (text.includes('@internal')) problems.push(`${path}: declares something marked @internal`);
+  const symbolKey = /^\s*(?:readonly\s+)?\[[A-Za-z_$][\w$]*\]\s*[(:?<]/m.exec(text);
+  if (symbolKey) problems.push(`${path}: a member keyed by a symbol: ${symbolKey[0].trim()}`);
+}
+
 const cjsFiles = listed.filter((p) => p.startsWith('dist/cjs/'));
 const kinds = {
   js: cjsFiles.filter((p) => p.endsWith('.js')).length,

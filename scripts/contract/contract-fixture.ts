@@ -1,5 +1,6 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { RESERVED_SECRET_NAMES } from '../../lib/testing/emulator-seed.js';
-import type { EmulatorSeed } from '../../lib/testing/index.js';
+import { mintOidcToken, type EmulatorSeed } from '../../lib/testing/index.js';
 import { findOperation, isRecord, type OpenApiDocument } from './openapi-document.js';
 
 /** A route as the contract check sees it: only what it needs to find the operation. */
@@ -49,15 +50,36 @@ export function contractFixture(
   }
   const serviceToken = 'dp.st.dev.contract-check';
   const accountToken = 'dp.sa.contract-check';
+  // A signed platform token for an identity with a key, so the exchange is checked in full.
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const identity = {
+    id: 'contract-identity',
+    project: PROJECT,
+    config: CONFIG,
+    audience: 'https://contract.doppler.invalid',
+    subject: 'system:serviceaccount:contract:app',
+    publicKey: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+  };
+  const jwt = mintOidcToken({
+    audience: identity.audience,
+    subject: identity.subject,
+    expiresInSec: 3600,
+    privateKey,
+  });
   return {
     seed: {
       projects: { [PROJECT]: { configs: { [CONFIG]: { secrets } } } },
       tokens: [{ token: serviceToken, project: PROJECT, config: CONFIG }, { token: accountToken }],
+      identities: [identity],
     },
     serviceToken,
     accountToken,
     knownValues: { project: PROJECT, config: CONFIG, secrets: 'API_KEY,SMTP__USER_NAME' },
-    bodies: {},
+    bodies: {
+      'auth-oidc': { identity: identity.id, token: jwt },
+      // Revoking is idempotent, so an unknown token is a valid body that revokes nothing in use.
+      'auth-revoke': { token: 'dp.said.contract-check-never-issued' },
+    },
   };
 }
 
