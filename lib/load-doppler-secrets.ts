@@ -103,7 +103,8 @@ export async function bootstrapSecrets<T extends object>(
   if (resolved.refresh !== undefined || resolved.webhook !== undefined || source.watch !== undefined) {
     refresherOf();
   }
-  state.onClose(() => refresher?.stop() ?? Promise.resolve());
+  // Closing releases what the source holds (an exchanged token is revoked), refresher or not.
+  state.onClose(() => refresher?.stop() ?? source.close?.() ?? Promise.resolve());
   state.onRefresh(() => refresherOf().refreshNow());
   return { service, ...(refresher !== undefined && { refresher }) };
 }
