@@ -7,7 +7,7 @@
  * (a section not run keeps its previous result there).
  */
 import { spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { progress, RESULT_PREFIX, scriptPath } from './harness.js';
@@ -135,6 +135,7 @@ export async function runLeanSections(options: {
     );
     results.getMap = { ...stamp(), result: { time, alloc } };
   }
+  await mkdir(outDir, { recursive: true });
   await writeFile(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
   await writeFile(resolve(outDir, 'lean.md'), renderLean(results));
   process.stdout.write(`wrote ${outDir}/lean.md, lean.json\n`);
