@@ -4,6 +4,9 @@ export const DEFAULT_API_URL = 'https://api.doppler.com';
 /** The endpoint that returns a config's secrets as one flat JSON object. */
 export const DOWNLOAD_PATH = '/v3/configs/config/secrets/download';
 
+/** Doppler's watch stream (server-sent events), behind `doppler run --watch`. */
+export const WATCH_PATH = '/v3/configs/config/secrets/watch';
+
 export const DEFAULT_TIMEOUT_MS = 5_000;
 
 // 6, not the CLI's 4: with 2, backoff covered ~1.5 s of the deadline and a 5xx blip failed
@@ -20,6 +23,10 @@ export const LOGGER_CONTEXT = 'DopplerModule';
 // With the refresher's random first check spreading a fleet, 0.1 had no rate-limited checks
 // at 1,000 replicas and kept sets fresher than 0.5 (p99 age 311 s against 409 s; docs/bench).
 export const DEFAULT_REFRESH_JITTER = 0.1;
+
+// Under the watch stream, polling only catches what the stream missed (and takes over where the
+// plan has no stream): 12 checks an hour, against 60 at a one-minute interval.
+export const DEFAULT_WATCH_SAFETY_INTERVAL_MS = 5 * 60_000;
 
 /** Webhook deliveries within this window share one refresh. */
 export const DEFAULT_WEBHOOK_COALESCE_MS = 250;

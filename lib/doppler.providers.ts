@@ -26,7 +26,9 @@ export function registrationProviders(name: string | undefined): {
         // The provider that fetches: overriding it in a test replaces the fetch entirely.
         provide: secrets,
         useFactory: async (sealed: SealedOptions, ref: RefresherRef, instances: DopplerInstances) => {
-          const { service, refresher } = await bootstrapSecrets(await sealed.resolve());
+          const { service, refresher } = await bootstrapSecrets(await sealed.resolve(), {
+            ...(name !== undefined && { name }),
+          });
           ref.attach(service, refresher);
           instances.register(name, service);
           return service;

@@ -13,13 +13,14 @@ export type {
   DopplerMountedOptions,
   DopplerOidcOptions,
   DopplerOptionsFactory,
+  DopplerTelemetryOptions,
 } from './interfaces/doppler-module-options.interface.js';
 export type {
   FallbackMetadata,
   SecretsMetadata,
   SecretsSource,
 } from './interfaces/secrets-metadata.interface.js';
-export type { SecretsChange, SecretsStatus } from './interfaces/secrets-status.interface.js';
+export type { SecretsChange, SecretsChannel, SecretsStatus } from './interfaces/secrets-status.interface.js';
 export type { MountFailure } from './sources/mounted/mounted.errors.js';
 export { SecretsService } from './secrets.service.js';
 export { SecretsSnapshot, type SecretKey, type SecretValue } from './secrets-snapshot.js';

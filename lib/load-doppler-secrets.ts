@@ -14,6 +14,12 @@ import { MountedSource, type MountedSourceDeps } from './sources/mounted.source.
 import type { LoadedSet, SecretsSource } from './sources/secrets-source.js';
 import { validateLoadedSet } from './sources/validate-loaded-set.js';
 import { resolveModuleOptions, type ResolvedModuleOptions } from './utils/resolve-options.js';
+import type { FetchObserver } from './telemetry/fetch-observer.js';
+import {
+  createInstanceTelemetry,
+  errorTypeOf,
+  type InstanceTelemetry,
+} from './telemetry/doppler-telemetry.js';
 
 /** @internal What the pipeline runs on; tests inject fake time and a quiet logger. */
 export interface PipelineDeps {
@@ -23,12 +29,16 @@ export interface PipelineDeps {
   readonly random?: () => number;
   /** The mounted source's file system and watch (a test acts between two reads, or drops events). */
   readonly mounted?: MountedSourceDeps;
+  /** The registration's name (`DopplerModule.forRoot({ name })`), for telemetry's attributes. */
+  readonly name?: string;
 }
 
 /** @internal A loaded service and, when the options ask for one, the refresher that keeps it current. */
 export interface Bootstrapped<T extends object> {
   readonly service: SecretsService<T>;
   readonly refresher?: SecretsRefresher;
+  /** Where a change channel (the watch stream) or an auth strategy (OIDC) reports its state. */
+  readonly telemetry: InstanceTelemetry;
 }
 
 /**
@@ -57,21 +67,42 @@ export async function bootstrapSecrets<T extends object>(
     scope,
     resolved.credential?.kind === 'static' ? resolved.credential.token : undefined,
   );
-  const source = createSource(resolved, pin, clock, logger, deps);
+  const telemetry = await createInstanceTelemetry(
+    resolved.telemetry,
+    {
+      ...(deps.name !== undefined && { name: deps.name }),
+      scope,
+      source:
+        resolved.source === 'api' ? 'doppler-api' : resolved.source === 'env' ? 'environment' : 'mounted',
+      fallback: resolved.fallback !== undefined,
+    },
+    clock,
+  );
+  const source = createSource(resolved, pin, clock, logger, deps, telemetry);
 
+  const fetch = telemetry.startFetch('bootstrap');
   let set: LoadedSet;
   let first: ValidatedSet;
   let state: SecretsState<T>;
   let service: SecretsService<T>;
   try {
-    ({ set, first } = await loadFirstSet(source, resolved.schema, scope, pin, signal, deadlineAt).catch(
-      async (error: unknown) => {
-        // Nothing will use the source: release what it holds (an exchanged token is revoked).
-        await source.close?.();
-        throw error;
-      },
-    ));
+    ({ set, first } = await loadFirstSet(
+      source,
+      resolved.schema,
+      scope,
+      pin,
+      signal,
+      deadlineAt,
+      fetch,
+    ).catch(async (error: unknown) => {
+      fetch.failed(errorTypeOf(error));
+      // Nothing will use the source: release what it holds (an exchanged token is revoked).
+      await source.close?.();
+      throw error;
+    }));
+    fetch.changed(first.metadata, 1);
     state = new SecretsState<T>(first, clock);
+    telemetry.observe(state as unknown as SecretsState<object>);
     service = serviceFor(state);
     await source.accepted?.(set, first.metadata, signal);
   } finally {
@@ -88,7 +119,7 @@ export async function bootstrapSecrets<T extends object>(
         'The refresh option has no effect with secrets from the environment: a process environment is fixed. Use `doppler run --watch`, or a token.',
       );
     }
-    return { service };
+    return { service, telemetry };
   }
   let refresher: SecretsRefresher | undefined;
   const refresherOf = (): SecretsRefresher =>
@@ -97,7 +128,7 @@ export async function bootstrapSecrets<T extends object>(
       source,
       { ...resolved, scope },
       pin,
-      { clock, logger, ...(deps.random && { random: deps.random }) },
+      { clock, logger, telemetry, ...(deps.random && { random: deps.random }) },
     ));
   // Without a timer, a webhook or a change channel, only `service.refresh()` needs one: made then.
   if (resolved.refresh !== undefined || resolved.webhook !== undefined || source.watch !== undefined) {
@@ -106,7 +137,7 @@ export async function bootstrapSecrets<T extends object>(
   // Closing releases what the source holds (an exchanged token is revoked), refresher or not.
   state.onClose(() => refresher?.stop() ?? source.close?.() ?? Promise.resolve());
   state.onRefresh(() => refresherOf().refreshNow());
-  return { service, ...(refresher !== undefined && { refresher }) };
+  return { service, ...(refresher !== undefined && { refresher }), telemetry };
 }
 
 /**
@@ -140,8 +171,9 @@ async function loadFirstSet(
   pin: ScopePin,
   signal: AbortSignal,
   deadlineAt: number,
+  observer: FetchObserver,
 ): Promise<{ readonly set: LoadedSet; readonly first: ValidatedSet }> {
-  const outcome = await source.load({ phase: 'bootstrap', signal, deadlineAt });
+  const outcome = await source.load({ phase: 'bootstrap', signal, deadlineAt, observer });
   if (outcome.kind !== 'set') throw new TypeError('a bootstrap load always brings a set');
   return { set: outcome.set, first: await validateLoadedSet(outcome.set, schema, scope, pin, signal) };
 }
@@ -152,12 +184,13 @@ function createSource(
   clock: Clock,
   logger: Logger,
   { env, mounted }: PipelineDeps,
+  telemetry: InstanceTelemetry,
 ): SecretsSource {
   if (resolved.source === 'env') return new EnvironmentSource(env, clock);
   if (resolved.source === 'mounted' && resolved.mounted !== undefined) {
     const limits = { maxBytes: resolved.maxResponseBytes, deadline: resolved.deadline };
     return new MountedSource(resolved.mounted, limits, clock, logger, mounted);
   }
-  const api = new ApiSource(resolved, pin, clock, logger, env);
+  const api = new ApiSource(resolved, pin, clock, logger, env, (at) => telemetry.tokenExpiresAt(at));
   return resolved.fallback ? new FallbackPolicy(api, resolved.fallback, pin, clock, logger) : api;
 }

@@ -1,15 +1,18 @@
 /**
- * @nestjs/terminus and @nestjs/config are optional peer dependencies: only the
- * `nestjs-doppler/health` and `nestjs-doppler/config` entry points may need them. Two proofs
- * that the main entry does not:
+ * @nestjs/terminus, @nestjs/config and @opentelemetry/api are optional peer dependencies: only the
+ * `nestjs-doppler/health` and `nestjs-doppler/config` entry points may need the first two, and the
+ * main entry reaches the third only through one guarded dynamic import() at boot
+ * (lib/telemetry/otel-api.ts). Two proofs that the main entry does not need them:
  *
  * 1. statically: every module reachable from lib/index.ts through import, export-from and
  *    import() (type-only imports included, since a declaration file that names Terminus
- *    breaks the types of an app without it) is listed, and none names either package;
+ *    breaks the types of an app without it) is listed, and none names Terminus or @nestjs/config
+ *    (and only the loader names @opentelemetry/api, in a dynamic import());
  * 2. at runtime, without a loader or mock: exactly those files are compiled into a
- *    directory whose node_modules holds every installed package except these two, and a
- *    plain `node` loads the main entry from there, while the health and config entries fail
- *    for want of their peer (so the check can fail). Twice, as the package ships both: compiled
+ *    directory whose node_modules holds every installed package except these three, and a
+ *    plain `node` loads the main entry from there (and the telemetry loader finds nothing and
+ *    does not throw), while the health and config entries fail for want of their peer (so the
+ *    check can fail). Twice, as the package ships both: compiled
  *    to ES modules and loaded with import(), and compiled to CommonJS (the build require() and
  *    Jest load, and that the ES module entry points re-export) and loaded with require().
  */
@@ -24,14 +27,16 @@ import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const OPTIONAL_PEERS = ['@nestjs/terminus', '@nestjs/config'];
+const OPTIONAL_PEERS = ['@nestjs/terminus', '@nestjs/config', '@opentelemetry/api'];
+/** The one file that may name @opentelemetry/api, in a dynamic import() it guards. */
+const OTEL_LOADER = 'lib/telemetry/otel-api.ts';
 const names = (specifier: string, pkg: string) => specifier === pkg || specifier.startsWith(`${pkg}/`);
 
 interface ModuleGraph {
   /** Absolute paths of the reachable lib files. */
   readonly files: Set<string>;
-  /** Every bare specifier, with the first file that imports it. */
-  readonly packages: Map<string, string>;
+  /** Every bare specifier, with every file that imports it. */
+  readonly packages: Map<string, string[]>;
 }
 
 function resolveRelative(from: string, specifier: string): string {
@@ -44,7 +49,7 @@ function resolveRelative(from: string, specifier: string): string {
 
 function walk(entry: string): ModuleGraph {
   const files = new Set<string>();
-  const packages = new Map<string, string>();
+  const packages = new Map<string, string[]>();
   const queue = [resolve(ROOT, entry)];
   while (queue.length > 0) {
     const file = queue.pop() as string;
@@ -55,14 +60,14 @@ function walk(entry: string): ModuleGraph {
     const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
     for (const { fileName: specifier } of importedFiles) {
       if (specifier.startsWith('.')) queue.push(resolveRelative(file, specifier));
-      else if (!packages.has(specifier)) packages.set(specifier, relative(ROOT, file));
+      else packages.set(specifier, [...(packages.get(specifier) ?? []), relative(ROOT, file)]);
     }
   }
   return { files, packages };
 }
 
 const importersOf = (graph: ModuleGraph, pkg: string) =>
-  [...graph.packages].filter(([specifier]) => names(specifier, pkg)).map(([, file]) => file);
+  [...graph.packages].filter(([specifier]) => names(specifier, pkg)).flatMap(([, files]) => files);
 
 describe('optional peers: the import graph', () => {
   const main = walk('lib/index.ts');
@@ -75,11 +80,22 @@ describe('optional peers: the import graph', () => {
     expect(main.packages.has('@nestjs/common')).toBe(true);
   });
 
-  it.each(OPTIONAL_PEERS)('never reaches %s from the main entry', (pkg) => {
-    expect(importersOf(main, pkg)).toEqual([]);
-    expect([...main.files].filter((f) => f.includes('/lib/health/') || f.includes('/lib/config/'))).toEqual(
-      [],
-    );
+  it.each(OPTIONAL_PEERS.filter((p) => p !== '@opentelemetry/api'))(
+    'never reaches %s from the main entry',
+    (pkg) => {
+      expect(importersOf(main, pkg)).toEqual([]);
+      expect([...main.files].filter((f) => f.includes('/lib/health/') || f.includes('/lib/config/'))).toEqual(
+        [],
+      );
+    },
+  );
+
+  it('reaches @opentelemetry/api only from its guarded loader, by a dynamic import()', () => {
+    expect(importersOf(main, '@opentelemetry/api')).toEqual([OTEL_LOADER]);
+    const loader = readFileSync(resolve(ROOT, OTEL_LOADER), 'utf8');
+    // No static import, no export-from, no import type: only the call, inside a catch.
+    expect(loader).not.toMatch(/^\s*(import|export)\b[^(]*['"]@opentelemetry\/api['"]/m);
+    expect(loader).toMatch(/import\('@opentelemetry\/api'\)\.then\(/);
   });
 
   it.each([
@@ -121,6 +137,8 @@ interface ModuleFormat {
   readonly script: (path: string) => string[];
   /** How Node says a package is missing, for this loader. */
   readonly missing: (pkg: string) => string;
+  /** A `node -e` script that loads PATH, awaits its export FN() and prints the result as JSON. */
+  readonly call: (path: string, fn: string) => string[];
 }
 
 const FORMATS: readonly ModuleFormat[] = [
@@ -136,6 +154,11 @@ const FORMATS: readonly ModuleFormat[] = [
       `const m = await import(${JSON.stringify(path)}); console.log(JSON.stringify(Object.keys(m)));`,
     ],
     missing: (pkg) => `Cannot find package '${pkg}'`,
+    call: (path, fn) => [
+      '--input-type=module',
+      '-e',
+      `const m = await import(${JSON.stringify(path)}); console.log(JSON.stringify({ result: await m[${JSON.stringify(fn)}]() ?? null }));`,
+    ],
   },
   {
     name: 'CommonJS, require()',
@@ -149,6 +172,11 @@ const FORMATS: readonly ModuleFormat[] = [
       `const m = require(${JSON.stringify(path)}); console.log(JSON.stringify(Object.keys(m)));`,
     ],
     missing: (pkg) => `Cannot find module '${pkg}'`,
+    call: (path, fn) => [
+      '--input-type=commonjs',
+      '-e',
+      `require(${JSON.stringify(path)})[${JSON.stringify(fn)}]().then((r) => console.log(JSON.stringify({ result: r ?? null })));`,
+    ],
   },
 ];
 
@@ -202,9 +230,9 @@ describe.each(FORMATS)(
       }
     }
 
-    async function load(path: string): Promise<{ ok: boolean; out: string }> {
+    async function load(path: string, args = format.script(path)): Promise<{ ok: boolean; out: string }> {
       try {
-        const { stdout } = await promisify(execFile)(process.execPath, format.script(path), {
+        const { stdout } = await promisify(execFile)(process.execPath, args, {
           cwd: join(dir, format.dir),
           timeout: 20_000,
         });
@@ -226,10 +254,17 @@ describe.each(FORMATS)(
       if (dir) await rm(dir, { recursive: true, force: true });
     });
 
-    it('the optional peers are really missing there', async () => {
-      const { ok, out } = await load('@nestjs/terminus');
+    it.each(['@nestjs/terminus', '@opentelemetry/api'])('%s is really missing there', async (pkg) => {
+      const { ok, out } = await load(pkg);
       expect(ok).toBe(false);
-      expect(out).toContain(format.missing('@nestjs/terminus'));
+      expect(out).toContain(format.missing(pkg));
+    });
+
+    it('the telemetry loader finds no @opentelemetry/api there, and says so without throwing', async () => {
+      const { ok, out } = await load('', format.call('./lib/telemetry/otel-api.js', 'loadOtelApi'));
+      expect(out).not.toContain('Error');
+      expect(ok).toBe(true);
+      expect(JSON.parse(out)).toEqual({ result: null });
     });
 
     it("loads 'nestjs-doppler' (lib/index.js)", async () => {

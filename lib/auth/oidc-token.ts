@@ -35,6 +35,8 @@ export interface OidcTokenDeps {
   readonly logger: Logger;
   readonly env?: NodeJS.ProcessEnv;
   readonly random?: () => number;
+  /** Told when the token in use expires (epoch ms), or that none is held; for telemetry. */
+  readonly onExpiry?: (at: number | undefined) => void;
 }
 
 /** The token in use, and from when it is exchanged anew. */
@@ -118,7 +120,10 @@ export class OidcToken implements TokenProvider {
 
   rejected(token: string): boolean {
     if (this.#closing !== undefined) return false;
-    if (this.#held?.token === token) this.#held = undefined;
+    if (this.#held?.token === token) {
+      this.#held = undefined;
+      this.#deps.onExpiry?.(undefined);
+    }
     return true;
   }
 
@@ -160,7 +165,10 @@ export class OidcToken implements TokenProvider {
       const now = clock.now();
       const lifetime = issued.expiresAt - now;
       const held: Held = { ...issued, renewAt: issued.expiresAt - Math.min(RENEW_MARGIN_MS, lifetime / 2) };
-      if (this.#closing === undefined) this.#held = held;
+      if (this.#closing === undefined) {
+        this.#held = held;
+        this.#deps.onExpiry?.(held.expiresAt);
+      }
       this.#deps.logger.log(
         `Exchanged the platform's OIDC token for a Doppler token (identity "${printable(this.#credential.identity, 80)}"), ` +
           `valid until ${new Date(held.expiresAt).toISOString()}; it is exchanged again when used after ${new Date(held.renewAt).toISOString()}.`,
@@ -183,6 +191,7 @@ export class OidcToken implements TokenProvider {
       );
       const held = this.#held;
       this.#held = undefined;
+      this.#deps.onExpiry?.(undefined);
       if (held === undefined || clock.now() >= held.expiresAt) return;
       await within(this.#client.revoke(held.token, { signal, timeout: ms }), signal, () =>
         dopplerError('DOPPLER_TIMEOUT', `The revocation did not finish within ${ms} ms.`, {

@@ -1,5 +1,7 @@
 import { createMasker } from '../redaction/pattern-matcher.js';
-import { DOWNLOAD_PATH } from '../doppler.constants.js';
+import type { Readable } from 'node:stream';
+import { DOWNLOAD_PATH, WATCH_PATH } from '../doppler.constants.js';
+import { dopplerError } from '../errors/create-doppler-error.js';
 import type { ResolvedDopplerOptions } from '../utils/resolve-options.js';
 import { describeHttpFailure, type FailureContext } from './describe-failure.js';
 import {
@@ -9,6 +11,8 @@ import {
   type DopplerHttpAnswer,
 } from './doppler-http.js';
 import { parseSecretsPayload } from './parse-secrets-payload.js';
+import type { FetchObserver } from '../telemetry/fetch-observer.js';
+import { DopplerConfigurationError, DopplerError } from '../errors/doppler.errors.js';
 
 export type { DopplerClientEnvironment } from './doppler-http.js';
 
@@ -42,7 +46,25 @@ export interface DownloadRequest {
    * `min(timeout, remainingMs)`, and a timeout message names the setting that ran out.
    */
   readonly budget?: { readonly deadlineMs: number; readonly remainingMs: number };
+  /** Told how the request ended: the status, or the code of the error when no answer came. */
+  readonly observer?: FetchObserver;
 }
+
+/** An open watch stream: its body as it arrives, and how to close it (idempotent). */
+export interface WatchConnection {
+  readonly body: Readable;
+  close(): void;
+}
+
+export interface WatchRequest {
+  /** Aborts the request, or the stream once open (shutdown, a stall). */
+  readonly signal: AbortSignal;
+  /** Milliseconds for the answer's headers to arrive. @default the `timeout` option */
+  readonly timeout?: number;
+}
+
+/** Most bytes of a refused watch request's body read for Doppler's message. */
+const MAX_REFUSAL_BODY_BYTES = 16 * 1024;
 
 /**
  * The secrets download, on {@link DopplerHttp} (where every transport rule lives): Bearer auth
@@ -59,8 +81,10 @@ export class DopplerClient {
     environment: DopplerClientEnvironment = {},
   ) {
     this.http = new DopplerHttp(options, environment);
-    // The one masking engine, so the token is also caught where a server escaped or cut it;
-    // built on the first failure that needs it, not on every boot.
+    // The one masking engine, so the token is also caught where a server escaped or cut it.
+    // Its secret part too (after the last dot: `dp.st.<config>.<secret>`): a server may echo that alone.
+    // Built on the first failure that needs it, not on every boot.
+    const secretPart = options.token.slice(options.token.lastIndexOf('.') + 1);
     let maskToken: ((text: string) => string) | undefined;
     this.context = {
       host: options.apiUrl.host,
@@ -70,10 +94,9 @@ export class DopplerClient {
       route: this.http.route,
       // Anything shaped like a Doppler token goes too: a server may echo another one.
       scrub: (text) =>
-        (maskToken ??= createMasker([options.token], { mask: '[token]' }))(text).replace(
-          /dp\.[a-z]+\.[A-Za-z0-9_.-]+/g,
-          '[token]',
-        ),
+        (maskToken ??= createMasker([options.token, ...(secretPart.length >= 16 ? [secretPart] : [])], {
+          mask: '[token]',
+        }))(text).replace(/dp\.[a-z]+\.[A-Za-z0-9_.-]+/g, '[token]'),
     };
   }
 
@@ -83,22 +106,83 @@ export class DopplerClient {
    * @throws {DopplerError} a subclass naming what went wrong; never an HTTP library error.
    */
   async download(request: DownloadRequest = {}): Promise<DownloadResult> {
-    const answer = await this.http.send(
+    const answer = await this.http
+      .send(
+        {
+          method: 'GET',
+          path: DOWNLOAD_PATH,
+          params: this.query(),
+          headers: {
+            Authorization: `Bearer ${this.options.token}`,
+            Accept: 'application/json',
+            ...(request.etag !== undefined && { 'If-None-Match': request.etag }),
+          },
+          ...(request.signal !== undefined && { signal: request.signal }),
+          timing: timingOf(request.timeout ?? this.options.timeout, request.budget),
+        },
+        this.context,
+      )
+      .catch((error: unknown) => {
+        // A request that got no answer (a configuration error made none).
+        if (error instanceof DopplerError && !(error instanceof DopplerConfigurationError)) {
+          request.observer?.response(undefined, error.code);
+        }
+        throw error;
+      });
+    request.observer?.response(answer.status);
+    return this.read(answer, request.etag);
+  }
+
+  /**
+   * Opens Doppler's watch stream (server-sent events) for the config, on the same transport as
+   * the download (proxy, TLS, loopback rules, no redirects). The `timeout` covers the answer's
+   * headers only; once open, the stream lives until `signal` aborts or it ends, and the caller
+   * watches it for stalls.
+   *
+   * @throws {DopplerError} for a refusal (403, 404, 429 with `retryAfterMs`...), a transport failure,
+   *   or a 200 that is not an event stream; never an HTTP library error.
+   */
+  async openWatch(request: WatchRequest): Promise<WatchConnection> {
+    const answer = await this.http.stream(
       {
         method: 'GET',
-        path: DOWNLOAD_PATH,
-        params: this.query(),
+        path: WATCH_PATH,
+        params: this.scopeQuery(),
         headers: {
           Authorization: `Bearer ${this.options.token}`,
-          Accept: 'application/json',
-          ...(request.etag !== undefined && { 'If-None-Match': request.etag }),
+          Accept: 'text/event-stream',
+          'Cache-Control': 'no-cache',
         },
-        ...(request.signal !== undefined && { signal: request.signal }),
-        timing: timingOf(request.timeout ?? this.options.timeout, request.budget),
+        signal: request.signal,
+        timing: timingOf(request.timeout ?? this.options.timeout, undefined),
       },
       this.context,
     );
-    return this.read(answer, request.etag);
+    if (answer.status !== 200) {
+      const text = await readBounded(answer.body, MAX_REFUSAL_BODY_BYTES, request.signal).finally(
+        answer.close,
+      );
+      throw describeHttpFailure(
+        { status: answer.status, body: text, retryAfter: answer.header('retry-after') },
+        this.context,
+      );
+    }
+    if (!/^text\/event-stream\s*(;|$)/i.test(answer.header('content-type') ?? '')) {
+      answer.close();
+      throw dopplerError(
+        'DOPPLER_MALFORMED_RESPONSE',
+        `${this.options.apiUrl.host} answered the watch request with 200 but not an event stream (content-type is not text/event-stream): check the apiUrl option and any gateway or proxy in between.`,
+        { status: 200, retryable: true },
+      );
+    }
+    return { body: answer.body, close: answer.close };
+  }
+
+  private scopeQuery(): Record<string, string> {
+    return {
+      ...(this.options.project !== undefined && { project: this.options.project }),
+      ...(this.options.config !== undefined && { config: this.options.config }),
+    };
   }
 
   private query(): Record<string, string> {
@@ -128,4 +212,26 @@ export class DopplerClient {
       ...(etag !== undefined && { etag }),
     };
   }
+}
+
+/** Up to `max` bytes of a body as text; the rest is not read. Never rejects. */
+function readBounded(body: Readable, max: number, signal: AbortSignal): Promise<string> {
+  return new Promise((resolve) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    const done = (): void => {
+      signal.removeEventListener('abort', done);
+      resolve(Buffer.concat(parts).toString('utf8'));
+    };
+    body.on('data', (chunk: Buffer) => {
+      if (size >= max) return;
+      parts.push(chunk.subarray(0, max - size));
+      size += chunk.length;
+      if (size >= max) done();
+    });
+    body.once('end', done);
+    body.on('error', done);
+    body.once('close', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

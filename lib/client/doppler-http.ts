@@ -1,4 +1,5 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import type { Readable } from 'node:stream';
 import { dopplerError } from '../errors/create-doppler-error.js';
 import { DopplerConfigurationError, DopplerError } from '../errors/doppler.errors.js';
 import type { FailureContext } from './describe-failure.js';
@@ -63,6 +64,14 @@ export interface DopplerHttpAnswer {
   readonly status: number;
   readonly body: string;
   header(name: string): string | undefined;
+}
+
+/** An answer whose body is read as it arrives (the watch stream); `close()` is idempotent. */
+export interface DopplerHttpStream {
+  readonly status: number;
+  readonly body: Readable;
+  header(name: string): string | undefined;
+  readonly close: () => void;
 }
 
 const USER_AGENT = 'nestjs-doppler';
@@ -162,6 +171,73 @@ export class DopplerHttp {
     return {
       status: response.status,
       body: typeof response.data === 'string' ? response.data : '',
+      header: (name) => {
+        const value: unknown = headers[name.toLowerCase()];
+        return typeof value === 'string' ? value : undefined;
+      },
+    };
+  }
+
+  /**
+   * Opens one request whose body is streamed (server-sent events), on the same transport and
+   * rules as {@link send}. `call.timing` bounds the wait for the answer's headers only; once they
+   * are in, the body lives until `call.signal` aborts, it ends, or `close()`.
+   *
+   * @throws {DopplerConfigurationError} when the proxy settings in the environment are unusable.
+   * @throws {DopplerError} naming what failed below HTTP, from codes only.
+   */
+  async stream(
+    call: DopplerHttpCall & { readonly signal: AbortSignal },
+    ctx: FailureContext,
+  ): Promise<DopplerHttpStream> {
+    if (this.plan instanceof DopplerConfigurationError) throw this.plan;
+    const headersDue = new AbortController();
+    // Real time, as for send(): the headers' deadline is the network's, not the app's clock.
+    const timer = setTimeout(() => headersDue.abort(), call.timing.ms);
+    timer.unref();
+    const signal = AbortSignal.any([headersDue.signal, call.signal]);
+    const { transport, agent, progress } = createRequestTransport(this.plan, signal);
+    let response: AxiosResponse<Readable>;
+    try {
+      response = await this.http.request<Readable>({
+        method: call.method,
+        url: call.path.replace(/^\//, ''),
+        ...(call.params !== undefined && { params: call.params }),
+        headers: { 'User-Agent': USER_AGENT, ...call.headers },
+        responseType: 'stream',
+        signal,
+        transport,
+      });
+    } catch (error: unknown) {
+      agent.destroy();
+      throw this.transportError(
+        error,
+        {
+          timedOut: headersDue.signal.aborted && !call.signal.aborted,
+          cancelled: call.signal.aborted,
+          progress: progress.phase,
+          timing: call.timing,
+        },
+        ctx,
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+    const body = response.data;
+    const close = (): void => {
+      body.destroy();
+      agent.destroy();
+    };
+    call.signal.addEventListener('abort', close, { once: true });
+    body.once('close', () => {
+      call.signal.removeEventListener('abort', close);
+      agent.destroy();
+    });
+    const headers = response.headers;
+    return {
+      status: response.status,
+      body,
+      close,
       header: (name) => {
         const value: unknown = headers[name.toLowerCase()];
         return typeof value === 'string' ? value : undefined;

@@ -93,6 +93,7 @@ export async function retryWithinDeadline<T>(
             : `the ${policy.deadline} ms deadline left no time for another attempt`;
         throw withAttempts(error, attempt, elapsed, why);
       }
+      request.observer?.retrying(attempt, error.code, wait);
       await sleep(clock, wait, request.signal);
     }
   }

@@ -7,7 +7,13 @@ import type { ScopePin } from '../core/scope-pin.js';
 import { within } from '../core/within.js';
 import type { SecretsMetadata } from '../interfaces/secrets-metadata.interface.js';
 import type { ApiSource } from '../sources/api.source.js';
-import type { LoadedSet, LoadOutcome, LoadRequest, SecretsSource } from '../sources/secrets-source.js';
+import type {
+  LoadedSet,
+  LoadOutcome,
+  LoadRequest,
+  SecretsSource,
+  WatchContext,
+} from '../sources/secrets-source.js';
 import type { ModuleFallbackOptions, ResolvedDopplerOptions } from '../utils/resolve-options.js';
 import { FallbackStore, type FallbackFile, type FallbackSnapshot } from './fallback-store.js';
 
@@ -60,6 +66,10 @@ export class FallbackPolicy implements SecretsSource {
 
   get description(): string {
     return this.api.description;
+  }
+
+  watch(onChange: () => void, context?: WatchContext): () => void {
+    return this.api.watch(onChange, context);
   }
 
   async load(request: LoadRequest): Promise<LoadOutcome> {

@@ -4,7 +4,11 @@ import { DopplerConfigurationError } from '../errors/doppler.errors.js';
 import type { SecretsMetadata } from '../interfaces/secrets-metadata.interface.js';
 import type { SecretsStatus } from '../interfaces/secrets-status.interface.js';
 import { SecretsService, stateOf } from '../secrets.service.js';
-import { DEFAULT_DOPPLER_HEALTH_MAX_AGE_MS, judgeDopplerHealth } from './doppler-health.js';
+import {
+  DEFAULT_DOPPLER_HEALTH_MAX_AGE_MS,
+  DEFAULT_DOPPLER_HEALTH_MAX_STREAM_DOWN_MS,
+  judgeDopplerHealth,
+} from './doppler-health.js';
 import { DopplerHealthIndicator } from './doppler-health.indicator.js';
 import type { DopplerHealthDetails } from './index.js';
 
@@ -38,6 +42,40 @@ const fromFallback = (ageMs: number) =>
       fallback: { reason: 'DOPPLER_TIMEOUT', attempts: 3, ageMs, format: 'nestjs-doppler' },
     },
   );
+
+const watching = (state: 'live' | 'down' | 'unavailable', forMs: number) =>
+  described({
+    channel: { kind: state === 'live' ? 'stream' : 'polling', since: new Date('2030-01-01T00:00:00Z') },
+    stream: { state, since: new Date('2030-01-01T00:00:00Z'), forMs },
+  });
+
+describe('judgeDopplerHealth and the watch stream', () => {
+  it('reports a stream down longer than 15 minutes by default, with the channel in use', () => {
+    expect(DEFAULT_DOPPLER_HEALTH_MAX_STREAM_DOWN_MS).toBe(15 * MINUTE);
+    expect(judgeDopplerHealth(watching('down', 15 * MINUTE)).healthy).toBe(true);
+    const { healthy, details } = judgeDopplerHealth(watching('down', 15 * MINUTE + 1));
+    expect(healthy).toBe(false);
+    expect(details).toMatchObject({
+      channel: 'polling',
+      channelSince: '2030-01-01T00:00:00.000Z',
+      stream: 'down',
+      streamForMs: 15 * MINUTE + 1,
+    });
+    expect(details.message).toMatch(/watch stream has been down for 900001 ms \(limit 900000 ms/);
+  });
+
+  it('never fails for a live or an unavailable stream, and honours the option', () => {
+    expect(judgeDopplerHealth(watching('live', 99 * MINUTE)).healthy).toBe(true);
+    expect(judgeDopplerHealth(watching('unavailable', 99 * MINUTE)).healthy).toBe(true);
+    expect(judgeDopplerHealth(watching('down', 2 * MINUTE), { maxStreamDownMs: MINUTE }).healthy).toBe(false);
+    expect(judgeDopplerHealth(watching('down', 99 * MINUTE), { maxStreamDownMs: Infinity }).healthy).toBe(
+      true,
+    );
+    expect(() => judgeDopplerHealth(watching('down', 0), { maxStreamDownMs: -1 })).toThrow(
+      DopplerConfigurationError,
+    );
+  });
+});
 
 describe('judgeDopplerHealth', () => {
   it('is up while Doppler confirms the set, at any age (no refresh is not a failure)', () => {

@@ -9,6 +9,14 @@ import type { SecretsStatus } from '../interfaces/secrets-status.interface.js';
  */
 export const DEFAULT_DOPPLER_HEALTH_MAX_AGE_MS = 15 * 60 * 1000;
 
+/**
+ * Default for {@link DopplerHealthOptions.maxStreamDownMs}: 15 minutes. The stream reconnects with
+ * backoff capped at a minute, so that is a dozen failed reconnects in a row, not a blip; and
+ * polling keeps the secrets fresh meanwhile, so a short outage of the stream alone is no reason
+ * to take the app out of service.
+ */
+export const DEFAULT_DOPPLER_HEALTH_MAX_STREAM_DOWN_MS = 15 * 60 * 1000;
+
 /** Options of {@link DopplerHealthIndicator.isHealthy}. */
 export interface DopplerHealthOptions {
   /**
@@ -26,6 +34,14 @@ export interface DopplerHealthOptions {
    * @default 900000 (15 minutes, {@link DEFAULT_DOPPLER_HEALTH_MAX_AGE_MS})
    */
   maxAgeMs?: number;
+  /**
+   * With `refresh.watch`: how long, in milliseconds, the watch stream may be down (connecting or
+   * reconnecting) before the check reports `down`. Polling carries changes meanwhile, only later
+   * (every `refresh.interval`). A stream Doppler refused (403/404: a plan without it) is
+   * `unavailable`, not down, and never fails the check. `Infinity` never fails it for the stream.
+   * @default 900000 (15 minutes, {@link DEFAULT_DOPPLER_HEALTH_MAX_STREAM_DOWN_MS})
+   */
+  maxStreamDownMs?: number;
   /**
    * Judge only the `DopplerModule` registration with this `name`. Without it, every registration
    * is judged: the unnamed one's details at the top, each named one's under `instances`, and the
@@ -60,6 +76,14 @@ export type DopplerHealthDetails = {
   readonly lastSuccessAt?: string;
   /** When a refresh last failed (ISO 8601), when one did. */
   readonly lastFailureAt?: string;
+  /** The channel a change arrives through now (`stream`, `polling`, `webhook`, `volume`), when one does. */
+  readonly channel?: string;
+  /** Since when that channel is the live one (ISO 8601). */
+  readonly channelSince?: string;
+  /** With `refresh.watch`: the watch stream's state (`live`, `down`, `unavailable`). */
+  readonly stream?: 'live' | 'down' | 'unavailable';
+  /** Milliseconds the watch stream has been in that state. */
+  readonly streamForMs?: number;
   /** Why the fallback copy served at bootstrap, when it did. */
   readonly fallbackReason?: DopplerErrorCode;
   /** Why the check is `down`; absent when `up`. */
@@ -92,8 +116,16 @@ export function judgeDopplerHealth(
       `The Doppler health check's maxAgeMs must be a finite number of milliseconds, 0 or more (got ${String(maxAgeMs)}).`,
     );
   }
+  const maxStreamDownMs = options.maxStreamDownMs ?? DEFAULT_DOPPLER_HEALTH_MAX_STREAM_DOWN_MS;
+  if (typeof maxStreamDownMs !== 'number' || Number.isNaN(maxStreamDownMs) || maxStreamDownMs < 0) {
+    throw new DopplerConfigurationError(
+      `The Doppler health check's maxStreamDownMs must be a number of milliseconds, 0 or more, or Infinity (got ${String(maxStreamDownMs)}).`,
+    );
+  }
   const { metadata, status } = secrets;
-  const healthy = !(status.stale && status.ageMs > maxAgeMs);
+  const { stream, channel } = status;
+  const streamDown = stream?.state === 'down' && stream.forMs > maxStreamDownMs;
+  const healthy = !(status.stale && status.ageMs > maxAgeMs) && !streamDown;
   const fallbackReason = metadata.source === 'fallback' ? metadata.fallback?.reason : undefined;
   const details: DopplerHealthDetails = {
     source: metadata.source,
@@ -106,9 +138,15 @@ export function judgeDopplerHealth(
     ...(status.lastSuccessAt !== undefined && { lastSuccessAt: status.lastSuccessAt.toISOString() }),
     ...(status.lastFailureAt !== undefined && { lastFailureAt: status.lastFailureAt.toISOString() }),
     ...(fallbackReason !== undefined && { fallbackReason }),
+    ...(channel !== undefined && { channel: channel.kind, channelSince: channel.since.toISOString() }),
+    ...(stream !== undefined && { stream: stream.state, streamForMs: stream.forMs }),
   };
   if (healthy) return { healthy, details };
-  return { healthy, details: { ...details, message: downMessage(details) } };
+  const message =
+    streamDown && !(status.stale && status.ageMs > maxAgeMs)
+      ? `The Doppler watch stream has been down for ${stream.forMs} ms (limit ${maxStreamDownMs} ms, the maxStreamDownMs option); changes arrive by polling only.`
+      : downMessage(details);
+  return { healthy, details: { ...details, message } };
 }
 
 /** Says why, in names and numbers a person on call can act on. */

@@ -4,6 +4,7 @@
 export { DopplerHealthIndicator } from './doppler-health.indicator.js';
 export {
   DEFAULT_DOPPLER_HEALTH_MAX_AGE_MS,
+  DEFAULT_DOPPLER_HEALTH_MAX_STREAM_DOWN_MS,
   type DopplerHealthDetails,
   type DopplerHealthOptions,
 } from './doppler-health.js';

@@ -169,6 +169,30 @@ export interface DopplerModuleOptions {
    * @default 1048576 (1 MiB)
    */
   maxResponseBytes?: number;
+
+  /**
+   * OpenTelemetry metrics and traces, through `@opentelemetry/api` when the app has it (an
+   * optional peer) and registered an SDK before the module boots. Nothing exported holds a value,
+   * a token or (unless {@link DopplerTelemetryOptions.includeSecretNames}) a secret's name.
+   * @default { enabled: true, includeSecretNames: false }
+   */
+  telemetry?: DopplerTelemetryOptions;
+}
+
+/** What this registration reports to OpenTelemetry (see the README for the metrics and spans). */
+export interface DopplerTelemetryOptions {
+  /**
+   * Report metrics and spans when an OpenTelemetry SDK is registered. With no SDK the cost is
+   * nil either way.
+   * @default true
+   */
+  enabled?: boolean;
+  /**
+   * Put the names of the secrets a refresh changed, added or removed on its span (at most 100
+   * per list). Names only, never values.
+   * @default false
+   */
+  includeSecretNames?: boolean;
 }
 
 /**
@@ -213,10 +237,24 @@ export interface DopplerMountedOptions {
   pollInterval?: number;
 }
 
-/** How often to refresh. */
+/** How often to refresh, and whether to keep Doppler's watch stream open. */
 export interface DopplerRefreshOptions {
-  /** Milliseconds between checks with Doppler (at least 100). */
-  interval: number;
+  /**
+   * Milliseconds between checks with Doppler (at least 100). Required without {@link watch}; with
+   * it, the safety net under the stream and the only channel where the stream is unavailable.
+   * @default 300000 (5 minutes) with `watch: true`
+   */
+  interval?: number;
+  /**
+   * Keep Doppler's watch stream open (server-sent events, as `doppler run --watch`; Team and
+   * Enterprise plans): a change is re-downloaded (with the ETag) within a second or two of the
+   * event, spread over a 0-2 s window across a fleet. A stall (no ping for 90 s) or a drop
+   * reconnects with backoff (1 s doubling to 60 s, with jitter) and re-downloads; a 403 or 404 on
+   * the stream falls back to polling every {@link interval}, with one warning.
+   * `SecretsService.status.channel` says which channel is live.
+   * @default false
+   */
+  watch?: boolean;
   /**
    * Spread of each wait, as a fraction of it: 0.1 waits 90% to 110% of the interval. The
    * first check comes at a random point of the first interval, so a fleet started together

@@ -18,7 +18,24 @@ export interface SecretsStatus {
   readonly ageMs: number;
   /** True when the last attempt failed, or the values came from the fallback copy. */
   readonly stale: boolean;
+  /**
+   * The channel a change reaches this app through now, and since when: Doppler's watch `stream`
+   * while it is live, else `polling` (the `refresh` option's timer), else `webhook` (when accepted);
+   * `volume` for a mounted volume. Absent when nothing refreshes the set.
+   */
+  readonly channel?: { readonly kind: SecretsChannel; readonly since: Date };
+  /** With `refresh.watch`: the watch stream's state, and since when (see the README, "Watch stream"). */
+  readonly stream?: {
+    /** `live`; `down` (connecting, or reconnecting with backoff); `unavailable` (a 403/404: polling instead). */
+    readonly state: 'live' | 'down' | 'unavailable';
+    readonly since: Date;
+    /** Milliseconds in this state (what the health check compares with `maxStreamDownMs`). */
+    readonly forMs: number;
+  };
 }
+
+/** How a change reaches the app (see {@link SecretsStatus.channel}). */
+export type SecretsChannel = 'stream' | 'polling' | 'webhook' | 'volume';
 
 /** What changed in a refresh: names only, never values. */
 export interface SecretsChange {

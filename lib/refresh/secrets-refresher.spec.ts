@@ -318,3 +318,70 @@ describe('SecretsRefresher (fake time)', () => {
     });
   });
 });
+
+describe('SecretsRefresher and push channels', () => {
+  const webhook = { secret: 'webhook-secret-0123456789', coalesceMs: 0, minInterval: 250 };
+
+  it('names the live channel: a live push channel, else polling, else the webhook', async () => {
+    const onlyWebhook = setup([notModified], { webhook });
+    onlyWebhook.refresher.start();
+    expect(onlyWebhook.state.status.channel?.kind).toBe('webhook');
+    await onlyWebhook.refresher.stop();
+
+    const { clock, source, state, refresher } = setup([notModified], {
+      refresh: { interval: 60_000, jitter: 0 },
+      webhook,
+    });
+    let report: ((state: 'live' | 'down' | 'unavailable') => void) | undefined;
+    let changed: (() => void) | undefined;
+    (source as SecretsSource).watch = (onChange, context) => {
+      changed = onChange;
+      report = (s) => context?.channel('stream', s);
+      report('down');
+      return () => undefined;
+    };
+    refresher.start();
+    expect(state.status.channel?.kind).toBe('polling');
+    expect(state.status.stream).toMatchObject({ state: 'down', forMs: 0 });
+    await clock.advance(1_000);
+    report?.('live');
+    expect(state.status.channel).toEqual({ kind: 'stream', since: new Date(clock.now()) });
+    expect(state.status.stream?.since).toEqual(new Date(clock.now()));
+    await clock.advance(500);
+    report?.('live');
+    expect(state.status.stream?.forMs).toBe(500);
+    report?.('unavailable');
+    expect(state.status.channel?.kind).toBe('polling');
+    changed?.();
+    await settle();
+    expect(source.requests).toHaveLength(1);
+    await refresher.stop();
+  });
+
+  it('moves the next check to the retry-after of a rate-limited pushed cycle, once', async () => {
+    const { clock, source, refresher } = setup(
+      [fail(rateLimited(20_000)), fail(rateLimited(20_000)), notModified],
+      {
+        refresh: { interval: 300_000, jitter: 0 },
+        random: () => 0.9,
+      },
+    );
+    let changed: (() => void) | undefined;
+    (source as SecretsSource).watch = (onChange) => {
+      changed = onChange;
+      return () => undefined;
+    };
+    refresher.start();
+    changed?.();
+    await clock.advance(19_999);
+    expect(source.requests).toHaveLength(1);
+    await clock.advance(1);
+    expect(source.requests).toHaveLength(2);
+    // Rate-limited again: the usual backoff now (capped at the interval here), not another 20 s.
+    await clock.advance(299_999);
+    expect(source.requests).toHaveLength(2);
+    await clock.advance(1);
+    expect(source.requests).toHaveLength(3);
+    await refresher.stop();
+  });
+});

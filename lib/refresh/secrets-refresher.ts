@@ -7,10 +7,11 @@ import type { DopplerScope } from '../core/scope.js';
 import type { ScopePin } from '../core/scope-pin.js';
 import { within } from '../core/within.js';
 import type { SecretsChange } from '../interfaces/secrets-status.interface.js';
-import type { SecretsSource } from '../sources/secrets-source.js';
+import type { PushChannel, SecretsSource } from '../sources/secrets-source.js';
 import { validateLoadedSet } from '../sources/validate-loaded-set.js';
 import type { ResolvedModuleOptions } from '../utils/resolve-options.js';
 import type { SecretsSchema } from '../validation/validate-secrets.js';
+import type { FetchTelemetry, InstanceTelemetry } from '../telemetry/doppler-telemetry.js';
 import type { RefreshResult } from './refresh-result.js';
 import type { SecretsState } from './secrets-state.js';
 
@@ -33,6 +34,8 @@ export interface RefreshDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly random?: () => number;
+  /** One span and one duration per cycle. */
+  readonly telemetry?: InstanceTelemetry;
 }
 
 /**
@@ -55,6 +58,8 @@ export class SecretsRefresher {
   #webhookPending: Promise<RefreshResult> | undefined;
   #lastWebhookCycleAt = Number.NEGATIVE_INFINITY;
   #unwatch: (() => void) | undefined;
+  #timerAt: number | undefined;
+  #push: { readonly kind: PushChannel; readonly state: 'live' | 'down' | 'unavailable' } | undefined;
   #sourceClosed: Promise<void> | undefined;
   readonly #random: () => number;
 
@@ -76,7 +81,15 @@ export class SecretsRefresher {
   /** Starts the source's own change channel, if it has one, and the timer the `refresh` option asks for. */
   start(): void {
     if (this.#stopped) return;
-    this.#unwatch ??= this.source.watch?.(() => void this.refreshNow());
+    this.#unwatch ??= this.source.watch?.(() => this.onPush(), {
+      channel: (kind, state) => {
+        this.#push = { kind, state };
+        if (kind === 'stream') this.state.recordStream(state);
+        this.recordChannel();
+      },
+      random: this.#random,
+    });
+    this.recordChannel();
     if (this.#timer !== undefined || !this.settings.refresh) return;
     // The first check comes at a random point of the first interval: a fleet deployed
     // together would otherwise poll in lockstep and share one rate limit at the same second.
@@ -137,8 +150,36 @@ export class SecretsRefresher {
     await (this.#sourceClosed ??= this.source.close?.() ?? Promise.resolve());
   }
 
+  /**
+   * The source's push channel says the set may have changed. A cycle that Doppler rate-limits
+   * (429) moves the next timer check to its `retry-after` (capped), when that is sooner: the change
+   * is known to be waiting, and that one retry is all it gets before the usual backoff resumes.
+   */
+  private onPush(): void {
+    void this.refreshNow().then((result) => {
+      if (result.kind !== 'failed' || result.retryAfterMs === undefined) return;
+      const policy = this.settings.refresh;
+      if (this.#stopped || !policy) return;
+      const delay = clampDelay(Math.min(result.retryAfterMs, Math.max(policy.interval, MAX_RETRY_AFTER_MS)));
+      const at = this.deps.clock.now() + delay;
+      if (this.#timerAt !== undefined && this.#timerAt <= at) return;
+      this.#timer?.();
+      this.arm(delay);
+    });
+  }
+
+  /** The live channel, for `status.channel`: a live push channel, else the timer, else the webhook. */
+  private recordChannel(): void {
+    const push = this.#push?.state === 'live' ? this.#push.kind : undefined;
+    this.state.recordChannel(
+      push ?? (this.settings.refresh ? 'polling' : this.settings.webhook ? 'webhook' : undefined),
+    );
+  }
+
   private run(): Promise<RefreshResult> {
-    const cycle = this.cycle().then((result) => {
+    const fetch = this.deps.telemetry?.startFetch('refresh');
+    const cycle = this.cycle(fetch).then((result) => {
+      if (fetch) reportCycle(fetch, result, this.state);
       this.#failures = result.kind === 'failed' ? this.#failures + 1 : 0;
       this.#retryAfterMs = result.kind === 'failed' ? result.retryAfterMs : undefined;
       this.#inflight = undefined;
@@ -149,7 +190,7 @@ export class SecretsRefresher {
   }
 
   /** One cycle: load (with the ETag), validate a changed set whole, apply it, record, keep a copy. */
-  private async cycle(): Promise<RefreshResult> {
+  private async cycle(observer?: FetchTelemetry): Promise<RefreshResult> {
     const { clock, logger } = this.deps;
     const deadline = this.settings.deadline;
     const signal = deadlineSignal(clock, deadline, this.#abort.signal);
@@ -161,6 +202,7 @@ export class SecretsRefresher {
           signal,
           deadlineAt,
           ...(this.state.etag !== undefined && { etag: this.state.etag }),
+          ...(observer !== undefined && { observer }),
         }),
         signal,
         () => stalled(deadline),
@@ -216,12 +258,24 @@ export class SecretsRefresher {
     // Doppler's retry-after on a 429 is a floor (asking earlier only spends the rate limit), but
     // never a reason to wait less than the backoff, nor longer than an hour (or the interval).
     const retryAfter = Math.min(this.#retryAfterMs ?? 0, Math.max(policy.interval, MAX_RETRY_AFTER_MS));
-    const delay = clampDelay(firstDelay ?? Math.max(jittered, retryAfter));
+    this.arm(clampDelay(firstDelay ?? Math.max(jittered, retryAfter)));
+  }
+
+  private arm(delay: number): void {
+    this.#timerAt = this.deps.clock.now() + delay;
     this.#timer = this.deps.clock.schedule(() => {
       this.#timer = undefined;
+      this.#timerAt = undefined;
       void this.refreshNow().then(() => this.schedule());
     }, delay);
   }
+}
+
+function reportCycle(fetch: FetchTelemetry, result: RefreshResult, state: SecretsState<object>): void {
+  if (result.kind === 'changed') fetch.changed(state.current.metadata, result.change.version, result.change);
+  else if (result.kind === 'unchanged') fetch.unchanged();
+  else if (result.kind === 'failed') fetch.failed(result.code);
+  else fetch.abandoned();
 }
 
 /** Names an error that is not ours by its class only: its message may quote anything. */

@@ -2,9 +2,11 @@ import { Subject, type Observable } from 'rxjs';
 import type { DopplerErrorCode } from '../errors/doppler.errors.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { SecretsMetadata } from '../interfaces/secrets-metadata.interface.js';
-import type { SecretsChange, SecretsStatus } from '../interfaces/secrets-status.interface.js';
+import type { SecretsChange, SecretsChannel, SecretsStatus } from '../interfaces/secrets-status.interface.js';
 import { SecretsSnapshot } from '../secrets-snapshot.js';
 import type { RefreshResult } from './refresh-result.js';
+
+type StreamState = NonNullable<SecretsStatus['stream']>['state'];
 
 /** A validated set, ready to become the current version. */
 export interface ValidatedSet {
@@ -31,6 +33,8 @@ export class SecretsState<T extends object = Record<string, string>> {
   #lastFailureAt: Date | undefined;
   #lastFailureCode: DopplerErrorCode | undefined;
   #consecutiveFailures = 0;
+  #channel: SecretsStatus['channel'];
+  #stream: { readonly state: StreamState; readonly since: Date } | undefined;
   readonly #changes = new Subject<SecretsChange>();
   readonly #changes$ = this.#changes.asObservable();
   readonly #clock: Clock;
@@ -82,7 +86,26 @@ export class SecretsState<T extends object = Record<string, string>> {
       consecutiveFailures: this.#consecutiveFailures,
       ageMs: Math.max(0, this.#clock.now() - confirmedAt.getTime()),
       stale: failing || this.#current.metadata.source === 'fallback',
+      ...(this.#channel !== undefined && { channel: this.#channel }),
+      ...(this.#stream !== undefined && {
+        stream: {
+          ...this.#stream,
+          forMs: Math.max(0, this.#clock.now() - this.#stream.since.getTime()),
+        },
+      }),
     };
+  }
+
+  /** The channel now live; `since` moves only when it changes. */
+  recordChannel(kind: SecretsChannel | undefined): void {
+    if (kind === this.#channel?.kind) return;
+    this.#channel = kind === undefined ? undefined : { kind, since: new Date(this.#clock.now()) };
+  }
+
+  /** The watch stream's state; `since` moves only when it changes. */
+  recordStream(state: StreamState): void {
+    if (state === this.#stream?.state) return;
+    this.#stream = { state, since: new Date(this.#clock.now()) };
   }
 
   /**

@@ -11,7 +11,8 @@ import {
   type ResolvedDopplerOptions,
   type ResolvedModuleOptions,
 } from '../utils/resolve-options.js';
-import type { LoadOutcome, LoadRequest, SecretsSource } from './secrets-source.js';
+import { WatchStream } from '../refresh/watch/watch-stream.js';
+import type { LoadOutcome, LoadRequest, SecretsSource, WatchContext } from './secrets-source.js';
 
 /** The options and HTTP client for one token. */
 interface Session {
@@ -38,6 +39,7 @@ export class ApiSource implements SecretsSource {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly env: NodeJS.ProcessEnv = process.env,
+    onTokenExpiry?: (at: number | undefined) => void,
   ) {
     if (resolved.credential === undefined) throw new TypeError('ApiSource needs a credential');
     this.#tokens = tokenProviderFor(resolved.credential, {
@@ -45,6 +47,7 @@ export class ApiSource implements SecretsSource {
       clock,
       logger,
       ...(env !== undefined && { env }),
+      ...(onTokenExpiry !== undefined && { onExpiry: onTokenExpiry }),
     });
   }
 
@@ -142,26 +145,53 @@ export class ApiSource implements SecretsSource {
     };
   }
 
+  /**
+   * With `refresh.watch`, keeps Doppler's watch stream open (see `WatchStream`): each connection
+   * reads the token (file) afresh and goes through the same client rules as the download.
+   */
+  watch(onChange: () => void, context?: WatchContext): () => void {
+    const refresh = this.resolved.refresh;
+    if (!refresh?.watch) return () => undefined;
+    const stream = new WatchStream({
+      open: async (signal) => (await this.session(signal)).client.openWatch({ signal }),
+      onUpdate: onChange,
+      onState: (state) => context?.channel('stream', state),
+      clock: this.clock,
+      random: context?.random ?? Math.random,
+      logger: this.logger,
+      pollInterval: refresh.interval,
+    });
+    context?.channel('stream', 'down');
+    stream.start();
+    return () => stream.stop();
+  }
+
   private download(
     client: DopplerClient,
     options: ResolvedDopplerOptions,
     request: LoadRequest,
   ): Promise<DownloadResult> {
     const remaining = Math.max(1, request.deadlineAt - this.clock.now());
+    const observer = request.observer !== undefined ? { observer: request.observer } : {};
     return request.phase === 'bootstrap'
       ? // The retry loop keeps to the deadline itself (on the load's clock, which deadlineAt is
         // in), and says how many attempts it made.
-        downloadWithRetries(client, {
-          retries: options.retries,
-          deadline: this.resolved.deadline,
-          deadlineAt: request.deadlineAt,
-          timeout: options.timeout,
-          clock: this.clock,
-        })
+        downloadWithRetries(
+          client,
+          {
+            retries: options.retries,
+            deadline: this.resolved.deadline,
+            deadlineAt: request.deadlineAt,
+            timeout: options.timeout,
+            clock: this.clock,
+          },
+          observer,
+        )
       : client.download({
           signal: request.signal,
           ...(request.etag !== undefined && { etag: request.etag }),
           timeout: Math.min(options.timeout, remaining),
+          ...observer,
         });
   }
 }

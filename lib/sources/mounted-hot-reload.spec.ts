@@ -100,6 +100,8 @@ describe('a mounted volume, hot-reloaded on fake time', () => {
     });
     expect(service.status).toMatchObject({ version: 1, stale: false, consecutiveFailures: 0 });
     expect(service.status.lastSuccessAt).toEqual(service.metadata.fetchedAt);
+    expect(service.status.channel?.kind).toBe('volume');
+    expect(service.status.stream).toBeUndefined();
     expect(logger.lines[0]).toMatch(
       /^log Loaded 2 secrets from the volume mounted at .* \(project "shop", config "prd"\)/,
     );

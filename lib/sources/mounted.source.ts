@@ -11,7 +11,7 @@ import { nodeMountFileSystem, type MountFileSystem } from './mounted/mount-file-
 import { readMountedVersion } from './mounted/read-mounted-version.js';
 import { secretsFromVersion } from './mounted/secrets-from-version.js';
 import { watchMountedPath, type WatchDirectory } from './mounted/watch-mounted-path.js';
-import type { LoadOutcome, LoadRequest, SecretsSource } from './secrets-source.js';
+import type { LoadOutcome, LoadRequest, SecretsSource, WatchContext } from './secrets-source.js';
 
 /** The limits every read of the volume keeps to, from the module's options. */
 export interface MountedReadLimits {
@@ -78,7 +78,8 @@ export class MountedSource implements SecretsSource {
   }
 
   /** Watches the volume's directory and polls it every `mounted.pollInterval` ms. */
-  watch(onChange: () => void): () => void {
+  watch(onChange: () => void, context?: WatchContext): () => void {
+    context?.channel('volume', 'live');
     return watchMountedPath(
       {
         dir: this.#watchedDir ?? this.options.path,

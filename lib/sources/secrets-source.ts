@@ -1,5 +1,6 @@
 import type { DopplerError } from '../errors/doppler.errors.js';
 import type { FallbackMetadata, SecretsMetadata } from '../interfaces/secrets-metadata.interface.js';
+import type { FetchObserver } from '../telemetry/fetch-observer.js';
 
 /** Where a loaded set came from: the `source` its metadata will name. */
 export type LoadedOrigin = 'doppler-api' | 'environment' | 'mounted' | 'fallback';
@@ -28,6 +29,8 @@ export interface LoadRequest {
   readonly deadlineAt: number;
   /** Doppler's tag of the set held, when there is one. */
   readonly etag?: string;
+  /** Told of each request and retry of this load (telemetry). */
+  readonly observer?: FetchObserver;
 }
 
 /**
@@ -53,10 +56,21 @@ export interface SecretsSource {
    * event); the refresher then runs a cycle, as for a timer. Called once, when refreshing starts.
    * @returns stops watching; it must leave no timer, handle or request behind.
    */
-  watch?(onChange: () => void): () => void;
+  watch?(onChange: () => void, context?: WatchContext): () => void;
   /**
    * Releases what the source holds once it is no longer used (an exchanged token is revoked).
    * Called once, after the last load has settled; bounded, and never rejects.
    */
   close?(): Promise<void>;
+}
+
+/** A source's own push channel: Doppler's watch stream, or the mounted volume's watch. */
+export type PushChannel = 'stream' | 'volume';
+
+/** What the refresher gives a source's {@link SecretsSource.watch} besides the change callback. */
+export interface WatchContext {
+  /** The push channel is up (`live`), failing and being retried (`down`), or not offered (`unavailable`). */
+  channel(kind: PushChannel, state: 'live' | 'down' | 'unavailable'): void;
+  /** [0, 1): the refresher's, so tests decide the spread and jitter. */
+  readonly random: () => number;
 }

@@ -17,6 +17,13 @@ import {
   type EmulatorTokenSeed,
 } from './emulator-seed.js';
 import { EmulatorStore, type EmulatorIssuedToken } from './emulator-store.js';
+import {
+  assertValidWatchFault,
+  EmulatorWatchHub,
+  isPlannedStream,
+  WATCH_ROUTE,
+  type EmulatorWatchFault,
+} from './emulator-watch.js';
 
 /**
  * Per-token request budget, enforced like Doppler's: `429` with `retry-after` when exceeded.
@@ -52,6 +59,11 @@ export interface DopplerEmulatorOptions {
    */
   readonly requestLogLimit?: number;
   /**
+   * Milliseconds between the pings sent on every open watch stream (real time).
+   * @default 15000
+   */
+  readonly watchPingIntervalMs?: number;
+  /**
    * The emulator's clock, in epoch milliseconds: when issued `dp.said.` tokens expire, whether a
    * JWT's `exp`/`nbf`/`iat` hold, the rate limit's window and the request log's times. Give a
    * test's fake clock to expire tokens without waiting.
@@ -79,6 +91,10 @@ export interface EmulatorSummary {
  * the same auth schemes, token kinds and error bodies, plus fault injection for resilience tests;
  * and the workload identity calls, `POST /v3/auth/oidc` (a platform's JWT for an expiring
  * `dp.said.` token, checked against the seed's identities) and `POST /v3/auth/revoke`.
+ * It also serves the watch stream `GET /v3/configs/config/secrets/watch` (server-sent events): an
+ * edit through this API or {@link DopplerEmulator.reloadSeed} sends `secrets.update` to the
+ * config's watchers, pings go out every `watchPingIntervalMs`, and `injectWatchFaults` stalls,
+ * drops, refuses (429, 403) or splits a connection byte by byte.
  * The endpoints are listed in `EMULATOR_ROUTES`; CI checks each against Doppler's published
  * OpenAPI document (scripts/contract).
  *
@@ -94,7 +110,9 @@ export interface EmulatorSummary {
  * @publicApi
  */
 export class DopplerEmulator {
-  private readonly store: EmulatorStore;
+  private store: EmulatorStore;
+  private readonly watchers: EmulatorWatchHub;
+  private readonly queuedWatchFaults: EmulatorWatchFault[] = [];
   private readonly log: RequestLog;
   private readonly limiter: SlidingWindowRateLimiter | undefined;
   private readonly sockets = new Set<Socket>();
@@ -122,6 +140,11 @@ export class DopplerEmulator {
       throw new RangeError('DopplerEmulator: rateLimit.requestsPerMinute must be an integer >= 1');
     }
     this.limiter = perMinute === undefined ? undefined : new SlidingWindowRateLimiter(perMinute);
+    const ping = options.watchPingIntervalMs ?? 15_000;
+    if (!Number.isInteger(ping) || ping < 1) {
+      throw new RangeError('DopplerEmulator: watchPingIntervalMs must be an integer >= 1');
+    }
+    this.watchers = new EmulatorWatchHub(ping);
   }
 
   /**
@@ -227,6 +250,7 @@ export class DopplerEmulator {
       return;
     }
     this.server = undefined;
+    this.watchers.close();
     await new Promise<void>((resolve, reject) => {
       server.close((error) => (error ? reject(error) : resolve()));
       for (const socket of this.sockets) {
@@ -243,6 +267,7 @@ export class DopplerEmulator {
    */
   setSecrets(project: string, config: string, secrets: Readonly<Record<string, string>>): void {
     this.store.setSecrets(project, config, secrets);
+    this.watchers.notify(project, config);
   }
 
   /**
@@ -253,6 +278,7 @@ export class DopplerEmulator {
    */
   setSecret(project: string, config: string, name: string, value: string): void {
     this.store.setSecret(project, config, name, value);
+    this.watchers.notify(project, config);
   }
 
   /**
@@ -261,7 +287,51 @@ export class DopplerEmulator {
    * @returns whether the secret existed
    */
   deleteSecret(project: string, config: string, name: string): boolean {
-    return this.store.deleteSecret(project, config, name);
+    const deleted = this.store.deleteSecret(project, config, name);
+    if (deleted) this.watchers.notify(project, config);
+    return deleted;
+  }
+
+  /**
+   * Replaces everything served with a new seed (projects, configs, secrets, tokens), as after
+   * editing the seed file, and sends `secrets.update` to the watchers of every config whose
+   * secrets changed.
+   *
+   * @example
+   * emulator.reloadSeedFile('test/doppler-seed.json'); // after editing the file
+   * @throws Error naming the malformed field; the seed served so far stays.
+   */
+  reloadSeed(seed: EmulatorSeed): void {
+    const next = new EmulatorStore(parseEmulatorSeed(seed));
+    const previous = this.store;
+    this.store = next;
+    for (const [project, config] of previous.changedConfigs(next)) this.watchers.notify(project, config);
+  }
+
+  /** {@link reloadSeed} from a JSON seed file. */
+  reloadSeedFile(path: string): void {
+    this.reloadSeed(readEmulatorSeedFile(path));
+  }
+
+  /** Number of watch streams open now. */
+  get watcherCount(): number {
+    return this.watchers.size;
+  }
+
+  /** Sends a ping on every open watch stream now (besides the interval's). */
+  pingWatchers(): void {
+    this.watchers.ping();
+  }
+
+  /**
+   * Queues faults for watch connections; each new watch request consumes the next one.
+   *
+   * @example
+   * emulator.injectWatchFaults({ kind: 'status', status: 429, headers: { 'retry-after': '5' } }, { kind: 'stall' });
+   */
+  injectWatchFaults(...faults: EmulatorWatchFault[]): void {
+    faults.forEach(assertValidWatchFault);
+    this.queuedWatchFaults.push(...faults);
   }
 
   /**
@@ -333,6 +403,7 @@ export class DopplerEmulator {
   /** Drops queued faults and the persistent fault. */
   clearFaults(): void {
     this.queuedFaults.length = 0;
+    this.queuedWatchFaults.length = 0;
     this.persistentFault = undefined;
   }
 
@@ -404,11 +475,19 @@ export class DopplerEmulator {
         entry.status = respondWithFault(fault, res);
         return;
       }
-      this.reply(
-        res,
-        entry,
-        route.answer(request, { store: this.store, limiter: this.limiter, now: this.now() }),
-      );
+      const watchFault = route === WATCH_ROUTE ? this.queuedWatchFaults.shift() : undefined;
+      if (watchFault !== undefined) entry.fault = watchFault.kind;
+      if (watchFault?.kind === 'status') {
+        entry.status = respondWithFault(watchFault, res);
+        return;
+      }
+      const planned = route.answer(request, { store: this.store, limiter: this.limiter, now: this.now() });
+      if (isPlannedStream(planned)) {
+        entry.status = 200;
+        this.watchers.open(res, planned.stream, watchFault);
+        return;
+      }
+      this.reply(res, entry, planned);
     } catch {
       // The error may quote a header value, so it is not echoed to the client.
       entry.status = 500;

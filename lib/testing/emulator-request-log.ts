@@ -1,6 +1,7 @@
 import { createMasker } from '../redaction/pattern-matcher.js';
 import type { EmulatorAuthScheme, EmulatorTokenKind } from './emulator-auth.js';
 import type { EmulatorFaultKind } from './emulator-faults.js';
+import type { EmulatorWatchFaultKind } from './emulator-watch.js';
 
 /**
  * One request the emulator received. Holds no token and no secret value, so it is
@@ -20,7 +21,7 @@ export interface EmulatorRequest {
   readonly status: number;
   readonly at: Date;
   /** Set when an injected fault answered instead of the emulator. */
-  readonly fault?: EmulatorFaultKind;
+  readonly fault?: EmulatorFaultKind | EmulatorWatchFaultKind;
 }
 
 /** A log entry while its request is in flight; the status is filled in once known. */

@@ -3,6 +3,7 @@ import { NAMES_ROUTE } from './emulator-names.js';
 import { OIDC_ROUTE } from './emulator-oidc.js';
 import { REVOKE_ROUTE } from './emulator-revoke.js';
 import type { EmulatorRoute } from './emulator-route.js';
+import { WATCH_ROUTE } from './emulator-watch.js';
 
 /**
  * Every endpoint the emulator serves. Adding one here is all the emulator needs; the contract
@@ -13,6 +14,7 @@ export const EMULATOR_ROUTES: readonly EmulatorRoute[] = [
   NAMES_ROUTE,
   OIDC_ROUTE,
   REVOKE_ROUTE,
+  WATCH_ROUTE,
 ];
 
 /** What a path resolves to: the route for the method, or the methods the path does accept. */

@@ -209,6 +209,28 @@ export class EmulatorStore {
     }
   }
 
+  /** The configs whose secrets (or existence) differ in `other`, as `[project, config]`. */
+  changedConfigs(other: EmulatorStore): Array<[string, string]> {
+    const changed: Array<[string, string]> = [];
+    const names = new Set([...this.projects.keys(), ...other.projects.keys()]);
+    for (const project of names) {
+      const mine = this.projects.get(project);
+      const theirs = other.projects.get(project);
+      for (const config of new Set([...(mine?.keys() ?? []), ...(theirs?.keys() ?? [])])) {
+        const a = mine?.get(config);
+        const b = theirs?.get(config);
+        const same =
+          a !== undefined &&
+          b !== undefined &&
+          a.environment === b.environment &&
+          a.secrets.size === b.secrets.size &&
+          [...a.secrets].every(([name, value]) => b.secrets.get(name) === value);
+        if (!same) changed.push([project, config]);
+      }
+    }
+    return changed;
+  }
+
   private configFor(project: string, config: string): ConfigState {
     if (project === '' || config === '') {
       throw seedError('project and config', 'must be non-empty names');

@@ -15,6 +15,13 @@ export type {
 } from './emulator-faults.js';
 export type { EmulatorRequest } from './emulator-request-log.js';
 export type {
+  EmulatorWatchDropFault,
+  EmulatorWatchFault,
+  EmulatorWatchFaultKind,
+  EmulatorWatchSplitFault,
+  EmulatorWatchStallFault,
+} from './emulator-watch.js';
+export type {
   EmulatorConfigSeed,
   EmulatorIdentitySeed,
   EmulatorProjectSeed,

@@ -113,3 +113,45 @@ describe('resolveOptions', () => {
     ).toMatch(/must be a class/);
   });
 });
+
+describe('refresh.watch', () => {
+  const token = `dp.st.dev.${CANARY}`;
+
+  it('defaults the safety-net interval to 5 minutes with watch, and keeps one that is given', () => {
+    expect(resolveOptions({ token, refresh: { watch: true } }).refresh).toEqual({
+      interval: 300_000,
+      jitter: 0.1,
+      watch: true,
+    });
+    expect(resolveOptions({ token, refresh: { watch: true, interval: 60_000 } }).refresh).toMatchObject({
+      interval: 60_000,
+      watch: true,
+    });
+    expect(resolveOptions({ token, refresh: { watch: false, interval: 1000 } }).refresh).toEqual({
+      interval: 1000,
+      jitter: 0.1,
+    });
+  });
+
+  it('still needs an interval without watch, and refuses a watch that is not a boolean', () => {
+    expect(failure({ token, refresh: {} }).message).toMatch(
+      /refresh\.interval option must be a whole number/,
+    );
+    expect(failure({ token, refresh: { watch: 'yes' as never } }).message).toMatch(
+      /refresh\.watch option must be true or false/,
+    );
+    expect(failure({ token, refresh: { watch: true, wacth: true } as never }).message).toMatch(
+      /did you mean "refresh\.watch"/,
+    );
+  });
+
+  it('refuses watch for a source without the stream', async () => {
+    const { resolveModuleOptions } = await import('./resolve-options.js');
+    expect(() =>
+      resolveModuleOptions(
+        { source: 'env', schema: class {}, refresh: { watch: true } },
+        { DOPPLER_PROJECT: 'p', DOPPLER_CONFIG: 'c' },
+      ),
+    ).toThrow(/only the API source has/);
+  });
+});

@@ -6,6 +6,7 @@ import {
   DEFAULT_REFRESH_JITTER,
   DEFAULT_RETRIES,
   DEFAULT_TIMEOUT_MS,
+  DEFAULT_WATCH_SAFETY_INTERVAL_MS,
   DEFAULT_WEBHOOK_COALESCE_MS,
   DEFAULT_WEBHOOK_MIN_INTERVAL_MS,
 } from '../doppler.constants.js';
@@ -26,6 +27,8 @@ import { checkKnownKeys } from './check-known-keys.js';
 import { checkOidc, checkOidcConflicts, hasOidc } from './resolve-oidc-options.js';
 import type { SecretsSchema } from '../validation/validate-secrets.js';
 import { isStandardSchema } from '../validation/validate-standard-schema.js';
+import { checkTelemetryOptions } from '../options/check-telemetry-options.js';
+import type { ResolvedTelemetryOptions } from '../telemetry/doppler-telemetry.js';
 
 /** Where the secrets come from, once `source: 'auto'` is settled. */
 export type ResolvedSource = 'api' | 'env' | 'mounted';
@@ -61,10 +64,19 @@ export interface ResolvedModuleOptions {
   readonly maxResponseBytes: number;
   readonly schema?: SecretsSchema;
   readonly fallback?: ModuleFallbackOptions;
-  readonly refresh?: { readonly interval: number; readonly jitter: number };
+  readonly refresh?: ResolvedRefreshOptions;
   readonly webhook?: { readonly secret: string; readonly coalesceMs: number; readonly minInterval: number };
   /** Present for the mounted source. */
   readonly mounted?: ResolvedMountedOptions;
+  readonly telemetry?: ResolvedTelemetryOptions;
+}
+
+/** The refresh option after defaults and checks. */
+export interface ResolvedRefreshOptions {
+  readonly interval: number;
+  readonly jitter: number;
+  /** Doppler's watch stream is kept open; `interval` is the safety net under it. */
+  readonly watch?: true;
 }
 
 /** Fallback options before the passphrase is settled (it may depend on the token). */
@@ -91,7 +103,7 @@ export interface ResolvedDopplerOptions {
   readonly schema?: SecretsSchema;
   readonly fallback?: ResolvedFallbackOptions;
   readonly tokenFile?: string;
-  readonly refresh?: { readonly interval: number; readonly jitter: number };
+  readonly refresh?: ResolvedRefreshOptions;
   readonly webhook?: { readonly secret: string; readonly coalesceMs: number; readonly minInterval: number };
 }
 
@@ -127,6 +139,7 @@ const KNOWN_OPTIONS: readonly (keyof DopplerModuleOptions)[] = [
   'maxResponseBytes',
   'mounted',
   'oidc',
+  'telemetry',
 ];
 
 /**
@@ -184,6 +197,12 @@ export function resolveModuleOptions(
         ? { kind: 'file', path: options.tokenFile }
         : { kind: 'static', ...checkToken(options.token, 'The Doppler token', scope) };
   }
+  const refresh = options.refresh !== undefined ? checkRefresh(options.refresh) : undefined;
+  if (refresh?.watch && source !== 'api') {
+    throw new DopplerConfigurationError(
+      `The refresh.watch option keeps Doppler's watch stream open, which only the API source has; the '${source}' source would ignore it. Drop refresh.watch.`,
+    );
+  }
   const fallback = checkFallback(options.fallback);
   const mounted =
     options.mounted === undefined || options.mounted === null ? undefined : checkMounted(options.mounted);
@@ -205,7 +224,7 @@ export function resolveModuleOptions(
     timeout: checkPositiveInt('timeout', options.timeout ?? DEFAULT_TIMEOUT_MS, 600_000),
     retries: checkWholeNumber('retries', options.retries ?? DEFAULT_RETRIES, 0, 10),
     deadline: checkPositiveInt('deadline', options.deadline ?? DEFAULT_DEADLINE_MS, 3_600_000),
-    ...(options.refresh !== undefined && { refresh: checkRefresh(options.refresh) }),
+    ...(refresh !== undefined && { refresh }),
     ...(options.webhook !== undefined && { webhook: checkWebhook(options.webhook) }),
     ...(fallback !== undefined && { fallback }),
     maxResponseBytes: checkPositiveInt(
@@ -214,6 +233,7 @@ export function resolveModuleOptions(
       64 * 1024 * 1024,
     ),
     ...(options.schema !== undefined && { schema: options.schema }),
+    telemetry: checkTelemetryOptions(options.telemetry),
   };
 }
 
@@ -364,19 +384,27 @@ function checkTokenShape(raw: unknown, where: string): string {
   return token;
 }
 
-function checkRefresh(raw: DopplerModuleOptions['refresh']): { interval: number; jitter: number } {
+function checkRefresh(raw: DopplerModuleOptions['refresh']): ResolvedRefreshOptions {
   if (raw === null || typeof raw !== 'object') {
-    throw new DopplerConfigurationError('The refresh option must be an object such as { interval: 60000 }.');
+    throw new DopplerConfigurationError(
+      'The refresh option must be an object such as { interval: 60000 } or { watch: true }.',
+    );
   }
-  checkKnownKeys(raw as unknown as Record<string, unknown>, ['interval', 'jitter'], 'refresh');
-  const interval = checkWholeNumber('refresh.interval', raw.interval, 100, 86_400_000);
+  checkKnownKeys(raw as unknown as Record<string, unknown>, ['interval', 'jitter', 'watch'], 'refresh');
+  const watch = checkBoolean('refresh.watch', raw.watch);
+  const interval = checkWholeNumber(
+    'refresh.interval',
+    raw.interval ?? (watch ? DEFAULT_WATCH_SAFETY_INTERVAL_MS : undefined),
+    100,
+    86_400_000,
+  );
   const jitter = raw.jitter ?? DEFAULT_REFRESH_JITTER;
   if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) {
     throw new DopplerConfigurationError(
       'The refresh.jitter option must be a fraction from 0 to 1, e.g. 0.1.',
     );
   }
-  return { interval, jitter };
+  return { interval, jitter, ...(watch && { watch: true as const }) };
 }
 
 function checkWebhook(raw: DopplerModuleOptions['webhook']): {

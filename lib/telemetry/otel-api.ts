@@ -1,0 +1,78 @@
+/**
+ * The part of `@opentelemetry/api` this module uses, declared here rather than imported: the API
+ * is an optional peer, and a declaration file that named it would break the types of an app
+ * without it. `otel-api.spec.ts` checks the real package against these shapes.
+ */
+
+/** What an instrument or a span accepts as attributes (strings, numbers, booleans, string lists). */
+export type OtelAttributes = Record<string, string | number | boolean | string[]>;
+
+export interface OtelInstrumentOptions {
+  readonly description?: string;
+  readonly unit?: string;
+  readonly advice?: { readonly explicitBucketBoundaries?: number[] };
+}
+
+export interface OtelCounter {
+  add(value: number, attributes?: OtelAttributes): void;
+}
+
+export interface OtelHistogram {
+  record(value: number, attributes?: OtelAttributes): void;
+}
+
+/** An observable instrument, read by a batch callback at each collection. */
+export type OtelObservable = object;
+
+export interface OtelBatchResult {
+  observe(observable: OtelObservable, value: number, attributes?: OtelAttributes): void;
+}
+
+export type OtelBatchCallback = (result: OtelBatchResult) => void | Promise<void>;
+
+export interface OtelMeter {
+  createHistogram(name: string, options?: OtelInstrumentOptions): OtelHistogram;
+  createCounter(name: string, options?: OtelInstrumentOptions): OtelCounter;
+  createObservableGauge(name: string, options?: OtelInstrumentOptions): OtelObservable;
+  addBatchObservableCallback(callback: OtelBatchCallback, observables: OtelObservable[]): void;
+  removeBatchObservableCallback(callback: OtelBatchCallback, observables: OtelObservable[]): void;
+}
+
+export interface OtelSpan {
+  setAttribute(key: string, value: string | number | boolean | string[]): unknown;
+  setAttributes(attributes: OtelAttributes): unknown;
+  addEvent(name: string, attributes?: OtelAttributes): unknown;
+  setStatus(status: { code: number; message?: string }): unknown;
+  end(): void;
+}
+
+export interface OtelTracer {
+  startSpan(name: string, options?: { attributes?: OtelAttributes }): OtelSpan;
+}
+
+/** `@opentelemetry/api`, as far as this module needs it. */
+export interface OtelApi {
+  readonly metrics: { getMeter(name: string, version?: string): OtelMeter };
+  readonly trace: { getTracer(name: string, version?: string): OtelTracer };
+  /** The meter every `getMeter` returns while no SDK is registered. */
+  createNoopMeter(): OtelMeter;
+  /** What `getTracer` returns while no SDK is registered. */
+  readonly ProxyTracer: abstract new (...args: never[]) => unknown;
+  readonly SpanStatusCode: { readonly ERROR: number };
+}
+
+let loading: Promise<OtelApi | undefined> | undefined;
+
+/**
+ * `@opentelemetry/api` when the app has it installed, else undefined; loaded once per process, on
+ * the first boot (never at import), and never throwing. A dynamic import: the CommonJS build turns
+ * it into a `require()`, the ES module build keeps it, and both reach the one global registry the
+ * API keeps (so an SDK started by the app is seen whichever copy loads).
+ */
+export function loadOtelApi(): Promise<OtelApi | undefined> {
+  loading ??= import('@opentelemetry/api').then(
+    (api) => api as unknown as OtelApi,
+    () => undefined,
+  );
+  return loading;
+}
