@@ -5,7 +5,8 @@
  *
  *   --quick            few iterations and a scaled-down fleet; writes dist/bench/quick/ instead
  *   --only=a,b         sections (names in SECTIONS below); the others are kept from the results.json being
- *                      replaced (--only= runs none: it renders the kept results again)
+ *                      replaced (--only= runs none: it renders the kept results again); the lean
+ *                      ones (minimal, keys, get-map) are bench/lean/sections.ts, written to lean.md
  *   --scale=a,b        the fleet's runs at scale: api, api-half, fallback, fallback-300, mounted (default all; none: '')
  *   --sample=n         replicas simulated for the fleet at scale (default 1000, 250 with --quick; divides 10,000)
  *   --previous=file    the results to compare section 5 with (default: the results.json being replaced)
@@ -38,6 +39,7 @@ import type {
 } from './support/results.js';
 import { median } from './support/stats.js';
 import { renderChart } from './support/svg.js';
+import { LEAN_SECTIONS, runLeanSections } from './lean/sections.js';
 
 type Results = { -readonly [K in keyof BenchResults]: BenchResults[K] };
 /** The keys of BenchResults a section fills. */
@@ -247,7 +249,7 @@ const SECTIONS: readonly Section[] = [
   },
 ];
 
-const ALL_SECTIONS = SECTIONS.map((section) => section.name);
+const ALL_SECTIONS = [...SECTIONS.map((section) => section.name), ...LEAN_SECTIONS];
 // `--only=` (none) runs nothing: it renders docs/bench again from the results it keeps.
 const only = new Set(args.only?.split(',').filter((name) => name !== '') ?? ALL_SECTIONS);
 for (const name of only) {
@@ -300,6 +302,7 @@ async function main(): Promise<void> {
     await save();
   }
   if (carried.length > 0) results.carried = carried;
+  await runLeanSections({ quick, only, outDir, command });
 
   results.finishedAt = new Date().toISOString();
   results.loadAverageAtEnd = loadavg().map((l) => Math.round(l * 100) / 100);

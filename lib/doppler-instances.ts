@@ -1,5 +1,4 @@
 import { Global, Inject, Module } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
 import { SecretsChangeExplorer } from './refresh/secrets-change.explorer.js';
 import { DOPPLER_INSTANCES } from './doppler.constants.js';
 import { DopplerConfigurationError } from './errors/doppler.errors.js';
@@ -92,7 +91,6 @@ export class DopplerInstances {
  */
 @Global()
 @Module({
-  imports: [DiscoveryModule],
   providers: [
     { provide: DOPPLER_INSTANCES, useFactory: () => new DopplerInstances() },
     SecretsChangeExplorer,

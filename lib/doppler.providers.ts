@@ -8,7 +8,6 @@ import {
 import { DOPPLER_PIPELINE_DEPS } from './doppler.constants.js';
 import { MODULE_OPTIONS_TOKEN } from './doppler.module-definition.js';
 import { bootstrapSecrets, type PipelineDeps } from './load-doppler-secrets.js';
-import { DopplerLifecycle } from './refresh/doppler-lifecycle.js';
 import { DOPPLER_REFRESHER, RefresherRef } from './refresh/refresher-ref.js';
 import type { SealedOptions } from './utils/deferred-options.js';
 import { DopplerWebhookHandler } from './webhook/doppler-webhook.handler.js';
@@ -22,6 +21,7 @@ export function registrationProviders(name: string | undefined): {
   const webhook = webhookHandlerToken(name, DopplerWebhookHandler);
   return {
     providers: [
+      // Also the registration's lifecycle (starts and stops refreshing).
       { provide: DOPPLER_REFRESHER, useFactory: () => new RefresherRef() },
       {
         // The provider that fetches: overriding it in a test replaces the fetch entirely.
@@ -48,7 +48,6 @@ export function registrationProviders(name: string | undefined): {
           { token: DOPPLER_PIPELINE_DEPS, optional: true },
         ],
       },
-      DopplerLifecycle,
       webhook === DopplerWebhookHandler
         ? DopplerWebhookHandler
         : { provide: webhook as string, useClass: DopplerWebhookHandler },

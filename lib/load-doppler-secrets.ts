@@ -51,7 +51,8 @@ export interface Bootstrapped<T extends object> {
  * @internal The one pipeline, for every source: options checked once, the set loaded (with
  * retries, fallback and deadline as the options say), validated, and made the first version of a
  * service. A refreshable source gets a refresher, created but not started (it runs timers only
- * with the `refresh` option).
+ * with the `refresh` option); without `refresh`, `webhook` or a change channel it is created on the
+ * first `service.refresh()`.
  */
 export async function bootstrapSecrets<T extends object>(
   options: DopplerModuleOptions,
@@ -127,16 +128,24 @@ export async function bootstrapSecrets<T extends object>(
     }
     return { service, telemetry };
   }
-  const refresher = new SecretsRefresher(
-    state as unknown as SecretsState<object>,
-    source,
-    { ...resolved, scope },
-    pin,
-    { clock, logger, telemetry, ...(deps.random && { random: deps.random }) },
-  );
-  state.onClose(() => refresher.stop());
-  state.onRefresh(() => refresher.refreshNow());
-  return { service, refresher, telemetry };
+  let refresher: SecretsRefresher | undefined;
+  const refresherOf = (): SecretsRefresher =>
+    (refresher ??= new SecretsRefresher(
+      state as unknown as SecretsState<object>,
+      source,
+      { ...resolved, scope },
+      pin,
+      { clock, logger, telemetry, ...(deps.random && { random: deps.random }) },
+    ));
+  // Without a timer (refresh, with or without its watch stream), a webhook or a mounted volume's
+  // hot reload, only `service.refresh()` needs one: made then.
+  if (resolved.refresh !== undefined || resolved.webhook !== undefined || resolved.source === 'mounted') {
+    refresherOf();
+  }
+  // Closing releases what the source holds (an exchanged token is revoked), refresher or not.
+  state.onClose(() => refresher?.stop() ?? source.close?.() ?? Promise.resolve());
+  state.onRefresh(() => refresherOf().refreshNow());
+  return { service, ...(refresher !== undefined && { refresher }), telemetry };
 }
 
 /**

@@ -187,4 +187,32 @@ describe('@OnSecretsChange', () => {
       await app.close();
     }
   });
+
+  it('finds a handler a provider inherits from its base class', async () => {
+    class RotatingBase {
+      readonly rotations: string[] = [];
+
+      @OnSecretsChange('API_KEY')
+      rotate(change: SecretsChange): void {
+        this.rotations.push(`${this.constructor.name}:${change.changed.join(',')}`);
+      }
+    }
+    @Injectable()
+    class RotatingClient extends RotatingBase {}
+
+    @Module({
+      imports: [DopplerModule.forRoot({ token: TOKEN, apiUrl, schema: Secrets })],
+      providers: [RotatingClient],
+    })
+    class InheritingModule {}
+    const app = await NestFactory.createApplicationContext(InheritingModule, { logger: false });
+    try {
+      emulator.setSecret('shop', 'dev', 'API_KEY', 'api-key-value-0004');
+      expect(await app.get(SecretsService).refresh()).toMatchObject({ kind: 'changed' });
+      await settle();
+      expect(app.get(RotatingClient).rotations).toEqual(['RotatingClient:API_KEY']);
+    } finally {
+      await app.close();
+    }
+  });
 });

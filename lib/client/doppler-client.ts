@@ -83,10 +83,9 @@ export class DopplerClient {
     this.http = new DopplerHttp(options, environment);
     // The one masking engine, so the token is also caught where a server escaped or cut it.
     // Its secret part too (after the last dot: `dp.st.<config>.<secret>`): a server may echo that alone.
+    // Built on the first failure that needs it, not on every boot.
     const secretPart = options.token.slice(options.token.lastIndexOf('.') + 1);
-    const maskToken = createMasker([options.token, ...(secretPart.length >= 16 ? [secretPart] : [])], {
-      mask: '[token]',
-    });
+    let maskToken: ((text: string) => string) | undefined;
     this.context = {
       host: options.apiUrl.host,
       ...(options.project !== undefined && { project: options.project }),
@@ -94,7 +93,10 @@ export class DopplerClient {
       tokenKind: options.tokenKind,
       route: this.http.route,
       // Anything shaped like a Doppler token goes too: a server may echo another one.
-      scrub: (text) => maskToken(text).replace(/dp\.[a-z]+\.[A-Za-z0-9_.-]+/g, '[token]'),
+      scrub: (text) =>
+        (maskToken ??= createMasker([options.token, ...(secretPart.length >= 16 ? [secretPart] : [])], {
+          mask: '[token]',
+        }))(text).replace(/dp\.[a-z]+\.[A-Za-z0-9_.-]+/g, '[token]'),
     };
   }
 

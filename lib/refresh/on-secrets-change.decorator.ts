@@ -11,6 +11,22 @@ export interface SecretsChangeFilter {
   readonly instance?: string;
 }
 
+// Prototypes carrying a handler: the explorer scans the methods of an instance only when its
+// prototype chain holds one, so an app without handlers pays next to nothing for the feature.
+const decorated = new WeakSet<object>();
+
+/** @internal True when `prototype` or one it inherits from declares an `@OnSecretsChange` method. */
+export function declaresSecretsChangeHandler(prototype: object | null): boolean {
+  for (
+    let p = prototype;
+    p !== null && p !== Object.prototype;
+    p = Object.getPrototypeOf(p) as object | null
+  ) {
+    if (decorated.has(p)) return true;
+  }
+  return false;
+}
+
 /** What {@link OnSecretsChange} records on a method. */
 export interface SecretsChangeSubscription {
   readonly keys: readonly string[];
@@ -43,5 +59,9 @@ export function OnSecretsChange(...filter: [SecretsChangeFilter] | string[]): Me
     typeof first === 'object'
       ? { keys: [...(first.keys ?? [])], ...(first.instance !== undefined && { instance: first.instance }) }
       : { keys: filter as string[] };
-  return SetMetadata(ON_SECRETS_CHANGE, subscription);
+  const record = SetMetadata(ON_SECRETS_CHANGE, subscription);
+  return (target, key, descriptor) => {
+    decorated.add(target);
+    return record(target, key, descriptor);
+  };
 }

@@ -1,3 +1,4 @@
+import type { OnApplicationBootstrap, OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
 import type { SecretsService } from '../secrets.service.js';
 import type { SecretsRefresher } from './secrets-refresher.js';
 
@@ -6,10 +7,11 @@ export const DOPPLER_REFRESHER = 'DOPPLER:REFRESHER';
 
 /**
  * Where `SecretsService`'s factory leaves the service it loaded and the refresher it created, for
- * the lifecycle hooks and the webhook handler. It stays empty when a test overrides
- * `SecretsService` (nothing was fetched, nothing refreshes).
+ * the webhook handler; and the registration's lifecycle: it starts refreshing once the app is up,
+ * and stops it (timers, requests) when it goes down (one provider for both, as each costs at boot).
+ * It stays empty when a test overrides `SecretsService` (nothing was fetched, nothing refreshes).
  */
-export class RefresherRef {
+export class RefresherRef implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
   #service: SecretsService<object> | undefined;
   #refresher: SecretsRefresher | undefined;
 
@@ -25,5 +27,17 @@ export class RefresherRef {
   /** Closes the loaded service (stopping its refresher); nothing when none was loaded. */
   async close(): Promise<void> {
     await this.#service?.close();
+  }
+
+  onApplicationBootstrap(): void {
+    this.#refresher?.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.close();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.close();
   }
 }

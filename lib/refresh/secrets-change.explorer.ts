@@ -6,13 +6,17 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
 import type { Subscription } from 'rxjs';
 import type { DopplerInstances } from '../doppler-instances.js';
 import { DOPPLER_INSTANCES, LOGGER_CONTEXT } from '../doppler.constants.js';
 import type { SecretsChange } from '../interfaces/secrets-status.interface.js';
 import { SecretsService } from '../secrets.service.js';
-import { ON_SECRETS_CHANGE, type SecretsChangeSubscription } from './on-secrets-change.decorator.js';
+import {
+  declaresSecretsChangeHandler,
+  ON_SECRETS_CHANGE,
+  type SecretsChangeSubscription,
+} from './on-secrets-change.decorator.js';
 
 type Handler = (change: SecretsChange) => unknown;
 
@@ -23,38 +27,43 @@ interface Bound {
 }
 
 /**
- * Finds every `@OnSecretsChange` method (with Nest's DiscoveryService, as `@OnEvent` and `@Cron`
- * are found) and calls it after each applied change of the registration it follows. One queue per
+ * Finds every `@OnSecretsChange` method (walking the app's providers and controllers as Nest's
+ * DiscoveryService does, which `@OnEvent` and `@Cron` use) and calls it after each applied change of the registration it follows. One queue per
  * registration: the handlers of a change run together and finish before the next change is
  * delivered; changes arriving meanwhile are merged into one (so a slow handler holds at most one).
  */
 @Injectable()
 export class SecretsChangeExplorer implements OnApplicationBootstrap, OnApplicationShutdown {
-  readonly #logger = new Logger(LOGGER_CONTEXT);
   readonly #subscriptions: Subscription[] = [];
 
   constructor(
-    private readonly discovery: DiscoveryService,
-    private readonly scanner: MetadataScanner,
-    private readonly reflector: Reflector,
+    // The container DiscoveryService reads, injected directly: importing DiscoveryModule would
+    // add a module and two providers to every app's boot for a feature most apps do not use.
+    private readonly modules: ModulesContainer,
     @Inject(DOPPLER_INSTANCES) private readonly instances: DopplerInstances,
     // A service a test put in with overrideProvider is not in the registry.
     @Optional() @Inject(SecretsService) private readonly unnamed: SecretsService<object> | undefined,
   ) {}
 
   onApplicationBootstrap(): void {
+    const scanner = new MetadataScanner();
+    const reflector = new Reflector();
     const byInstance = new Map<string | undefined, Bound[]>();
-    for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
+    const modules = [...this.modules.values()];
+    const wrappers = [
+      ...modules.flatMap((module) => [...module.providers.values()]),
+      ...modules.flatMap((module) => [...module.controllers.values()]),
+    ];
+    for (const wrapper of wrappers) {
       const instance: unknown = wrapper.instance;
-      if (!wrapper.isDependencyTreeStatic() || instance === null || typeof instance !== 'object') continue;
+      if (instance === null || typeof instance !== 'object') continue;
       const prototype = Object.getPrototypeOf(instance) as object | null;
-      for (const method of this.scanner.getAllMethodNames(prototype)) {
+      // The decorator ran on the class before any instance existed: no mark, no handler.
+      if (!declaresSecretsChangeHandler(prototype) || !wrapper.isDependencyTreeStatic()) continue;
+      for (const method of scanner.getAllMethodNames(prototype)) {
         const target = (instance as Record<string, unknown>)[method];
         if (typeof target !== 'function') continue;
-        const subscription = this.reflector.get<SecretsChangeSubscription | undefined>(
-          ON_SECRETS_CHANGE,
-          target,
-        );
+        const subscription = reflector.get<SecretsChangeSubscription | undefined>(ON_SECRETS_CHANGE, target);
         if (subscription === undefined) continue;
         const list = byInstance.get(subscription.instance) ?? [];
         list.push({
@@ -68,7 +77,7 @@ export class SecretsChangeExplorer implements OnApplicationBootstrap, OnApplicat
     for (const [name, handlers] of byInstance) {
       const service = this.instances.get(name) ?? (name === undefined ? this.unnamed : undefined);
       if (service === undefined) {
-        this.#logger.warn(
+        new Logger(LOGGER_CONTEXT).warn(
           `@OnSecretsChange handlers (${handlers.map((h) => h.where).join(', ')}) follow ${name === undefined ? 'the unnamed DopplerModule registration' : `the registration "${name}"`}, which this app does not have; they are never called.`,
         );
         continue;
@@ -98,7 +107,9 @@ export class SecretsChangeExplorer implements OnApplicationBootstrap, OnApplicat
         } catch (error: unknown) {
           // Masked with the values now served: a handler's error may quote the secret it used.
           const text = error instanceof Error ? `${error.name}: ${error.message}` : 'a non-Error value';
-          this.#logger.error(`@OnSecretsChange handler ${handler.where} failed: ${service.redact(text)}`);
+          new Logger(LOGGER_CONTEXT).error(
+            `@OnSecretsChange handler ${handler.where} failed: ${service.redact(text)}`,
+          );
         }
       }),
     );

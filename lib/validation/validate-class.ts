@@ -1,5 +1,4 @@
 import type { Type } from '@nestjs/common';
-import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError, type ValidatorOptions } from 'class-validator';
 import { DopplerConfigurationError } from '../errors/doppler.errors.js';
 import { printableName } from '../utils/flat-string-map.js';
@@ -7,6 +6,8 @@ import { buildValidationError, type FoundIssue, type PathSegment } from './build
 import { checkSchemaClass, schemaClassName } from './check-schema-class.js';
 import { attempt, describeThrown, isThenable, settleQuietly, type Attempt } from './describe-thrown.js';
 import { findThrowingKeysSync, subsetOf } from './find-throwing-keys.js';
+import { pinConstraintInstances } from './pin-constraint-instances.js';
+import { transformInParts } from './transform-in-parts.js';
 import { SecretsValidationError } from '../errors/secrets-validation.error.js';
 import type { DopplerScope } from '../core/scope.js';
 
@@ -67,6 +68,7 @@ function transformAndValidate(
   scope: DopplerScope,
 ): Record<string, unknown> {
   checkSchemaClass(schema);
+  pinConstraintInstances(schema);
   const found: FoundIssue[] = [];
   const seen = { raw, transformed: [] as unknown[] };
   const fail = (): SecretsValidationError =>
@@ -176,7 +178,7 @@ function validateAll(
 }
 
 function transform(schema: Type<object>, plain: Readonly<Record<string, string>>): Attempt<Instance> {
-  return attempt(() => plainToInstance(schema, plain, { exposeDefaultValues: true }) as Instance);
+  return attempt(() => transformInParts(schema, plain));
 }
 
 /** Validates a copy holding only `keys` of the instance, so that a probe changes nothing. */

@@ -34,9 +34,9 @@ export function validateSecrets(
   scope: DopplerScope = {},
 ): Record<string, unknown> | Promise<Record<string, unknown>> {
   if (schema === undefined) return { ...raw };
-  const plain = withoutUnsafeNames(raw);
-  if (isStandardSchema(schema)) return validateStandardSchema(schema, plain, raw, scope);
-  return validateClass(schema, plain, raw, scope);
+  if (isStandardSchema(schema)) return validateStandardSchema(schema, withoutUnsafeNames(raw), raw, scope);
+  // class-transformer and class-validator only read it: a copy is needed only to drop a name.
+  return validateClass(schema, hasUnsafeName(raw) ? withoutUnsafeNames(raw) : raw, raw, scope);
 }
 
 /**
@@ -61,6 +61,11 @@ export function validateSecretsSync(
     );
   }
   return result;
+}
+
+function hasUnsafeName(raw: Readonly<Record<string, string>>): boolean {
+  for (const name of UNSAFE_NAMES) if (Object.prototype.hasOwnProperty.call(raw, name)) return true;
+  return false;
 }
 
 /** Names that would reach an object's prototype machinery are dropped before any schema sees them. */

@@ -1,0 +1,85 @@
+/**
+ * What the lean sections share, kept apart from bench/support so the two can change
+ * independently: the result line, progress, order statistics, and the stand-in's process.
+ */
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** Marks the one line of a section's stdout that carries its JSON result. */
+export const RESULT_PREFIX = 'BENCH_RESULT ';
+
+export function emitResult(result: unknown): void {
+  process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`);
+}
+
+/** Progress goes to stderr, so stdout stays parseable. */
+export function progress(text: string): void {
+  process.stderr.write(`  ${text}\n`);
+}
+
+export function scriptPath(relative: string, from: string): string {
+  return fileURLToPath(new URL(relative, from));
+}
+
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const pos = (sorted.length - 1) * q;
+  const lo = sorted[Math.floor(pos)] ?? Number.NaN;
+  const hi = sorted[Math.ceil(pos)] ?? Number.NaN;
+  return lo + (hi - lo) * (pos - Math.floor(pos));
+}
+
+export const median = (values: readonly number[]): number => quantile(values, 0.5);
+
+/** Percentile bootstrap interval of a statistic over paired rounds (rounds resampled whole). */
+export function bootstrap<T>(
+  rows: readonly T[],
+  statistic: (sample: readonly T[]) => number,
+): [number, number] {
+  let seed = 1;
+  const random = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  const stats: number[] = [];
+  for (let r = 0; r < 1000; r++) {
+    const sample: T[] = [];
+    for (let i = 0; i < rows.length; i++) sample.push(rows[Math.floor(random() * rows.length)]);
+    stats.push(statistic(sample));
+  }
+  return [quantile(stats, 0.025), quantile(stats, 0.975)];
+}
+
+/** The emulator in a child process (see stand-in.ts), serving `seed`. */
+export async function startStandIn(seed: unknown): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = fork(scriptPath('./stand-in.js', import.meta.url), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    execArgv: [], // not the measuring process's flags (--cpu-prof would profile the stand-in too)
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`stand-in exited with ${code}`)));
+    child.once('message', (message: { url: string }) => resolve(message.url));
+    child.send(seed as object);
+  });
+  child.removeAllListeners('exit');
+  return {
+    url,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** A service token and the seed that serves `secrets` to it at lean/prd. */
+export const LEAN_TOKEN = 'dp.st.prd.lean0123456789abcdefghijklmnopqrstuvw';
+
+export function leanSeed(secrets: Readonly<Record<string, string>>): unknown {
+  return {
+    projects: { lean: { configs: { prd: { secrets } } } },
+    tokens: [{ token: LEAN_TOKEN, project: 'lean', config: 'prd' }],
+  };
+}

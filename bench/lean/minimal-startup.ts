@@ -1,0 +1,237 @@
+/**
+ * Start-up at the cost of the fetch: a bare `createApplicationContext` with one module and
+ * three keys against the stand-in (another process), the variants interleaved in one process
+ * in a rotating order, each run after dropping pooled sockets and a gc(). Public entry points
+ * only. Variants:
+ *   bare    an empty module (the floor)
+ *   module  DopplerModule.forRoot({ token, apiUrl, schema })
+ *   hand    a factory provider: one axios GET, plainToInstance, validate (the baseline)
+ *   sdk     a factory provider: @dopplerhq/node-sdk's download, plainToInstance, validate
+ *   full    DopplerModule.forRoot with refresh and webhook, and an @OnSecretsChange handler
+ */
+import 'reflect-metadata';
+import { globalAgent } from 'node:http';
+import { parseArgs } from 'node:util';
+import { Injectable, Module, type DynamicModule, type ModuleMetadata, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import DopplerSDK from '@dopplerhq/node-sdk';
+import axios from 'axios';
+import { plainToInstance, Type as TransformType } from 'class-transformer';
+import { IsInt, IsString, IsUrl, Max, Min, MinLength, validate } from 'class-validator';
+import { DopplerModule, OnSecretsChange, SecretsService } from 'nestjs-doppler';
+import {
+  bootstrap,
+  emitResult,
+  LEAN_TOKEN,
+  leanSeed,
+  median,
+  progress,
+  quantile,
+  startStandIn,
+} from './harness.js';
+
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '400' },
+    warmup: { type: 'string', default: '60' },
+    // A subset, e.g. `--variants module` under `node --cpu-prof` to profile one boot path.
+    variants: { type: 'string', default: 'bare,module,hand,sdk,full' },
+  },
+});
+const ROUNDS = Number(args.rounds);
+const WARMUP = Number(args.warmup);
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (gc === undefined) throw new Error('run with --expose-gc');
+
+class MinimalSecrets {
+  @IsUrl({ protocols: ['postgres'], require_tld: false })
+  DATABASE_URL!: string;
+
+  @TransformType(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  PORT!: number;
+
+  @IsString()
+  @MinLength(16)
+  API_KEY!: string;
+}
+
+const VALUES = {
+  DATABASE_URL: 'postgres://app:pw-0f3c9a@db.internal:5432/shop',
+  PORT: '3000',
+  API_KEY: 'pk_live_0123456789abcdef0123',
+};
+
+const HAND = Symbol('hand-rolled secrets');
+const SDK = Symbol('sdk secrets');
+
+async function checked(data: unknown): Promise<MinimalSecrets> {
+  const secrets = plainToInstance(MinimalSecrets, data);
+  const errors = await validate(secrets);
+  if (errors.length > 0) throw new Error(`Invalid secrets: ${errors.map((e) => e.property).join(', ')}`);
+  return secrets;
+}
+
+/** What a team writes by hand: one GET, the token as basic-auth user, then the same validation. */
+async function handRolled(apiUrl: string): Promise<MinimalSecrets> {
+  const response = await axios.get<Record<string, string>>(`${apiUrl}/v3/configs/config/secrets/download`, {
+    params: { format: 'json' },
+    auth: { username: LEAN_TOKEN, password: '' },
+    timeout: 5000,
+  });
+  return checked(response.data);
+}
+
+/** The official SDK has no base-URL constructor option; setBaseUrl() points every service at the stand-in. */
+async function withSdk(apiUrl: string): Promise<MinimalSecrets> {
+  const sdk = new DopplerSDK({ accessToken: LEAN_TOKEN });
+  sdk.setBaseUrl(apiUrl);
+  return checked(await sdk.secrets.download('', '', { format: 'json' }));
+}
+
+function rootModule(imports: DynamicModule[], providers: ModuleMetadata['providers'] = []): Type<unknown> {
+  @Module({ imports, providers })
+  class Root {}
+  return Root;
+}
+
+@Injectable()
+class RotatingClient {
+  rotations = 0;
+  @OnSecretsChange('API_KEY')
+  rotate(): void {
+    this.rotations++;
+  }
+}
+
+const ALL_IDS = ['bare', 'module', 'hand', 'sdk', 'full'] as const;
+type Id = (typeof ALL_IDS)[number];
+const IDS: readonly Id[] = ALL_IDS.filter((id) => args.variants.split(',').includes(id));
+const LABELS: Record<Id, string> = {
+  bare: 'bare context (floor)',
+  module: 'DopplerModule.forRoot',
+  hand: 'hand-rolled provider (baseline)',
+  sdk: 'official Node SDK (@dopplerhq/node-sdk)',
+  full: 'DopplerModule.forRoot with refresh, webhook and an @OnSecretsChange handler',
+};
+
+function modules(apiUrl: string): Record<Id, Type<unknown>> {
+  const options = { token: LEAN_TOKEN, apiUrl, schema: MinimalSecrets };
+  return {
+    bare: rootModule([]),
+    module: rootModule([DopplerModule.forRoot(options)]),
+    hand: rootModule([], [{ provide: HAND, useFactory: () => handRolled(apiUrl) }]),
+    sdk: rootModule([], [{ provide: SDK, useFactory: () => withSdk(apiUrl) }]),
+    full: rootModule(
+      [
+        DopplerModule.forRoot({
+          ...options,
+          refresh: { interval: 300_000 },
+          webhook: { secret: 'lean-webhook-secret-0123456789abcdef' },
+        }),
+      ],
+      [RotatingClient],
+    ),
+  };
+}
+
+interface Run {
+  readonly wallMs: number;
+  readonly cpuMs: number;
+}
+
+async function timeOne(module: Type<unknown>): Promise<Run> {
+  globalAgent.destroy(); // a fresh process has no pooled connection
+  gc?.();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const app = await NestFactory.createApplicationContext(module, { logger: false, abortOnError: false });
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  await app.close();
+  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
+/** Every variant really fetched and validated, once, before anything is timed. */
+async function sanity(all: Record<Id, Type<unknown>>): Promise<void> {
+  for (const id of IDS) {
+    const app = await NestFactory.createApplicationContext(all[id], { logger: false, abortOnError: false });
+    const port =
+      id === 'module' || id === 'full'
+        ? app
+            .get(SecretsService<MinimalSecrets>)
+            .get('PORT')
+            .reveal()
+        : id === 'hand'
+          ? app.get<MinimalSecrets>(HAND).PORT
+          : id === 'sdk'
+            ? app.get<MinimalSecrets>(SDK).PORT
+            : 3000;
+    if (port !== 3000) throw new Error(`${id} did not load PORT`);
+    await app.close();
+  }
+}
+
+function orderOf(round: number): Id[] {
+  const rotated = IDS.map((_, i) => IDS[(i + round) % IDS.length]);
+  return Math.floor(round / IDS.length) % 2 === 1 ? rotated.reverse() : rotated;
+}
+
+async function main(): Promise<void> {
+  const standIn = await startStandIn(leanSeed(VALUES));
+  const all = modules(standIn.url);
+  await sanity(all);
+  const rows: Record<Id, Run>[] = [];
+  for (let round = 0; round < WARMUP + ROUNDS; round++) {
+    const row = {} as Record<Id, Run>;
+    for (const id of orderOf(round)) row[id] = await timeOne(all[id]);
+    if (round >= WARMUP) rows.push(row);
+    if ((round + 1) % 100 === 0) progress(`minimal start-up: round ${round + 1}/${WARMUP + ROUNDS}`);
+  }
+  await standIn.stop();
+  const col = (id: Id, k: keyof Run): number[] => rows.map((r) => r[id][k]);
+  if (IDS.length < ALL_IDS.length) {
+    for (const id of IDS)
+      progress(
+        `${id}: ${median(col(id, 'wallMs')).toFixed(3)} ms wall, ${median(col(id, 'cpuMs')).toFixed(3)} ms CPU`,
+      );
+    return;
+  }
+
+  const totals = (x: Id, y: Id, k: keyof Run) => (sample: readonly Record<Id, Run>[]) =>
+    median(sample.map((r) => r[x][k])) / median(sample.map((r) => r[y][k]));
+  const added = (x: Id, y: Id) => (sample: readonly Record<Id, Run>[]) =>
+    median(sample.map((r) => r[x].wallMs - r.bare.wallMs)) /
+    median(sample.map((r) => r[y].wallMs - r.bare.wallMs));
+  const ratio = (f: (s: readonly Record<Id, Run>[]) => number) => ({
+    value: f(rows),
+    ci95: bootstrap(rows, f),
+  });
+
+  emitResult({
+    rounds: ROUNDS,
+    warmup: WARMUP,
+    keys: Object.keys(VALUES).length,
+    variants: IDS.map((id) => ({
+      id,
+      label: LABELS[id],
+      medianMs: median(col(id, 'wallMs')),
+      p25Ms: quantile(col(id, 'wallMs'), 0.25),
+      p75Ms: quantile(col(id, 'wallMs'), 0.75),
+      medianCpuMs: median(col(id, 'cpuMs')),
+    })),
+    ratios: {
+      moduleOverHand: ratio(totals('module', 'hand', 'wallMs')),
+      moduleOverHandCpu: ratio(totals('module', 'hand', 'cpuMs')),
+      sdkOverHand: ratio(totals('sdk', 'hand', 'wallMs')),
+      fullOverHand: ratio(totals('full', 'hand', 'wallMs')),
+      fullOverModule: ratio(totals('full', 'module', 'wallMs')),
+      addedModuleOverHand: ratio(added('module', 'hand')),
+    },
+  });
+}
+
+await main();

@@ -1,0 +1,252 @@
+/**
+ * The lean sections of `npm run bench` (issue 14: start-up at the cost of the fetch):
+ *   minimal      start-up, three keys, one module: DopplerModule vs hand-rolled vs official SDK
+ *   keys         validation by number of keys (10 to 10,000)
+ *   get-map      secrets.get(key) vs Map.get(key), and bytes allocated per call
+ * Each runs in its own Node process; the results go to <out>/lean.md and <out>/lean.json
+ * (a section not run keeps its previous result there).
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { resolve } from 'node:path';
+import { progress, RESULT_PREFIX, scriptPath } from './harness.js';
+
+export const LEAN_SECTIONS = ['minimal', 'keys', 'get-map'] as const;
+
+interface Ratio {
+  readonly value: number;
+  readonly ci95: [number, number];
+}
+interface MinimalResult {
+  readonly rounds: number;
+  readonly warmup: number;
+  readonly keys: number;
+  readonly variants: readonly {
+    id: string;
+    label: string;
+    medianMs: number;
+    p25Ms: number;
+    p75Ms: number;
+    medianCpuMs: number;
+  }[];
+  readonly ratios: Readonly<Record<string, Ratio>>;
+}
+interface Timing {
+  readonly cpuMs: number;
+  readonly wallMs: number;
+  readonly runs: number;
+}
+interface KeysResult {
+  readonly keys: number;
+  readonly library: Timing;
+  readonly baseline: Timing;
+}
+interface GetResult {
+  readonly time: {
+    getNsCpu: number;
+    mapNsCpu: number;
+    ratio: number;
+    ratioRange: [number, number];
+    calls: number;
+    trials: number;
+  };
+  readonly alloc: {
+    rows: Record<'get' | 'map' | 'control', { bytesPerCall: number; gcs: number }>;
+    calls: number;
+  };
+}
+interface LeanResults {
+  minimal?: { command: string; at: string; load: number[]; result: MinimalResult };
+  keys?: { command: string; at: string; load: number[]; result: KeysResult[] };
+  getMap?: { command: string; at: string; load: number[]; result: GetResult };
+}
+
+function runScript<T>(name: string, flags: readonly string[], args: readonly string[]): Promise<T> {
+  const script = scriptPath(`./${name}.js`, import.meta.url);
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [...flags, script, ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => (out += chunk));
+    child.on('error', fail);
+    child.on('close', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
+      if (code !== 0 || line === undefined) return fail(new Error(`${name} exited with ${code}`));
+      done(JSON.parse(line.slice(RESULT_PREFIX.length)) as T);
+    });
+  });
+}
+
+const load = (): number[] => loadavg().map((l) => Math.round(l * 100) / 100);
+
+/** Runs the lean sections in `only`, merges them into <outDir>/lean.json and rewrites lean.md. */
+export async function runLeanSections(options: {
+  readonly quick: boolean;
+  readonly only: ReadonlySet<string>;
+  readonly outDir: string;
+  readonly command: string;
+}): Promise<void> {
+  const { quick, only, outDir, command } = options;
+  if (!LEAN_SECTIONS.some((s) => only.has(s))) return;
+  const jsonPath = resolve(outDir, 'lean.json');
+  const results = JSON.parse(await readFile(jsonPath, 'utf8').catch(() => '{}')) as LeanResults;
+  const stamp = (): { command: string; at: string; load: number[] } => ({
+    command,
+    at: new Date().toISOString(),
+    load: load(),
+  });
+  if (only.has('minimal')) {
+    progress('lean: minimal start-up (three keys, one module)');
+    const result = await runScript<MinimalResult>(
+      'minimal-startup',
+      ['--expose-gc'],
+      quick ? ['--rounds', '20', '--warmup', '5'] : ['--rounds', '400', '--warmup', '60'],
+    );
+    results.minimal = { ...stamp(), result };
+  }
+  if (only.has('keys')) {
+    progress('lean: validation by number of keys');
+    const rows: KeysResult[] = [];
+    for (const keys of quick ? [10, 100, 1000] : [10, 100, 1000, 10000]) {
+      rows.push(
+        await runScript<KeysResult>(
+          'validation-keys',
+          [],
+          ['--keys', String(keys), '--budgetMs', quick ? '300' : '3000'],
+        ),
+      );
+    }
+    results.keys = { ...stamp(), result: rows };
+  }
+  if (only.has('get-map')) {
+    progress('lean: get() vs Map.get()');
+    const time = await runScript<GetResult['time']>(
+      'get-vs-map',
+      [],
+      quick ? ['--calls', '1000000', '--trials', '5'] : ['--calls', '10000000', '--trials', '21'],
+    );
+    const alloc = await runScript<GetResult['alloc']>(
+      'get-vs-map',
+      ['--expose-gc', '--min-semi-space-size=256', '--max-semi-space-size=256'],
+      ['--mode', 'alloc'],
+    );
+    results.getMap = { ...stamp(), result: { time, alloc } };
+  }
+  await mkdir(outDir, { recursive: true });
+  await writeFile(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(resolve(outDir, 'lean.md'), renderLean(results));
+  process.stdout.write(`wrote ${outDir}/lean.md, lean.json\n`);
+}
+
+const f = (n: number, digits = 2): string =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const r = (ratio: Ratio): string => `${f(ratio.value)} [95 % CI ${f(ratio.ci95[0])}-${f(ratio.ci95[1])}]`;
+const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`;
+
+function renderLean(results: LeanResults): string {
+  const out: string[] = [
+    '# Start-up at the cost of the fetch (issue 14)',
+    '',
+    `Written by \`npm run bench\` (sections ${LEAN_SECTIONS.join(', ')}; bench/lean/). Machine: ${machine}. ` +
+      'Every figure below is a ratio from one run against a baseline measured in the same process, ' +
+      'interleaved, with the command that made it and the load average when it ended: the machine is ' +
+      'shared, so absolute times are pessimistic, ratios are what to compare.',
+    '',
+  ];
+  const m = results.minimal;
+  if (m) {
+    const { result } = m;
+    out.push(
+      '## Minimal start-up: one module, three keys',
+      '',
+      `\`${m.command}\`, ${m.at}, load ${m.load.join(' / ')}. One process; ${result.rounds} rounds after ${result.warmup} warm-up rounds, ` +
+        'every round runs each variant once in a rotating order (reversed every other block). Each run drops pooled ' +
+        'sockets and runs gc(), then times `NestFactory.createApplicationContext()` until it resolves (the providers ' +
+        'built, lifecycle hooks run); closing is not timed. The stand-in is the bundled emulator in another process. ' +
+        `Schema: ${result.keys} keys (a postgres URL, a port through \`@Type(() => Number)\`, an API key). ` +
+        'Public entry points only (`nestjs-doppler`, `nestjs-doppler/testing`).',
+      '',
+      '| variant | median (ms) | p25-p75 (ms) | median CPU (ms) |',
+      '| --- | ---: | ---: | ---: |',
+      ...result.variants.map(
+        (v) =>
+          `| ${v.label} | ${f(v.medianMs, 3)} | ${f(v.p25Ms, 3)}-${f(v.p75Ms, 3)} | ${f(v.medianCpuMs, 3)} |`,
+      ),
+      '',
+      '| ratio (medians) | value |',
+      '| --- | ---: |',
+      `| **DopplerModule / hand-rolled, wall** (goal <= 1.05) | ${r(result.ratios['moduleOverHand'])} |`,
+      `| DopplerModule / hand-rolled, CPU | ${r(result.ratios['moduleOverHandCpu'])} |`,
+      `| added over the bare context: DopplerModule / hand-rolled | ${r(result.ratios['addedModuleOverHand'])} |`,
+      `| official SDK / hand-rolled | ${r(result.ratios['sdkOverHand'])} |`,
+      `| full case (refresh, webhook, a change handler) / hand-rolled | ${r(result.ratios['fullOverHand'])} |`,
+      `| full case / DopplerModule | ${r(result.ratios['fullOverModule'])} |`,
+      '',
+    );
+  }
+  const k = results.keys;
+  if (k) {
+    out.push(
+      '## Validation by number of keys',
+      '',
+      `\`${k.command}\`, ${k.at}, load ${k.load.join(' / ')}. One process per size (class-validator keeps its metadata ` +
+        "globally). Library: `createSecretsService({ schema, values })` (nestjs-doppler/testing: the bootstrap's " +
+        'transformation and validation, then the masked service). Baseline, same process, measured first: ' +
+        '`plainToInstance` then `validateSync`, as the hand-rolled provider does. Schema: one key in ten ' +
+        '`@Type(() => Number) @IsInt() @Min(0)`, one in ten `@IsUrl()`, the rest `@IsString() @MinLength(8)`; a ' +
+        'payload that passes. Median CPU time per call.',
+      '',
+      '| keys | library (ms CPU) | library (ms wall) | growth vs previous size | baseline (ms CPU) | baseline growth | library / baseline |',
+      '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      ...k.result.map((row, i) => {
+        const prev = k.result[i - 1];
+        const grow = (a: number, b: number | undefined): string =>
+          b === undefined ? '-' : `x${f(a / b, 1)}`;
+        return `| ${row.keys.toLocaleString('en-US')} | ${f(row.library.cpuMs, 3)} | ${f(row.library.wallMs, 3)} | ${grow(row.library.cpuMs, prev?.library.cpuMs)} | ${f(row.baseline.cpuMs, 3)} | ${grow(row.baseline.cpuMs, prev?.baseline.cpuMs)} | ${f(row.library.cpuMs / row.baseline.cpuMs)} |`;
+      }),
+      '',
+      "Linear growth is x10 per x10 keys. The baseline grows faster: class-validator's default container finds each " +
+        'constraint instance with a linear search over every instance in the process, and class-transformer ' +
+        'de-duplicates keys with `indexOf`; the library keeps the instances of the constraints class-validator ' +
+        'generates on their metadata and transforms large sets 256 keys at a time.',
+      '',
+    );
+  }
+  const g = results.getMap;
+  if (g) {
+    const { time, alloc } = g.result;
+    out.push(
+      '## `secrets.get(key)` against `Map.get(key)`',
+      '',
+      `\`${g.command}\`, ${g.at}, load ${g.load.join(' / ')}. One process, ${time.trials} interleaved trials of ` +
+        `${time.calls.toLocaleString('en-US')} calls each over 16 references to 12 keys (the first loop of a trial ` +
+        'alternates); CPU time. The service is built by `createSecretsService` (nestjs-doppler/testing); the Map holds ' +
+        'the same Secret objects.',
+      '',
+      '| loop | ns per call (CPU, median) |',
+      '| --- | ---: |',
+      `| service.get(key) | ${f(time.getNsCpu)} |`,
+      `| Map.get(key) | ${f(time.mapNsCpu)} |`,
+      '',
+      `**get / Map.get = ${f(time.ratio, 3)}** (median of per-trial ratios; range ${f(time.ratioRange[0], 3)}-${f(time.ratioRange[1], 3)}; goal <= 1.2).`,
+      '',
+      `Allocation over ${alloc.calls.toLocaleString('en-US')} calls in a window without GC (256 MB young generation): ` +
+        `get ${f(alloc.rows.get.bytesPerCall, 4)} bytes per call (${alloc.rows.get.gcs} GCs), Map.get ${f(alloc.rows.map.bytesPerCall, 4)}, ` +
+        `control loop allocating \`{ i }\` ${f(alloc.rows.control.bytesPerCall, 1)}: get allocates nothing.`,
+      '',
+    );
+  }
+  out.push(
+    '## Reproduce',
+    '',
+    '```bash',
+    'npm run bench -- --only=minimal,keys,get-map   # these sections only; writes docs/bench/lean.md and lean.json',
+    'node --expose-gc --cpu-prof dist/bench/bench/lean/minimal-startup.js --variants module --rounds 300 --warmup 0   # profile one boot path',
+    '```',
+    '',
+  );
+  return out.join('\n');
+}
