@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { DopplerEmulator } from './doppler-emulator.js';
+import { watchSeedFile, type SeedWatchOptions } from './emulator-seed-watcher.js';
 
 /** Exit code for bad arguments or an unusable seed, as for most CLIs' usage errors. */
 export const EXIT_USAGE = 2;
@@ -17,13 +18,18 @@ export interface EmulatorCliIo {
   };
   /** Called once the emulator listens; lets tests reach the running instance. */
   readonly onListening?: (emulator: DopplerEmulator) => void;
+  /** How the seed file is followed (tests: a fake clock, the poll alone). */
+  readonly seedWatch?: SeedWatchOptions;
 }
 
 /** Text printed for `--help`. */
 export const EMULATOR_CLI_USAGE = `Usage: nestjs-doppler-emulator --seed <file.json> [--port <n>] [--host <address>]
 
 Serves Doppler's secrets API locally from a JSON seed file: GET /v3/configs/config/secrets/download
-(every format and name transformer) and GET /v3/configs/config/secrets/names.
+(every format and name transformer), GET /v3/configs/config/secrets/names and the watch stream
+GET /v3/configs/config/secrets/watch. An edit to the seed file is served at once (a malformed edit
+is reported and the previous seed kept), and watchers of every config it changed get
+secrets.update.
 
 Options:
   -s, --seed <file>    JSON seed with projects, configs, secrets and tokens (required)
@@ -66,10 +72,24 @@ export async function runEmulatorCli(argv: readonly string[], io: EmulatorCliIo)
     io.stderr.write(`nestjs-doppler-emulator: cannot listen: ${messageOf(error)}\n`);
     return EXIT_FAILURE;
   }
-  const { projects, configs, tokens, identities } = emulator.summary;
-  const oidc = identities > 0 ? `, ${identities} OIDC identities` : '';
-  io.stdout.write(
-    `Doppler emulator listening on ${url} (${projects} projects, ${configs} configs, ${tokens} tokens${oidc})\n`,
+  const summaryOf = (): string => {
+    const { projects, configs, tokens, identities } = emulator.summary;
+    const oidc = identities > 0 ? `, ${identities} OIDC identities` : '';
+    return `${projects} projects, ${configs} configs, ${tokens} tokens${oidc}`;
+  };
+  io.stdout.write(`Doppler emulator listening on ${url} (${summaryOf()})\n`);
+  const stopWatching = watchSeedFile(
+    parsed.seed,
+    () => {
+      try {
+        emulator.reloadSeedFile(parsed.seed);
+        io.stdout.write(`Reloaded ${parsed.seed} (${summaryOf()})\n`);
+      } catch (error: unknown) {
+        // The messages name the file and the field, never a token or a value.
+        io.stderr.write(`nestjs-doppler-emulator: kept the previous seed: ${messageOf(error)}\n`);
+      }
+    },
+    io.seedWatch,
   );
   io.onListening?.(emulator);
   await new Promise<void>((resolve) => {
@@ -79,6 +99,7 @@ export async function runEmulatorCli(argv: readonly string[], io: EmulatorCliIo)
     };
     SIGNALS.forEach((signal) => io.signals.once(signal, onSignal));
   });
+  stopWatching();
   await emulator.stop();
   return 0;
 }
