@@ -215,7 +215,10 @@ describe('runEmulatorCli', () => {
       const io = fakeIo((emulator) => (running = emulator));
       const exit = runEmulatorCli(['--seed', file], io);
       await expect.poll(() => running).toBeDefined();
-      writeFileSync(file, JSON.stringify({ projects: {}, tokens: [{ token: CANARY_TOKEN, x: CANARY_VALUE }] }));
+      writeFileSync(
+        file,
+        JSON.stringify({ projects: {}, tokens: [{ token: CANARY_TOKEN, x: CANARY_VALUE }] }),
+      );
       await expect.poll(() => io.err()).toMatch(/kept the previous seed: .*tokens\[0\]\.project is required/);
       expect(await served(running!.url)).toBe('first-value');
       io.signals.emit('SIGTERM');
