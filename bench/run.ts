@@ -40,6 +40,7 @@ import type {
 import { median } from './support/stats.js';
 import { renderChart } from './support/svg.js';
 import { LEAN_SECTIONS, runLeanSections } from './lean/sections.js';
+import type { WatchFleetRow, WatchLatencyRow, WatchRestRow } from './support/watch-report.js';
 
 type Results = { -readonly [K in keyof BenchResults]: BenchResults[K] };
 /** The keys of BenchResults a section fills. */
@@ -245,6 +246,58 @@ const SECTIONS: readonly Section[] = [
         ['--expose-gc'],
         quick ? ['--budgetMs', '200', '--builds', '3'] : ['--budgetMs', '1500', '--builds', '9'],
       );
+    },
+  },
+  {
+    // Issue 13: edit-to-served latency per channel, requests at rest, and 1,000 replicas on one
+    // token reacting to one secrets.update (--quick: 250 replicas at a quarter of the rate).
+    name: 'watch',
+    title: 'push, not poll: watch stream, webhook, polling',
+    key: 'watch',
+    async run(results) {
+      const latency: WatchLatencyRow[] = [];
+      for (const channel of ['watch', 'webhook', 'poll']) {
+        latency.push(
+          await runSection<WatchLatencyRow>(
+            script('watch'),
+            [],
+            ['--mode', 'latency', '--channel', channel, '--edits', quick ? '8' : '60', '--interval', '1000'],
+          ),
+        );
+      }
+      const rest: WatchRestRow[] = [];
+      for (const [channel, interval] of [
+        ['watch', undefined],
+        ['poll', '60000'],
+        ['poll', '300000'],
+        ['webhook', undefined],
+      ] as const) {
+        rest.push(
+          await runSection<WatchRestRow>(
+            script('watch'),
+            [],
+            [
+              ...['--mode', 'rest', '--channel', channel, '--replicas', '10', '--hours', quick ? '2' : '24'],
+              ...(interval !== undefined ? ['--interval', interval] : []),
+            ],
+          ),
+        );
+      }
+      const fleet: WatchFleetRow[] = [];
+      for (const interval of ['300000', '500000', '3600000']) {
+        progress(`watch fleet, safety net ${Number(interval) / 1000} s`);
+        fleet.push(
+          await runSection<WatchFleetRow>(
+            script('watch'),
+            ['--max-old-space-size=4096'],
+            [
+              ...['--mode', 'fleet', '--interval', interval],
+              ...(quick ? ['--replicas', '250', '--rpm', '60'] : ['--replicas', '1000', '--rpm', '240']),
+            ],
+          ),
+        );
+      }
+      results.watch = { latency, rest, fleet };
     },
   },
 ];

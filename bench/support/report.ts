@@ -1,5 +1,6 @@
 /** Renders the Markdown report (docs/bench/README.md) and the console summary from the results. */
 import type { BenchResults, BootRow, RedactionResult, RefreshSimRow, ScaleRow, Spread } from './results.js';
+import { watchSection } from './watch-report.js';
 
 const f = (value: number, digits = 2): string =>
   Number.isFinite(value)
@@ -659,13 +660,14 @@ export function renderMarkdown(r: BenchResults, previous?: BenchResults): string
   }
   if (r.scale) out.push(...scaleSection(r.scale.rows, commandFor(r, 'scale')));
   if (r.redaction) out.push(...redactionSection(r.redaction, commandFor(r, 'redaction')));
+  if (r.watch) out.push(...watchSection(r.watch, commandFor(r, 'watch')));
   out.push(
     '## Reproduce',
     '',
     '```bash',
     'npm run bench                 # full run: builds the library (dist/cjs, dist/esm) and bench/ (dist/bench), writes docs/bench/',
     'npm run bench -- --quick      # a short smoke run: few iterations, a scaled-down fleet (1/4 replicas, 1/4 rate); writes dist/bench/quick/',
-    'npm run bench -- --only=get,validation   # sections: startup, get, validation, refresh, fleet, scale, redaction; the others are kept',
+    'npm run bench -- --only=get,validation   # sections: startup, get, validation, refresh, fleet, scale, redaction, watch; the others are kept',
     'npm run bench -- --only=scale --sample=250   # the fleet at scale from a smaller sample (it must divide 10,000)',
     '```',
     '',

@@ -1,6 +1,7 @@
 /** Shapes of what each section emits (see the section scripts), as the report reads them. */
 import type { MachineInfo } from './machine.js';
 import type { StepTiming } from './measure.js';
+import type { WatchResult } from './watch-report.js';
 
 export interface Ratio {
   readonly value: number;
@@ -307,4 +308,5 @@ export interface BenchResults {
   readonly fleet?: FleetResult;
   readonly scale?: ScaleResult;
   readonly redaction?: RedactionResult;
+  readonly watch?: WatchResult;
 }
