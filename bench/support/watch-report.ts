@@ -68,6 +68,10 @@ const f = (value: number | null | undefined, digits = 2): string =>
     : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const int = (value: number): string => Math.round(value).toLocaleString('en-US');
 const sec = (ms: number | null, digits = 1): string => (ms === null ? 'n/a' : `${f(ms / 1000, digits)} s`);
+const statusText = (byStatus: Readonly<Record<string, number>>): string => {
+  const parts = Object.entries(byStatus).map(([status, n]) => `${status}: ${int(n)}`);
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+};
 const label = (channel: string): string =>
   channel === 'watch' ? 'watch stream' : channel === 'webhook' ? 'webhook' : 'polling';
 
@@ -121,13 +125,7 @@ export function watchSection(w: WatchResult, command: string): string[] {
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...w.rest.map(
       (r) =>
-        `| ${label(r.channel)} | ${r.replicas} x ${r.hours} h | ${r.intervalMs !== undefined ? sec(r.intervalMs, 0) : '-'} | ${int(r.requests)} (${Object.entries(
-          r.byStatus,
-        )
-          .map(([s, n]) => `${s}: ${int(n)}`)
-          .join(
-            ', ',
-          )}) | **${f(r.requestsPerReplicaHour)}** | ${f(r.streamOpensPerReplicaHour)} | ${r.streamsOpen} | ${r.channel === 'watch' ? `${int(r.pingFramesPerReplicaHour)} (every ${sec(r.pingMs ?? 0, 0)})` : '-'} |`,
+        `| ${label(r.channel)} | ${r.replicas} x ${r.hours} h | ${r.intervalMs !== undefined ? sec(r.intervalMs, 0) : '-'} | ${int(r.requests)}${statusText(r.byStatus)} | **${f(r.requestsPerReplicaHour)}** | ${f(r.streamOpensPerReplicaHour)} | ${r.streamsOpen} | ${r.channel === 'watch' ? `${int(r.pingFramesPerReplicaHour)} (every ${sec(r.pingMs ?? 0, 0)})` : '-'} |`,
     ),
     '',
     '### 1,000 replicas reacting to one `secrets.update`',
@@ -145,18 +143,31 @@ export function watchSection(w: WatchResult, command: string): string[] {
         "backoff. The safety-net interval differs by row: the default (300 s); the README's rule for this many replicas on one token " +
         '(N x 60 s / 120 = 500 s for 1,000: polls take half the budget); and one hour (the burst alone).',
       '',
-      '| safety net | shared-token requests / min at rest | served within 2 s | within 1 min | within 5 min | whole fleet serving after | latency p50 / p90 | requests after the edit | 429s | peak / min after the edit |',
+      '| safety net | shared-token requests / min at rest | served within 2 s | within 1 min | within 5 min | whole fleet serving after | latency p50 / p90 (of those served) | requests after the edit | 429s | peak / min after the edit |',
       '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...w.fleet.map(
         (r) =>
           `| ${sec(r.safetyNetIntervalMs, 0)} | ${f(r.sharedTokenPerMinuteAtRest, 0)} | ${int(r.servedWithin['2s'])} | ${int(r.servedWithin['1min'])} | ${int(r.servedWithin['5min'])} | ` +
           `${r.allServedAfterMs !== null && r.notServedByEnd === 0 ? sec(r.allServedAfterMs, 0) : `not by ${sec(r.endAfterEditMs, 0)} (${int(r.notServedByEnd)} not)`} | ` +
-          `${sec(r.latency.p50, 0)} / ${sec(r.latency.p90, 0)} | ${int(r.afterEdit.requests)} | ${int(r.afterEdit.rateLimited)} | ${int(r.afterEdit.peakPerMinute)} |`,
+          `${sec(r.latency.p50, r.latency.p90 < 10_000 ? 1 : 0)} / ${sec(r.latency.p90, r.latency.p90 < 10_000 ? 1 : 0)} | ${int(r.afterEdit.requests)} | ${int(r.afterEdit.rateLimited)} | ${int(r.afterEdit.peakPerMinute)} |`,
       ),
       '',
       `${int(first.replicas)} replicas need ${int(first.replicas)} reads of a budget of ${int(first.rpm)} a minute, so the whole fleet cannot serve ` +
         `the change before minute ${Math.floor((first.replicas - 1) / first.rpm)} on one token (a sliding minute admits ${int(first.rpm)}), whatever the window; the safety-net polls at rest take ` +
-        'their share of the same budget first. Past about 240 replicas on one token, give groups of replicas their own tokens (README, Watch stream).',
+        'their share of the same budget first.',
+      '',
+      ...w.fleet.map(
+        (r) =>
+          `- Safety net ${sec(r.safetyNetIntervalMs, 0)}: ${int(r.afterEdit.rateLimited)} 429s for ${int(r.replicas - r.servedWithin['2s'])} replicas not served within 2 s, ${int(r.notServedByEnd)} not by the end ` +
+          `(${f(r.afterEdit.rateLimited / Math.max(1, r.replicas - r.servedWithin['2s']), 1)} each).`,
+      ),
+      '',
+      "What the log shows: a sliding window's `retry-after` names when the oldest read leaves the window, i.e. when one slot frees " +
+        '(often a second or two away when the safety-net polls keep the window full), so the replicas the burst left out retry together ' +
+        "at about the same second and are refused again; that was their one early retry, and the next check waits for the refresher's " +
+        'backoff (interval x 2^failures). With the safety net at an hour, the replicas the burst left out got about two 429s each and then ' +
+        'nothing for the rest of the run. On one token, a fleet past about 240 replicas does not get a change within the promised second ' +
+        'or two, and not all of it within 30 minutes: give groups of replicas their own tokens (README, Watch stream).',
       '',
     );
   }
