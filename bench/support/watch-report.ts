@@ -128,9 +128,9 @@ export function watchSection(w: WatchResult, command: string): string[] {
         `| ${label(r.channel)} | ${r.replicas} x ${r.hours} h | ${r.intervalMs !== undefined ? sec(r.intervalMs, 0) : '-'} | ${int(r.requests)}${statusText(r.byStatus)} | **${f(r.requestsPerReplicaHour)}** | ${f(r.streamOpensPerReplicaHour)} | ${r.streamsOpen} | ${r.channel === 'watch' ? `${int(r.pingFramesPerReplicaHour)} (every ${sec(r.pingMs ?? 0, 0)})` : '-'} |`,
     ),
     '',
-    '### 1,000 replicas reacting to one `secrets.update`',
   );
   const first = w.fleet[0];
+  out.push(`### ${int(first?.replicas ?? 1000)} replicas reacting to one \`secrets.update\``);
   if (first) {
     out.push(
       '',
