@@ -62,7 +62,7 @@ export class FallbackPolicy implements SecretsSource {
     private readonly pin: ScopePin,
     private readonly clock: Clock,
     private readonly logger: Logger,
-    /** @internal PBKDF2 rounds of the copies it writes; tests that are not about the rounds use few. */
+    /** PBKDF2 rounds of the copies it writes (tests only): tests that are not about the rounds use few. */
     private readonly rounds?: number,
   ) {}
 
