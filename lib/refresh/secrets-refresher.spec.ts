@@ -378,12 +378,12 @@ describe('SecretsRefresher and push channels', () => {
     await refresher.stop();
   });
 
-  it('moves the next check to the retry-after of a rate-limited pushed cycle, once', async () => {
+  it('retries a rate-limited pushed cycle at its retry-after plus a spread of the minute, until it gets through', async () => {
     const { clock, source, refresher } = setup(
       [fail(rateLimited(20_000)), fail(rateLimited(20_000)), notModified],
       {
         refresh: { interval: 300_000, jitter: 0 },
-        random: () => 0.9,
+        random: () => 0.5,
       },
     );
     let changed: (() => void) | undefined;
@@ -392,16 +392,48 @@ describe('SecretsRefresher and push channels', () => {
       return () => undefined;
     };
     refresher.start();
+    // The timer's first check is at interval x random = 150 s; the push comes first.
     changed?.();
-    await clock.advance(19_999);
+    await settle();
+    expect(source.requests).toHaveLength(1);
+    // retry-after 20 s plus half of the 60 s spread: 50 s, not 20 s (every refused replica's
+    // retry-after names the same second) and not the timer's backoff.
+    await clock.advance(49_999);
     expect(source.requests).toHaveLength(1);
     await clock.advance(1);
     expect(source.requests).toHaveLength(2);
-    // Rate-limited again: the usual backoff now (capped at the interval here), not another 20 s.
-    await clock.advance(299_999);
+    // Refused again: again at least the retry-after, spread.
+    await clock.advance(49_999);
     expect(source.requests).toHaveLength(2);
     await clock.advance(1);
     expect(source.requests).toHaveLength(3);
+    await refresher.stop();
+    expect(clock.pending).toBe(0);
+  });
+
+  it("gives up pushed retries after twenty, leaving the timer's backoff; never a retry before its retry-after", async () => {
+    const outcomes = Array.from({ length: 40 }, () => fail(rateLimited(1_000)));
+    const { clock, source, refresher } = setup(outcomes, {
+      refresh: { interval: 3_600_000, jitter: 0 },
+      random: () => 0.5,
+    });
+    let changed: (() => void) | undefined;
+    (source as SecretsSource).watch = (onChange) => {
+      changed = onChange;
+      return () => undefined;
+    };
+    refresher.start();
+    changed?.();
+    await settle();
+    for (let retry = 1; retry <= 20; retry++) {
+      await clock.advance(30_999);
+      expect(source.requests).toHaveLength(retry);
+      await clock.advance(1);
+      expect(source.requests).toHaveLength(retry + 1);
+    }
+    // No twenty-first push retry: only the timer is left (its first check at half the hour, 1800 s).
+    await clock.advance(600_000);
+    expect(source.requests).toHaveLength(21);
     await refresher.stop();
   });
 });

@@ -20,6 +20,18 @@ const MAX_BACKOFF_MS = 5 * 60_000;
 /** The longest `retry-after` honoured, unless the interval is longer: an hour is a decision, a month a bug. */
 const MAX_RETRY_AFTER_MS = 60 * 60_000;
 
+/**
+ * After a rate-limited pushed re-download, the retry comes at `retry-after` plus a random part of
+ * this window. Doppler counts a token's reads over a sliding minute and its `retry-after` names
+ * when the next slot frees, the same second for every replica it refused: sent exactly then, a
+ * fleet's retries meet the limit together again. Spread over the minute, the slots freeing in it
+ * go to different replicas (the watch bench's fleet run shows the difference).
+ */
+const PUSH_RETRY_SPREAD_MS = 60_000;
+
+/** Pushed re-downloads retried after 429s, before only the timer's usual backoff is left. */
+const MAX_PUSH_RETRIES = 20;
+
 /** What the refresher works with, taken from the resolved options. */
 export interface RefreshSettings {
   readonly refresh?: ResolvedModuleOptions['refresh'];
@@ -58,8 +70,9 @@ export class SecretsRefresher {
   #webhookPending: Promise<RefreshResult> | undefined;
   #lastWebhookCycleAt = Number.NEGATIVE_INFINITY;
   #unwatch: (() => void) | undefined;
-  #timerAt: number | undefined;
   #push: { readonly kind: PushChannel; readonly state: 'live' | 'down' | 'unavailable' } | undefined;
+  /** The retry of a rate-limited pushed re-download, when one waits. */
+  #pushRetry: (() => void) | undefined;
   /** Whether the watch stream has been live once: a stream down after that is reconnecting. */
   #streamWasLive = false;
   #sourceClosed: Promise<void> | undefined;
@@ -165,6 +178,8 @@ export class SecretsRefresher {
       this.#timer = undefined;
       this.#unwatch?.();
       this.#unwatch = undefined;
+      this.#pushRetry?.();
+      this.#pushRetry = undefined;
       if (this.#push?.kind === 'stream') this.deps.telemetry?.streamState('stopped');
       this.#abort.abort();
     }
@@ -174,19 +189,27 @@ export class SecretsRefresher {
 
   /**
    * The source's push channel says the set may have changed. A cycle that Doppler rate-limits
-   * (429) moves the next timer check to its `retry-after` (capped), when that is sooner: the change
-   * is known to be waiting, and that one retry is all it gets before the usual backoff resumes.
+   * (429) is retried at its `retry-after` (capped) plus a random part of
+   * {@link PUSH_RETRY_SPREAD_MS}, at most {@link MAX_PUSH_RETRIES} times: the change is known to be
+   * waiting, so it does not wait for the timer's backoff, and the spread keeps a fleet's retries
+   * from meeting the limit together. Each retry waits at least the `retry-after`: never a loop.
    */
-  private onPush(): void {
+  private onPush(attempt = 0): void {
+    if (attempt === 0) {
+      // A new push supersedes a retry pending for an older one: this cycle reads the newest set.
+      this.#pushRetry?.();
+      this.#pushRetry = undefined;
+    }
     void this.refreshNow().then((result) => {
       if (result.kind !== 'failed' || result.retryAfterMs === undefined) return;
       const policy = this.settings.refresh;
-      if (this.#stopped || !policy) return;
-      const delay = clampDelay(Math.min(result.retryAfterMs, Math.max(policy.interval, MAX_RETRY_AFTER_MS)));
-      const at = this.deps.clock.now() + delay;
-      if (this.#timerAt !== undefined && this.#timerAt <= at) return;
-      this.#timer?.();
-      this.arm(delay);
+      if (this.#stopped || !policy || attempt >= MAX_PUSH_RETRIES || this.#pushRetry !== undefined) return;
+      const floor = Math.min(result.retryAfterMs, Math.max(policy.interval, MAX_RETRY_AFTER_MS));
+      const delay = clampDelay(floor + this.#random() * PUSH_RETRY_SPREAD_MS);
+      this.#pushRetry = this.deps.clock.schedule(() => {
+        this.#pushRetry = undefined;
+        this.onPush(attempt + 1);
+      }, delay);
     });
   }
 
@@ -287,10 +310,8 @@ export class SecretsRefresher {
   }
 
   private arm(delay: number): void {
-    this.#timerAt = this.deps.clock.now() + delay;
     this.#timer = this.deps.clock.schedule(() => {
       this.#timer = undefined;
-      this.#timerAt = undefined;
       void this.refreshNow().then(() => this.schedule());
     }, delay);
   }

@@ -212,20 +212,24 @@ describe('the watch stream against the emulator', () => {
     await realUntil('the 429', () => watchRequests() === 1 && clock.delays.includes(600_000));
   });
 
-  it('retries a rate-limited re-download once at its retry-after, not in a loop', async () => {
-    const { service } = await boot();
+  it('retries a rate-limited re-download after its retry-after plus a spread of the minute, not in a loop', async () => {
+    // An hour's safety net: its first check (at half the hour) stays out of the way.
+    const { service } = await boot({ refresh: { watch: true, interval: 3_600_000 } });
     await realUntil('the stream to be live', () => service.status.stream?.state === 'live');
     await until('the post-connect check', () => downloads() >= 2);
     emulator.injectFaults({ kind: 'status', status: 429, headers: { 'retry-after': '20' } });
     emulator.setSecret('p', 'dev', 'API_KEY', 'key-after-429');
     await until('the rate-limited download', () => downloads() === 3);
     expect(service.status.lastFailureCode).toBe('DOPPLER_RATE_LIMITED');
-    await clock.advance(15_000);
+    // retry-after 20 s plus random 0.5 of the 60 s spread: nothing before 50 s.
+    await clock.advance(49_000);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(downloads()).toBe(3);
     await until('the retry', () => service.status.version === 2, 500);
     expect(downloads()).toBe(4);
-    await clock.advance(60_000);
+    // No further retry (30 s more stays inside the stream's 90 s stall window since the event,
+    // whose reconnect would re-download, rightly).
+    await clock.advance(30_000);
     expect(downloads()).toBe(4);
   });
 
