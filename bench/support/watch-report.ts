@@ -139,8 +139,8 @@ export function watchSection(w: WatchResult, command: string): string[] {
         `They start within ${sec(first.spreadMs, 0)}, each with a token of its own, and present the shared token 5 s after boot (a ` +
         '`tokenFile` the library re-reads before every download), so the boot does not spend the shared budget; then ' +
         `${sec(first.settleMs, 0)} at rest (the safety-net polls run), then one edit, and every stream gets \`secrets.update\`. ` +
-        'Each replica waits a random 0-2 s, then re-downloads; a 429 moves that download to its `retry-after`, once, then the usual ' +
-        "backoff. The safety-net interval differs by row: the default (300 s); the README's rule for this many replicas on one token " +
+        'Each replica waits a random 0-2 s, then re-downloads; a 429 retries that download at its `retry-after` plus a random part of ' +
+        "the next minute (at most 20 times; then the usual backoff). The safety-net interval differs by row: the default (300 s); the README's rule for this many replicas on one token " +
         '(N x 60 s / 120 = 500 s for 1,000: polls take half the budget); and one hour (the burst alone).',
       '',
       '| safety net | shared-token requests / min at rest | served within 2 s | within 1 min | within 5 min | whole fleet serving after | latency p50 / p90 (of those served) | requests after the edit | 429s | peak / min after the edit |',
@@ -162,12 +162,14 @@ export function watchSection(w: WatchResult, command: string): string[] {
           `(${f(r.afterEdit.rateLimited / Math.max(1, r.replicas - r.servedWithin['2s']), 1)} each).`,
       ),
       '',
-      "What the log shows: a sliding window's `retry-after` names when the oldest read leaves the window, i.e. when one slot frees " +
-        '(often a second or two away when the safety-net polls keep the window full), so the replicas the burst left out retry together ' +
-        "at about the same second and are refused again; that was their one early retry, and the next check waits for the refresher's " +
-        'backoff (interval x 2^failures). With the safety net at an hour, the replicas the burst left out got about two 429s each and then ' +
-        'nothing for the rest of the run. On one token, a fleet past about 240 replicas does not get a change within the promised second ' +
-        'or two, and not all of it within 30 minutes: give groups of replicas their own tokens (README, Watch stream).',
+      "Why the retry is spread: a sliding window's `retry-after` names when the oldest read leaves the window, i.e. when one slot frees " +
+        '(often a second or two away when the safety-net polls keep the window full), the same second for every replica it refused. ' +
+        'Retried exactly then (as before this run: one retry, then the backoff), the replicas the burst left out met the limit together ' +
+        'again: at the default safety net 49 served within a minute, 282 within 5 minutes and 33 not within 30 minutes. Spread over the ' +
+        'next minute, the slots freeing in it go to different replicas, so the fleet is served about as fast as the budget allows: the ' +
+        'rows above against the floor of one minute per 240 replicas, less what the safety-net polls take. On one token, a fleet past ' +
+        'about 240 replicas still does not get a change within the promised second or two: give groups of replicas their own tokens ' +
+        '(README, Watch stream).',
       '',
     );
   }
