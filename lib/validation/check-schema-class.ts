@@ -1,28 +1,8 @@
 import type { Type } from '@nestjs/common';
-import { getMetadataStorage } from 'class-validator';
 import { DopplerConfigurationError } from '../errors/doppler.errors.js';
 import { printableName } from '../utils/flat-string-map.js';
 import { attempt, describeThrown } from './describe-thrown.js';
-
-/** The parts of class-validator's metadata read here (stable since 0.14). */
-interface RuleMetadata {
-  readonly propertyName?: unknown;
-  readonly constraintCls?: unknown;
-}
-interface ConstraintMetadata {
-  readonly async?: unknown;
-  readonly name?: unknown;
-}
-interface MetadataStorageView {
-  getTargetValidationMetadatas(
-    target: Type<object>,
-    schema: string,
-    always: boolean,
-    strictGroups: boolean,
-    groups?: string[],
-  ): readonly RuleMetadata[];
-  getTargetValidatorConstraints?(target: unknown): readonly ConstraintMetadata[];
-}
+import { metadataStorage, type MetadataStorageView, type RuleMetadata } from './class-validator-metadata.js';
 
 /** What a schema class declares, once checked. */
 export interface DeclaredSchema {
@@ -48,7 +28,7 @@ export function checkSchemaClass(schema: Type<object>): DeclaredSchema {
   const known = checked.get(schema);
   if (known !== undefined) return known;
   const name = schemaClassName(schema);
-  const storage = getMetadataStorage() as unknown as MetadataStorageView;
+  const storage = metadataStorage();
   const rules = storage.getTargetValidationMetadatas(schema, '', false, false, undefined);
   const keys = new Set<string>();
   for (const rule of rules) if (typeof rule.propertyName === 'string') keys.add(rule.propertyName);

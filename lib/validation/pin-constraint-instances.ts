@@ -1,24 +1,5 @@
 import type { Type } from '@nestjs/common';
-import { getMetadataStorage } from 'class-validator';
-
-/** The parts of class-validator's metadata read here (stable since 0.14). */
-interface RuleMetadata {
-  readonly constraintCls?: unknown;
-}
-interface ConstraintMetadata {
-  readonly target?: unknown;
-  readonly instance?: unknown;
-}
-interface MetadataStorageView {
-  getTargetValidationMetadatas(
-    target: Type<object>,
-    schema: string,
-    always: boolean,
-    strictGroups: boolean,
-    groups?: string[],
-  ): readonly RuleMetadata[];
-  getTargetValidatorConstraints?(target: unknown): readonly ConstraintMetadata[];
-}
+import { metadataStorage } from './class-validator-metadata.js';
 
 const pinned = new WeakSet<Type<object>>();
 
@@ -38,7 +19,7 @@ const pinned = new WeakSet<Type<object>>();
 export function pinConstraintInstances(schema: Type<object>): void {
   if (pinned.has(schema)) return;
   pinned.add(schema);
-  const storage = getMetadataStorage() as unknown as MetadataStorageView;
+  const storage = metadataStorage();
   if (typeof storage.getTargetValidatorConstraints !== 'function') return;
   const classes = new Set<new () => unknown>();
   for (const rule of storage.getTargetValidationMetadatas(schema, '', false, false, undefined)) {
