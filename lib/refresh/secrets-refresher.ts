@@ -204,8 +204,9 @@ export class SecretsRefresher {
       if (result.kind !== 'failed' || result.retryAfterMs === undefined) return;
       const policy = this.settings.refresh;
       if (this.#stopped || !policy || attempt >= MAX_PUSH_RETRIES || this.#pushRetry !== undefined) return;
-      const floor = Math.min(result.retryAfterMs, Math.max(policy.interval, MAX_RETRY_AFTER_MS));
-      const delay = clampDelay(floor + this.#random() * PUSH_RETRY_SPREAD_MS);
+      const delay = clampDelay(
+        cappedRetryAfter(result.retryAfterMs, policy.interval) + this.#random() * PUSH_RETRY_SPREAD_MS,
+      );
       this.#pushRetry = this.deps.clock.schedule(() => {
         this.#pushRetry = undefined;
         this.onPush(attempt + 1);
@@ -305,7 +306,7 @@ export class SecretsRefresher {
     const jittered = base * (1 + policy.jitter * (2 * this.#random() - 1));
     // Doppler's retry-after on a 429 is a floor (asking earlier only spends the rate limit), but
     // never a reason to wait less than the backoff, nor longer than an hour (or the interval).
-    const retryAfter = Math.min(this.#retryAfterMs ?? 0, Math.max(policy.interval, MAX_RETRY_AFTER_MS));
+    const retryAfter = cappedRetryAfter(this.#retryAfterMs ?? 0, policy.interval);
     this.arm(clampDelay(firstDelay ?? Math.max(jittered, retryAfter)));
   }
 
@@ -315,6 +316,11 @@ export class SecretsRefresher {
       void this.refreshNow().then(() => this.schedule());
     }, delay);
   }
+}
+
+/** Doppler's `retry-after`, honoured up to an hour (or the interval, when that is longer). */
+function cappedRetryAfter(retryAfterMs: number, interval: number): number {
+  return Math.min(retryAfterMs, Math.max(interval, MAX_RETRY_AFTER_MS));
 }
 
 function reportCycle(fetch: FetchTelemetry, result: RefreshResult, state: SecretsState<object>): void {
