@@ -36,7 +36,7 @@ export function registrationProviders(name: string | undefined): {
             ...deps,
             ...(name !== undefined && { name }),
           });
-          ref.attach(service, refresher);
+          ref.attach(service, refresher, deps);
           instances.register(name, service);
           return service;
         },

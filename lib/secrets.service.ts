@@ -58,16 +58,6 @@ export class SecretsService<T extends object = Record<string, string>> {
     stateOfService = <U extends object>(service: SecretsService<U>) => service.#state;
   }
 
-  /**
-   * Emits after each refresh that changed the set: which names changed, were added or
-   * removed, never values. Completes when the service is closed (the application shuts down).
-   *
-   * @example
-   * secrets.changes.subscribe(({ changed }) => {
-   *   if (changed.includes('DATABASE_URL')) pool.reconnect();
-   * });
-   */
-  readonly changes: Observable<SecretsChange>;
 
   /**
    * Wraps already-validated values. Apps get an instance from `DopplerModule`; tests build
@@ -83,7 +73,19 @@ export class SecretsService<T extends object = Record<string, string>> {
     const given = handedOver as SecretsState<T> | undefined;
     handedOver = undefined;
     this.#state = given ?? new SecretsState<T>({ values, metadata, raw: rawOf(values), rawForms });
-    this.changes = this.#state.changes;
+  }
+
+  /**
+   * Emits after each refresh that changed the set: which names changed, were added or
+   * removed, never values. Completes when the service is closed (the application shuts down).
+   *
+   * @example
+   * secrets.changes.subscribe(({ changed }) => {
+   *   if (changed.includes('DATABASE_URL')) pool.reconnect();
+   * });
+   */
+  get changes(): Observable<SecretsChange> {
+    return this.#state.changes;
   }
 
   /**

@@ -1,9 +1,16 @@
-import type { OnApplicationBootstrap, OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
+import type { Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
+import type { Clock } from '../core/clock.js';
 import type { SecretsService } from '../secrets.service.js';
 import type { SecretsRefresher } from './secrets-refresher.js';
 
 /** Internal injection token of the {@link RefresherRef} of one `DopplerModule` registration. */
 export const DOPPLER_REFRESHER = 'DOPPLER:REFRESHER';
+
+/** What the registration's pipeline runs on, when a test gave it (fake time, a recording logger). */
+export interface RefresherDeps {
+  readonly clock?: Clock;
+  readonly logger?: Pick<Logger, 'warn'>;
+}
 
 /**
  * Where `SecretsService`'s factory leaves the service it loaded and the refresher it created, for
@@ -14,14 +21,22 @@ export const DOPPLER_REFRESHER = 'DOPPLER:REFRESHER';
 export class RefresherRef implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
   #service: SecretsService<object> | undefined;
   #refresher: SecretsRefresher | undefined;
+  #deps: RefresherDeps | undefined;
 
-  attach(service: SecretsService<object>, refresher: SecretsRefresher | undefined): void {
+  /** @param deps the pipeline's clock and logger, when a test gave them (the webhook handler's warnings use them). */
+  attach(service: SecretsService<object>, refresher: SecretsRefresher | undefined, deps?: RefresherDeps): void {
     this.#service = service;
     this.#refresher = refresher;
+    this.#deps = deps;
   }
 
   get refresher(): SecretsRefresher | undefined {
     return this.#refresher;
+  }
+
+  /** The pipeline's clock and logger, when a test gave them; undefined for the real ones. */
+  get deps(): RefresherDeps | undefined {
+    return this.#deps;
   }
 
   /** Closes the loaded service (stopping its refresher); nothing when none was loaded. */

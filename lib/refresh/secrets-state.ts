@@ -35,8 +35,11 @@ export class SecretsState<T extends object = Record<string, string>> {
   #consecutiveFailures = 0;
   #channel: SecretsStatus['channel'];
   #stream: { readonly state: StreamState; readonly since: Date } | undefined;
-  readonly #changes = new Subject<SecretsChange>();
-  readonly #changes$ = this.#changes.asObservable();
+  // Made for the first subscriber (most apps have none): a change nobody listens to is dropped
+  // either way, so a boot need not build the stream.
+  #changes: Subject<SecretsChange> | undefined;
+  #changes$: Observable<SecretsChange> | undefined;
+  #completed = false;
   readonly #clock: Clock;
   #onClose: (() => Promise<void>) | undefined;
   #onRefresh: (() => Promise<RefreshResult>) | undefined;
@@ -67,6 +70,12 @@ export class SecretsState<T extends object = Record<string, string>> {
   }
 
   get changes(): Observable<SecretsChange> {
+    if (this.#changes$ === undefined) {
+      this.#changes = new Subject<SecretsChange>();
+      // Made after close() finished: it is over already, as the stream would have been.
+      if (this.#completed) this.#changes.complete();
+      this.#changes$ = this.#changes.asObservable();
+    }
     return this.#changes$;
   }
 
@@ -143,7 +152,7 @@ export class SecretsState<T extends object = Record<string, string>> {
       ...(next.metadata.etag !== undefined && { etag: next.metadata.etag }),
       at: new Date(this.#clock.now()),
     };
-    this.#changes.next(change);
+    this.#changes?.next(change);
     return change;
   }
 
@@ -183,7 +192,8 @@ export class SecretsState<T extends object = Record<string, string>> {
       try {
         await this.#onClose?.();
       } finally {
-        this.#changes.complete();
+        this.#completed = true;
+        this.#changes?.complete();
       }
     })();
     return this.#closed;

@@ -31,8 +31,11 @@ function setup(webhook: { secret: string } | 'no webhook option' = { secret: SEC
     },
   } as unknown as SecretsRefresher;
   const ref = new RefresherRef();
-  ref.attach(new SecretsService({}, { source: 'doppler-api', fetchedAt: new Date() }), refresher);
-  const handler = new DopplerWebhookHandler(ref, { clock, logger: logger as unknown as Logger });
+  ref.attach(new SecretsService({}, { source: 'doppler-api', fetchedAt: new Date() }), refresher, {
+    clock,
+    logger: logger as unknown as Logger,
+  });
+  const handler = new DopplerWebhookHandler(ref);
   return { handler, clock, logger, refreshes: () => refreshes };
 }
 

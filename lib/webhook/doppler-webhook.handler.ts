@@ -1,7 +1,6 @@
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { systemClock, type Clock } from '../core/clock.js';
-import { DOPPLER_PIPELINE_DEPS, LOGGER_CONTEXT } from '../doppler.constants.js';
-import type { PipelineDeps } from '../load-doppler-secrets.js';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { systemClock } from '../core/clock.js';
+import { LOGGER_CONTEXT } from '../doppler.constants.js';
 import type { RefreshResult } from '../refresh/refresh-result.js';
 import { DOPPLER_REFRESHER, RefresherRef } from '../refresh/refresher-ref.js';
 import { verifyDopplerSignature } from './verify-signature.js';
@@ -36,20 +35,16 @@ export type WebhookVerdict =
  */
 @Injectable()
 export class DopplerWebhookHandler {
-  private readonly logger: Pick<Logger, 'warn'>;
   #refusedSinceWarning = 0;
   #lastWarningAt = Number.NEGATIVE_INFINITY;
-  readonly #clock: Clock;
+  #logger: Pick<Logger, 'warn'> | undefined;
 
-  /** @internal Built by Nest's injector. */
-  constructor(
-    @Inject(DOPPLER_REFRESHER) private readonly ref: RefresherRef,
-    // The pipeline's clock and logger, when a test provides them: the once-a-minute warning uses them.
-    @Optional() @Inject(DOPPLER_PIPELINE_DEPS) deps?: Pick<PipelineDeps, 'clock' | 'logger'>,
-  ) {
-    this.#clock = deps?.clock ?? systemClock;
-    this.logger = deps?.logger ?? new Logger(LOGGER_CONTEXT);
-  }
+  /**
+   * @internal Built by Nest's injector. The once-a-minute warning runs on the pipeline's clock and
+   * logger, which the registration's factory leaves on `ref` (a test's fake time): asking Nest for
+   * an optional provider that is absent costs every boot a thrown and caught exception.
+   */
+  constructor(@Inject(DOPPLER_REFRESHER) private readonly ref: RefresherRef) {}
 
   /** Checks the signature over the raw body and schedules a refresh. Never throws. */
   handle(rawBody: Buffer | undefined, signature: string | undefined): WebhookVerdict {
@@ -66,12 +61,13 @@ export class DopplerWebhookHandler {
 
   private warnRefused(): void {
     this.#refusedSinceWarning++;
-    const now = this.#clock.now();
+    const now = (this.ref.deps?.clock ?? systemClock).now();
     if (now - this.#lastWarningAt < REFUSAL_WARNING_INTERVAL_MS) return;
     const count = this.#refusedSinceWarning;
     this.#refusedSinceWarning = 0;
     this.#lastWarningAt = now;
-    this.logger.warn(
+    this.#logger ??= this.ref.deps?.logger ?? new Logger(LOGGER_CONTEXT);
+    this.#logger.warn(
       count === 1
         ? 'Refused a Doppler webhook with a missing or wrong X-Doppler-Signature.'
         : `Refused ${count} Doppler webhooks with a missing or wrong X-Doppler-Signature in the last minute.`,
