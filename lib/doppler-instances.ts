@@ -1,6 +1,5 @@
-import { Global, Inject, Module } from '@nestjs/common';
-import { SecretsChangeExplorer } from './refresh/secrets-change.explorer.js';
-import { DOPPLER_INSTANCES } from './doppler.constants.js';
+import { Inject } from '@nestjs/common';
+import type { ModulesContainer } from '@nestjs/core';
 import { DopplerConfigurationError } from './errors/doppler.errors.js';
 import { SecretsService } from './secrets.service.js';
 
@@ -47,8 +46,6 @@ export function checkInstanceName(name: unknown): string {
   return name;
 }
 
-export { DOPPLER_INSTANCES };
-
 /**
  * Every `SecretsService` the app's `DopplerModule` registrations loaded, by name (`undefined` for
  * the unnamed one), for what must see them all: the health indicator, the redacting logger. A
@@ -85,16 +82,16 @@ export class DopplerInstances {
   }
 }
 
-/**
- * One registry per app, shared by every `DopplerModule` registration, and the one explorer of
- * `@OnSecretsChange` handlers.
- */
-@Global()
-@Module({
-  providers: [
-    { provide: DOPPLER_INSTANCES, useFactory: () => new DopplerInstances() },
-    SecretsChangeExplorer,
-  ],
-  exports: [DOPPLER_INSTANCES],
-})
-export class DopplerInstancesModule {}
+// Keyed by the app's module container, which Nest provides everywhere: one registry per app
+// without a module of its own (each module, global or not, adds to every boot's scan and linking).
+const registries = new WeakMap<ModulesContainer, DopplerInstances>();
+
+/** The registry of the app whose module container `modules` is, made on first use. */
+export function instancesOf(modules: ModulesContainer): DopplerInstances {
+  let instances = registries.get(modules);
+  if (instances === undefined) {
+    instances = new DopplerInstances();
+    registries.set(modules, instances);
+  }
+  return instances;
+}

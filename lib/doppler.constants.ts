@@ -44,6 +44,3 @@ export const DEFAULT_WEBHOOK_MIN_INTERVAL_MS = 5_000;
 // A safety net under the file watch, which some volume types (network, FUSE) never fire: on a
 // Kubernetes volume a check is one readlink, and the kubelet itself updates it only every minute or so.
 export const DEFAULT_MOUNTED_POLL_INTERVAL_MS = 30_000;
-
-/** Internal injection token of the app's registry of `DopplerModule` registrations. */
-export const DOPPLER_INSTANCES = 'DOPPLER:INSTANCES';

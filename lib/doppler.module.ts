@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { checkInstanceName, DopplerInstancesModule } from './doppler-instances.js';
+import { checkInstanceName } from './doppler-instances.js';
 import {
   ConfigurableDopplerModule,
   MODULE_OPTIONS_TOKEN,
@@ -61,7 +61,6 @@ export class DopplerModule extends ConfigurableDopplerModule {
     const own = registrationProviders(name);
     return {
       ...definition,
-      imports: [...(definition.imports ?? []), DopplerInstancesModule],
       providers: [...sealOptionsProvider(definition.providers, MODULE_OPTIONS_TOKEN), ...own.providers],
       exports: [...(definition.exports ?? []), ...(own.exports as string[])],
     };

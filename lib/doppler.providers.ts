@@ -1,16 +1,18 @@
 import type { Provider } from '@nestjs/common';
-import {
-  DOPPLER_INSTANCES,
-  type DopplerInstances,
-  getSecretsServiceToken,
-  webhookHandlerToken,
-} from './doppler-instances.js';
+import { ModulesContainer } from '@nestjs/core';
+import { getSecretsServiceToken, instancesOf, webhookHandlerToken } from './doppler-instances.js';
 import { DOPPLER_PIPELINE_DEPS } from './doppler.constants.js';
 import { MODULE_OPTIONS_TOKEN } from './doppler.module-definition.js';
 import { bootstrapSecrets, type PipelineDeps } from './load-doppler-secrets.js';
-import { DOPPLER_REFRESHER, RefresherRef } from './refresh/refresher-ref.js';
+import { DOPPLER_REFRESHER, RefresherRef, type LoadedParts } from './refresh/refresher-ref.js';
+import { explorerOf } from './refresh/secrets-change.explorer.js';
+import type { SecretsService } from './secrets.service.js';
 import type { SealedOptions } from './utils/deferred-options.js';
 import { DopplerWebhookHandler } from './webhook/doppler-webhook.handler.js';
+
+// What each registration's factory loaded besides the service, by the service it returned: the
+// registration's RefresherRef reads it. A service a test put in with overrideProvider has none.
+const loadedBy = new WeakMap<SecretsService<object>, LoadedParts>();
 
 /** The providers and exports of one `DopplerModule` registration, for its name. */
 export function registrationProviders(name: string | undefined): {
@@ -21,32 +23,34 @@ export function registrationProviders(name: string | undefined): {
   const webhook = webhookHandlerToken(name, DopplerWebhookHandler);
   return {
     providers: [
-      // Also the registration's lifecycle (starts and stops refreshing).
-      { provide: DOPPLER_REFRESHER, useFactory: () => new RefresherRef() },
       {
         // The provider that fetches: overriding it in a test replaces the fetch entirely.
         provide: secrets,
         useFactory: async (
           sealed: SealedOptions,
-          ref: RefresherRef,
-          instances: DopplerInstances,
+          modules: ModulesContainer,
           deps: PipelineDeps | undefined,
         ) => {
           const { service, refresher } = await bootstrapSecrets(await sealed.resolve(), {
             ...deps,
             ...(name !== undefined && { name }),
           });
-          ref.attach(service, refresher, deps);
-          instances.register(name, service);
+          instancesOf(modules).register(name, service);
+          loadedBy.set(service, {
+            ...(refresher !== undefined && { refresher }),
+            ...(deps !== undefined && { deps }),
+          });
           return service;
         },
         // The pipeline's dependencies are provided only by tests (fake time); apps give none.
-        inject: [
-          MODULE_OPTIONS_TOKEN,
-          DOPPLER_REFRESHER,
-          DOPPLER_INSTANCES,
-          { token: DOPPLER_PIPELINE_DEPS, optional: true },
-        ],
+        inject: [MODULE_OPTIONS_TOKEN, ModulesContainer, { token: DOPPLER_PIPELINE_DEPS, optional: true }],
+      },
+      {
+        // Also the registration's lifecycle (its change handlers, starting and stopping refreshing).
+        provide: DOPPLER_REFRESHER,
+        useFactory: (service: SecretsService<object>, modules: ModulesContainer) =>
+          new RefresherRef(name, service, loadedBy.get(service), explorerOf(modules)),
+        inject: [secrets, ModulesContainer],
       },
       webhook === DopplerWebhookHandler
         ? DopplerWebhookHandler

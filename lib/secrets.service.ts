@@ -58,7 +58,6 @@ export class SecretsService<T extends object = Record<string, string>> {
     stateOfService = <U extends object>(service: SecretsService<U>) => service.#state;
   }
 
-
   /**
    * Wraps already-validated values. Apps get an instance from `DopplerModule`; tests build
    * one with `createSecretsService()` from `nestjs-doppler/testing`.

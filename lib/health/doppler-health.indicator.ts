@@ -1,6 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
-import { DOPPLER_INSTANCES, type DopplerInstances } from '../doppler-instances.js';
+import { instancesOf, type DopplerInstances } from '../doppler-instances.js';
 import { DopplerConfigurationError } from '../errors/doppler.errors.js';
 import { SecretsService } from '../secrets.service.js';
 import {
@@ -53,8 +54,13 @@ export class DopplerHealthIndicator {
     // overrideProvider is found here, never in the registry.
     @Optional() @Inject(SecretsService) private readonly secrets: Judged | undefined,
     private readonly indicator: HealthIndicatorService,
-    @Optional() @Inject(DOPPLER_INSTANCES) private readonly instances: DopplerInstances | undefined,
-  ) {}
+    // The app's container, where the registry of its registrations is kept (see instancesOf).
+    @Optional() @Inject(ModulesContainer) modules: ModulesContainer | undefined,
+  ) {
+    this.instances = modules === undefined ? undefined : instancesOf(modules);
+  }
+
+  private readonly instances: DopplerInstances | undefined;
 
   /**
    * Judges the secrets now. Synchronous and free: it reads `SecretsService.status` and

@@ -6,8 +6,9 @@ import {
   type ConsoleLoggerOptions,
   type LogLevel,
 } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
 import { inspect, type InspectOptionsStylized } from 'node:util';
-import { DOPPLER_INSTANCES, type DopplerInstances } from '../doppler-instances.js';
+import { instancesOf, type DopplerInstances } from '../doppler-instances.js';
 import { SecretsService } from '../secrets.service.js';
 import type { Redactor } from './redactor.js';
 import { redactValue } from './redact-value.js';
@@ -94,13 +95,14 @@ export class DopplerLogger extends ConsoleLogger {
     @Inject(SecretsService) secrets?: RedactionSource | readonly RedactionSource[],
     @Optional() context?: string,
     @Optional() options?: ConsoleLoggerOptions,
-    // Every other registration of the app (named ones), so their values are masked too.
-    @Optional() @Inject(DOPPLER_INSTANCES) instances?: DopplerInstances,
+    // The app's container, where the registry of every other registration (named ones) is kept,
+    // so their values are masked too.
+    @Optional() @Inject(ModulesContainer) modules?: ModulesContainer,
   ) {
     // An empty context is no context to ConsoleLogger; `options.context` is honoured as there.
     super(context ?? options?.context ?? '', options ?? {});
     this.#given = secrets === undefined ? [] : isSourceList(secrets) ? [...secrets] : [secrets];
-    this.#instances = instances;
+    this.#instances = modules === undefined ? undefined : instancesOf(modules);
   }
 
   /** Every source of values to mask, each once. */

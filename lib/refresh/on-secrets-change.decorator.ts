@@ -14,6 +14,12 @@ export interface SecretsChangeFilter {
 // Prototypes carrying a handler: the explorer scans the methods of an instance only when its
 // prototype chain holds one, so an app without handlers pays next to nothing for the feature.
 const decorated = new WeakSet<object>();
+let declaredAny = false;
+
+/** @internal True once any class in the process has declared an `@OnSecretsChange` method. */
+export function anySecretsChangeHandler(): boolean {
+  return declaredAny;
+}
 
 /** @internal True when `prototype` or one it inherits from declares an `@OnSecretsChange` method. */
 export function declaresSecretsChangeHandler(prototype: object | null): boolean {
@@ -62,6 +68,7 @@ export function OnSecretsChange(...filter: [SecretsChangeFilter] | string[]): Me
   const record = SetMetadata(ON_SECRETS_CHANGE, subscription);
   return (target, key, descriptor) => {
     decorated.add(target);
+    declaredAny = true;
     return record(target, key, descriptor);
   };
 }

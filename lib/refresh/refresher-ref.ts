@@ -1,6 +1,8 @@
 import type { Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
+import type { Subscription } from 'rxjs';
 import type { Clock } from '../core/clock.js';
 import type { SecretsService } from '../secrets.service.js';
+import type { SecretsChangeExplorer } from './secrets-change.explorer.js';
 import type { SecretsRefresher } from './secrets-refresher.js';
 
 /** Internal injection token of the {@link RefresherRef} of one `DopplerModule` registration. */
@@ -12,40 +14,51 @@ export interface RefresherDeps {
   readonly logger?: Pick<Logger, 'warn'>;
 }
 
+/** What `SecretsService`'s factory loaded besides the service: absent for a service a test put in. */
+export interface LoadedParts {
+  readonly refresher?: SecretsRefresher;
+  /** The pipeline's clock and logger, when a test gave them (the webhook handler's warnings use them). */
+  readonly deps?: RefresherDeps;
+}
+
 /**
- * Where `SecretsService`'s factory leaves the service it loaded and the refresher it created, for
- * the webhook handler; and the registration's lifecycle: it starts refreshing once the app is up,
- * and stops it (timers, requests) when it goes down (one provider for both, as each costs at boot).
- * It stays empty when a test overrides `SecretsService` (nothing was fetched, nothing refreshes).
+ * The lifecycle of one registration, and where the webhook handler finds its refresher: once the
+ * app is up it subscribes the `@OnSecretsChange` handlers that follow the registration and starts
+ * refreshing; when the app goes down it stops both (timers, requests). One provider for all of it,
+ * as each provider costs at boot. A service a test put in with `overrideProvider` gets its
+ * handlers, but nothing of it is started or closed (nothing was fetched, nothing refreshes).
  */
 export class RefresherRef implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
-  #service: SecretsService<object> | undefined;
-  #refresher: SecretsRefresher | undefined;
-  #deps: RefresherDeps | undefined;
+  readonly #loaded: (LoadedParts & { readonly service: SecretsService<object> }) | undefined;
+  #subscription: Subscription | undefined;
 
-  /** @param deps the pipeline's clock and logger, when a test gave them (the webhook handler's warnings use them). */
-  attach(service: SecretsService<object>, refresher: SecretsRefresher | undefined, deps?: RefresherDeps): void {
-    this.#service = service;
-    this.#refresher = refresher;
-    this.#deps = deps;
+  constructor(
+    private readonly name?: string,
+    private readonly service?: SecretsService<object>,
+    loaded?: LoadedParts,
+    private readonly explorer?: SecretsChangeExplorer,
+  ) {
+    this.#loaded = service !== undefined && loaded !== undefined ? { ...loaded, service } : undefined;
+    explorer?.expect(name);
   }
 
   get refresher(): SecretsRefresher | undefined {
-    return this.#refresher;
+    return this.#loaded?.refresher;
   }
 
   /** The pipeline's clock and logger, when a test gave them; undefined for the real ones. */
   get deps(): RefresherDeps | undefined {
-    return this.#deps;
+    return this.#loaded?.deps;
   }
 
   /** Closes the loaded service (stopping its refresher); nothing when none was loaded. */
   async close(): Promise<void> {
-    await this.#service?.close();
+    await this.#loaded?.service.close();
   }
 
   onApplicationBootstrap(): void {
-    this.#refresher?.start();
+    if (this.service !== undefined) this.#subscription = this.explorer?.follow(this.name, this.service);
+    this.#loaded?.refresher?.start();
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -53,6 +66,8 @@ export class RefresherRef implements OnApplicationBootstrap, OnModuleDestroy, On
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.#subscription?.unsubscribe();
+    this.#subscription = undefined;
     await this.close();
   }
 }

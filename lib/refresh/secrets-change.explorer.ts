@@ -1,18 +1,11 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  Optional,
-  type OnApplicationBootstrap,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
-import { MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
+import { Logger } from '@nestjs/common';
+import { MetadataScanner, type ModulesContainer, Reflector } from '@nestjs/core';
 import type { Subscription } from 'rxjs';
-import type { DopplerInstances } from '../doppler-instances.js';
-import { DOPPLER_INSTANCES, LOGGER_CONTEXT } from '../doppler.constants.js';
+import { LOGGER_CONTEXT } from '../doppler.constants.js';
 import type { SecretsChange } from '../interfaces/secrets-status.interface.js';
-import { SecretsService } from '../secrets.service.js';
+import type { SecretsService } from '../secrets.service.js';
 import {
+  anySecretsChangeHandler,
   declaresSecretsChangeHandler,
   ON_SECRETS_CHANGE,
   type SecretsChangeSubscription,
@@ -28,24 +21,51 @@ interface Bound {
 
 /**
  * Finds every `@OnSecretsChange` method (walking the app's providers and controllers as Nest's
- * DiscoveryService does, which `@OnEvent` and `@Cron` use) and calls it after each applied change of the registration it follows. One queue per
- * registration: the handlers of a change run together and finish before the next change is
+ * DiscoveryService does, which `@OnEvent` and `@Cron` use) and calls it after each applied change
+ * of the registration it follows. One per app (see {@link explorerOf}); each registration asks it
+ * for its own handlers once the app is up, and the walk is made once, on the first ask. One queue
+ * per registration: the handlers of a change run together and finish before the next change is
  * delivered; changes arriving meanwhile are merged into one (so a slow handler holds at most one).
  */
-@Injectable()
-export class SecretsChangeExplorer implements OnApplicationBootstrap, OnApplicationShutdown {
-  readonly #subscriptions: Subscription[] = [];
+export class SecretsChangeExplorer {
+  readonly #registrations = new Set<string | undefined>();
+  #found: Map<string | undefined, Bound[]> | undefined;
 
-  constructor(
-    // The container DiscoveryService reads, injected directly: importing DiscoveryModule would
-    // add a module and two providers to every app's boot for a feature most apps do not use.
-    private readonly modules: ModulesContainer,
-    @Inject(DOPPLER_INSTANCES) private readonly instances: DopplerInstances,
-    // A service a test put in with overrideProvider is not in the registry.
-    @Optional() @Inject(SecretsService) private readonly unnamed: SecretsService<object> | undefined,
-  ) {}
+  // The container DiscoveryService reads, used directly: importing DiscoveryModule would add a
+  // module and two providers to every app's boot for a feature most apps do not use.
+  constructor(private readonly modules: ModulesContainer) {}
 
-  onApplicationBootstrap(): void {
+  /** Notes a registration of the app, before any is followed: handlers of names not noted are warned about. */
+  expect(name: string | undefined): void {
+    this.#registrations.add(name);
+  }
+
+  /**
+   * Subscribes the handlers that follow the registration `name` to its `service` (the loaded one,
+   * or the one a test put in with overrideProvider).
+   * @returns the subscription, or undefined when no handler follows it.
+   */
+  follow(name: string | undefined, service: SecretsService<object>): Subscription | undefined {
+    const handlers = this.#handlers().get(name);
+    if (handlers === undefined) return undefined;
+    const deliver = queue((change) => this.dispatch(service, handlers, change));
+    return service.changes.subscribe(deliver);
+  }
+
+  #handlers(): Map<string | undefined, Bound[]> {
+    if (this.#found !== undefined) return this.#found;
+    // No class in the process declares a handler: nothing to walk the app for.
+    this.#found = anySecretsChangeHandler() ? this.#walk() : new Map();
+    for (const [name, handlers] of this.#found) {
+      if (this.#registrations.has(name)) continue;
+      new Logger(LOGGER_CONTEXT).warn(
+        `@OnSecretsChange handlers (${handlers.map((h) => h.where).join(', ')}) follow ${name === undefined ? 'the unnamed DopplerModule registration' : `the registration "${name}"`}, which this app does not have; they are never called.`,
+      );
+    }
+    return this.#found;
+  }
+
+  #walk(): Map<string | undefined, Bound[]> {
     const scanner = new MetadataScanner();
     const reflector = new Reflector();
     const byInstance = new Map<string | undefined, Bound[]>();
@@ -74,21 +94,7 @@ export class SecretsChangeExplorer implements OnApplicationBootstrap, OnApplicat
         byInstance.set(subscription.instance, list);
       }
     }
-    for (const [name, handlers] of byInstance) {
-      const service = this.instances.get(name) ?? (name === undefined ? this.unnamed : undefined);
-      if (service === undefined) {
-        new Logger(LOGGER_CONTEXT).warn(
-          `@OnSecretsChange handlers (${handlers.map((h) => h.where).join(', ')}) follow ${name === undefined ? 'the unnamed DopplerModule registration' : `the registration "${name}"`}, which this app does not have; they are never called.`,
-        );
-        continue;
-      }
-      const deliver = queue((change) => this.dispatch(service, handlers, change));
-      this.#subscriptions.push(service.changes.subscribe(deliver));
-    }
-  }
-
-  onApplicationShutdown(): void {
-    for (const subscription of this.#subscriptions.splice(0)) subscription.unsubscribe();
+    return byInstance;
   }
 
   private async dispatch(
@@ -114,6 +120,19 @@ export class SecretsChangeExplorer implements OnApplicationBootstrap, OnApplicat
       }),
     );
   }
+}
+
+// Keyed by the app's module container, as the registry is (see `instancesOf`): one explorer per app.
+const explorers = new WeakMap<ModulesContainer, SecretsChangeExplorer>();
+
+/** The explorer of the app whose module container `modules` is, made on first use. */
+export function explorerOf(modules: ModulesContainer): SecretsChangeExplorer {
+  let explorer = explorers.get(modules);
+  if (explorer === undefined) {
+    explorer = new SecretsChangeExplorer(modules);
+    explorers.set(modules, explorer);
+  }
+  return explorer;
 }
 
 /**

@@ -30,10 +30,10 @@ function setup(webhook: { secret: string } | 'no webhook option' = { secret: SEC
       return Promise.resolve({ kind: 'unchanged' });
     },
   } as unknown as SecretsRefresher;
-  const ref = new RefresherRef();
-  ref.attach(new SecretsService({}, { source: 'doppler-api', fetchedAt: new Date() }), refresher, {
-    clock,
-    logger: logger as unknown as Logger,
+  const service = new SecretsService<object>({}, { source: 'doppler-api', fetchedAt: new Date() });
+  const ref = new RefresherRef(undefined, service, {
+    refresher,
+    deps: { clock, logger: logger as unknown as Logger },
   });
   const handler = new DopplerWebhookHandler(ref);
   return { handler, clock, logger, refreshes: () => refreshes };
