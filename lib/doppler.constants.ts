@@ -1,6 +1,7 @@
 /**
  * @internal Injection token of the `PipelineDeps` (clock, logger...) `SecretsService`'s factory
- * runs the pipeline on, when a provider gives them: tests provide fake time this way. Optional.
+ * runs the pipeline on. Each registration provides none (the real ones); tests replace the
+ * provider to run on fake time.
  */
 export const DOPPLER_PIPELINE_DEPS = 'DOPPLER:PIPELINE_DEPS';
 

@@ -10,6 +10,11 @@ import type { SecretsService } from './secrets.service.js';
 import type { SealedOptions } from './utils/deferred-options.js';
 import { DopplerWebhookHandler } from './webhook/doppler-webhook.handler.js';
 
+// The pipeline's dependencies a registration provides itself: none, so the real clock and logger.
+// Tests replace the provider (fake time); an optional injection instead would cost every boot the
+// exception Nest's injector throws and catches for an optional provider that is absent.
+const REAL_DEPS: PipelineDeps = Object.freeze({});
+
 // What each registration's factory loaded besides the service, by the service it returned: the
 // registration's RefresherRef reads it. A service a test put in with overrideProvider has none.
 const loadedBy = new WeakMap<SecretsService<object>, LoadedParts>();
@@ -23,6 +28,7 @@ export function registrationProviders(name: string | undefined): {
   const webhook = webhookHandlerToken(name, DopplerWebhookHandler);
   return {
     providers: [
+      { provide: DOPPLER_PIPELINE_DEPS, useValue: REAL_DEPS },
       {
         // The provider that fetches: overriding it in a test replaces the fetch entirely.
         provide: secrets,
@@ -36,14 +42,10 @@ export function registrationProviders(name: string | undefined): {
             ...(name !== undefined && { name }),
           });
           instancesOf(modules).register(name, service);
-          loadedBy.set(service, {
-            ...(refresher !== undefined && { refresher }),
-            ...(deps !== undefined && { deps }),
-          });
+          loadedBy.set(service, { ...(refresher !== undefined && { refresher }), deps });
           return service;
         },
-        // The pipeline's dependencies are provided only by tests (fake time); apps give none.
-        inject: [MODULE_OPTIONS_TOKEN, ModulesContainer, { token: DOPPLER_PIPELINE_DEPS, optional: true }],
+        inject: [MODULE_OPTIONS_TOKEN, ModulesContainer, DOPPLER_PIPELINE_DEPS],
       },
       {
         // Also the registration's lifecycle (its change handlers, starting and stopping refreshing).

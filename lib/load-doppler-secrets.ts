@@ -23,7 +23,7 @@ import {
 
 /**
  * @internal What the pipeline runs on; tests inject fake time and a quiet logger. `DopplerModule`
- * takes them from the optional `DOPPLER_PIPELINE_DEPS` provider.
+ * takes them from its `DOPPLER_PIPELINE_DEPS` provider (empty unless a test replaced it).
  */
 export interface PipelineDeps {
   readonly clock?: Clock;

@@ -13,7 +13,7 @@ import { openClientSockets } from './support/client-sockets.js';
 import { useDopplerEnv } from './support/doppler-env.js';
 import { FakeClock } from './support/fake-clock.js';
 import { onFakeTime } from './support/on-fake-time.js';
-import { PipelineDepsModule } from './support/pipeline-deps.module.js';
+import { withPipelineDeps } from './support/pipeline-deps.js';
 import { VALID_SAMPLE_SECRETS } from './support/sample-values.js';
 
 const TOKEN = 'dp.st.dev.bootstrap-failures';
@@ -99,8 +99,10 @@ describe('bootstrap of the sample AppModule fails clearly', () => {
     const started = clock.now();
     const compiling = Test.createTestingModule({
       imports: [
-        PipelineDepsModule.with({ clock, random: () => 0.5 }),
-        DopplerModule.forRoot({ token: TOKEN, apiUrl, timeout: 400, deadline: 1000, retries: 5 }),
+        withPipelineDeps(
+          DopplerModule.forRoot({ token: TOKEN, apiUrl, timeout: 400, deadline: 1000, retries: 5 }),
+          { clock, random: () => 0.5 },
+        ),
       ],
     }).compile();
     const error = await onFakeTime(clock, compiling, () => openClientSockets() > 0).then(

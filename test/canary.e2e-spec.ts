@@ -13,7 +13,7 @@ import { openClientSockets } from './support/client-sockets.js';
 import { useDopplerEnv } from './support/doppler-env.js';
 import { FakeClock } from './support/fake-clock.js';
 import { onFakeTime } from './support/on-fake-time.js';
-import { PipelineDepsModule } from './support/pipeline-deps.module.js';
+import { withPipelineDeps } from './support/pipeline-deps.js';
 
 // Every value and token in this file is a canary: none may appear in anything printed or thrown.
 const TOKEN = 'dp.st.dev.CANARY-TOKEN-a8f3e1';
@@ -64,7 +64,7 @@ afterEach(() => {
 function compileOnFakeTime(options: Parameters<typeof DopplerModule.forRoot>[0]): Promise<unknown> {
   const clock = new FakeClock();
   const compiling = Test.createTestingModule({
-    imports: [PipelineDepsModule.with({ clock }), DopplerModule.forRoot(options)],
+    imports: [withPipelineDeps(DopplerModule.forRoot(options), { clock })],
   }).compile();
   return onFakeTime(clock, compiling, () => openClientSockets() > 0);
 }

@@ -23,7 +23,7 @@ import { OutputCapture } from './support/capture-output.js';
 import { FakeClock } from './support/fake-clock.js';
 import { listenOn } from './support/http-platforms.js';
 import { advanceOnFakeTime } from './support/on-fake-time.js';
-import { PipelineDepsModule } from './support/pipeline-deps.module.js';
+import { withPipelineDeps } from './support/pipeline-deps.js';
 
 const TOKEN = 'dp.st.dev.fastify-webhook-token-1';
 const WEBHOOK_SECRET = 'fastify-webhook-signing-secret-0123456789';
@@ -83,8 +83,11 @@ async function start(options: Partial<DopplerModuleOptions>): Promise<SecretsSer
   logs = new RecordingLogger();
   @Module({
     imports: [
-      PipelineDepsModule.with({ clock, logger: logs as unknown as Logger, random: () => 0.5 }),
-      DopplerModule.forRoot({ token: TOKEN, apiUrl, schema: Secrets, ...options }),
+      withPipelineDeps(DopplerModule.forRoot({ token: TOKEN, apiUrl, schema: Secrets, ...options }), {
+        clock,
+        logger: logs as unknown as Logger,
+        random: () => 0.5,
+      }),
     ],
     controllers: [Webhook],
   })

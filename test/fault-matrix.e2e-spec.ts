@@ -16,7 +16,7 @@ import { OutputCapture } from './support/capture-output.js';
 import { openClientSockets } from './support/client-sockets.js';
 import { FakeClock } from './support/fake-clock.js';
 import { onFakeTime } from './support/on-fake-time.js';
-import { PipelineDepsModule } from './support/pipeline-deps.module.js';
+import { withPipelineDeps } from './support/pipeline-deps.js';
 
 // Real HTTP to real servers on 127.0.0.1, fake time: every retry wait and every deadline runs on
 // a FakeClock, so "bounded by the deadline" is exact, and a loaded machine cannot tip a row.
@@ -86,8 +86,11 @@ async function boot(options: DopplerModuleOptions, hangs = false): Promise<Outco
     // Nest's testing logger prints errors only; the warning under test needs a real logger.
     const compiling = Test.createTestingModule({
       imports: [
-        PipelineDepsModule.with({ clock, fallbackRounds: ROUNDS, random: () => 0.5 }),
-        DopplerModule.forRoot(options),
+        withPipelineDeps(DopplerModule.forRoot(options), {
+          clock,
+          fallbackRounds: ROUNDS,
+          random: () => 0.5,
+        }),
       ],
     })
       .setLogger(new ConsoleLogger())

@@ -13,7 +13,7 @@ import { DopplerHealthIndicator } from 'nestjs-doppler/health';
 import { DopplerEmulator } from 'nestjs-doppler/testing';
 import { FakeClock } from './support/fake-clock.js';
 import { advanceOnFakeTime } from './support/on-fake-time.js';
-import { PipelineDepsModule } from './support/pipeline-deps.module.js';
+import { withPipelineDeps } from './support/pipeline-deps.js';
 
 // The age the check judges, the refresh timer and its backoff all run on a FakeClock each test
 // moves: "older than maxAgeMs" is reached by moving the clock, not by sleeping.
@@ -101,8 +101,10 @@ async function start(options: Partial<DopplerModuleOptions> = {}): Promise<Secre
   @Module({
     imports: [
       // The first refresh check comes at half the interval, then every interval.
-      PipelineDepsModule.with({ clock, random: () => 0.5, fallbackRounds: 1000 }),
-      DopplerModule.forRoot({ token: TOKEN, apiUrl, schema: Secrets, ...options, isGlobal: true }),
+      withPipelineDeps(
+        DopplerModule.forRoot({ token: TOKEN, apiUrl, schema: Secrets, ...options, isGlobal: true }),
+        { clock, random: () => 0.5, fallbackRounds: 1000 },
+      ),
       TerminusModule.forRoot(),
     ],
     controllers: [HealthController],

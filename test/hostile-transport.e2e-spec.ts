@@ -33,7 +33,7 @@ import { everythingShown } from './support/everything-shown.js';
 import { compileForNode } from './support/compile-for-node.js';
 import { FakeClock } from './support/fake-clock.js';
 import { onFakeTime } from './support/on-fake-time.js';
-import { PipelineDepsModule } from './support/pipeline-deps.module.js';
+import { withPipelineDeps } from './support/pipeline-deps.js';
 import {
   startFixedAnswer,
   startGateway,
@@ -251,8 +251,8 @@ describe("401/403/404 are Doppler's verdict only in Doppler's own error shape", 
 
     async function boot(options: DopplerModuleOptions): Promise<unknown> {
       // The copy at 1000 PBKDF2 rounds: this is about who may delete it, not its key.
-      const deps = PipelineDepsModule.with({ fallbackRounds: 1000 });
-      return Test.createTestingModule({ imports: [deps, DopplerModule.forRoot(options)] })
+      const registration = withPipelineDeps(DopplerModule.forRoot(options), { fallbackRounds: 1000 });
+      return Test.createTestingModule({ imports: [registration] })
         .compile()
         .then(
           async (moduleRef) => moduleRef.close(),

@@ -26,7 +26,7 @@ import { DopplerEmulator, signDopplerWebhook } from 'nestjs-doppler/testing';
 import { FallbackStore } from '../lib/fallback/fallback-store.js';
 import { FakeClock } from './support/fake-clock.js';
 import { advanceOnFakeTime } from './support/on-fake-time.js';
-import { PipelineDepsModule } from './support/pipeline-deps.module.js';
+import { withPipelineDeps } from './support/pipeline-deps.js';
 import { waitFor } from './support/wait-for.js';
 
 // Real HTTP to the emulator and real Nest apps; the refresh timer, the webhook's coalescing and
@@ -116,8 +116,7 @@ async function start(
   };
   @Module({
     imports: [
-      PipelineDepsModule.with(deps),
-      DopplerModule.forRoot({ token: TOKEN, apiUrl, schema: Secrets, ...options }),
+      withPipelineDeps(DopplerModule.forRoot({ token: TOKEN, apiUrl, schema: Secrets, ...options }), deps),
     ],
     controllers: controllers as never[],
   })

@@ -6,11 +6,11 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretsService } from 'nestjs-doppler';
 import { DopplerEmulator, type EmulatorSeed } from 'nestjs-doppler/testing';
+import { DOPPLER_PIPELINE_DEPS } from '../lib/doppler.constants.js';
 import { AppModule } from '../sample-app/src/app.module.js';
 import { useDopplerEnv } from './support/doppler-env.js';
 import { FakeClock } from './support/fake-clock.js';
 import { advanceOnFakeTime } from './support/on-fake-time.js';
-import { PipelineDepsModule } from './support/pipeline-deps.module.js';
 
 const seedPath = fileURLToPath(new URL('../sample-app/demo-secrets.json', import.meta.url));
 const seed = JSON.parse(readFileSync(seedPath, 'utf8')) as EmulatorSeed;
@@ -31,8 +31,12 @@ describe('sample app: GET /health/doppler (Terminus)', () => {
     restoreEnv = useDopplerEnv({ DOPPLER_TOKEN: demoToken, DOPPLER_API_URL: url });
     Object.assign(process.env, EXTRA_ENV);
     const moduleRef = await Test.createTestingModule({
-      imports: [PipelineDepsModule.with({ clock, random: () => 0.5 }), AppModule],
-    }).compile();
+      imports: [AppModule],
+    })
+      // The app module is imported whole: its registration's dependencies are overridden.
+      .overrideProvider(DOPPLER_PIPELINE_DEPS)
+      .useValue({ clock, random: () => 0.5 })
+      .compile();
     app = moduleRef.createNestApplication({ logger: false });
     await app.init();
   });

@@ -24,7 +24,7 @@ import { openClientSockets } from './support/client-sockets.js';
 import { everythingShown } from './support/everything-shown.js';
 import { FakeClock } from './support/fake-clock.js';
 import { onFakeTime } from './support/on-fake-time.js';
-import { PipelineDepsModule } from './support/pipeline-deps.module.js';
+import { withPipelineDeps } from './support/pipeline-deps.js';
 
 const DEV = 'dp.st.dev.CANARYdevTOKEN0001';
 const DEV_ROTATED = 'dp.st.dev.CANARYdevTOKEN0002';
@@ -295,13 +295,15 @@ describe('nothing secret in the app object', () => {
     @Module({
       imports: [
         // The copy's key at 1000 rounds: this test is about what the app object shows.
-        PipelineDepsModule.with({ fallbackRounds: 1000 }),
-        DopplerModule.forRoot({
-          token: DEV,
-          apiUrl,
-          webhook: { secret: webhookSecret },
-          fallback: { path: join(dir, 'copy'), passphrase: PASSPHRASE },
-        }),
+        withPipelineDeps(
+          DopplerModule.forRoot({
+            token: DEV,
+            apiUrl,
+            webhook: { secret: webhookSecret },
+            fallback: { path: join(dir, 'copy'), passphrase: PASSPHRASE },
+          }),
+          { fallbackRounds: 1000 },
+        ),
       ],
     })
     class AppModule {}
