@@ -14,6 +14,18 @@ export type SecretKey<T> = [keyof T] extends [never] ? string : Extract<keyof T,
 /** The type of a schema property, `unknown` when the schema is unknown. */
 export type SecretValue<T, K> = K extends keyof T ? T[K] : unknown;
 
+let secretsOfSnapshot: (snapshot: SecretsSnapshot<object>) => ReadonlyMap<string, Secret<unknown>>;
+
+/**
+ * @internal The secrets of one version, by name, for `SecretsService.get()`: read there in one
+ * step, as a `Map` lookup is (the map is never written after the constructor).
+ */
+export function secretsOf<T extends object>(
+  snapshot: SecretsSnapshot<T>,
+): ReadonlyMap<string, Secret<unknown>> {
+  return secretsOfSnapshot(snapshot as unknown as SecretsSnapshot<object>);
+}
+
 /**
  * One version of the secrets, immutable. Read several keys from one snapshot when they
  * must belong together (a user name and its password): a refresh between two reads
@@ -38,6 +50,10 @@ export class SecretsSnapshot<T extends object = Record<string, string>> {
   // The keys the schema declares, when known: tells an optional key Doppler did not send from
   // a key the schema never declared.
   readonly #declared: ReadonlySet<string> | undefined;
+
+  static {
+    secretsOfSnapshot = (snapshot) => snapshot.#secrets;
+  }
 
   constructor(
     values: Readonly<Record<string, unknown>>,

@@ -5,7 +5,7 @@ import type { SecretsChange, SecretsStatus } from './interfaces/secrets-status.i
 import type { RefreshResult } from './refresh/refresh-result.js';
 import { SecretsState } from './refresh/secrets-state.js';
 import type { Secret } from './secret.js';
-import type { SecretsSnapshot, SecretKey, SecretValue } from './secrets-snapshot.js';
+import { secretsOf, type SecretsSnapshot, type SecretKey, type SecretValue } from './secrets-snapshot.js';
 
 export type { SecretKey, SecretValue } from './secrets-snapshot.js';
 
@@ -53,6 +53,10 @@ export function serviceFor<T extends object>(state: SecretsState<T>): SecretsSer
 export class SecretsService<T extends object = Record<string, string>> {
   // One immutable snapshot behind one reference, owned with the refresh status by the state.
   readonly #state: SecretsState<T>;
+  // The version served, and its secrets by name, kept here as the state swaps versions: get()
+  // is then one Map lookup away from the caller (a Map.get costs about as much as the rest).
+  #current!: SecretsSnapshot<T>;
+  #secrets!: ReadonlyMap<string, Secret<unknown>>;
 
   static {
     stateOfService = <U extends object>(service: SecretsService<U>) => service.#state;
@@ -72,6 +76,10 @@ export class SecretsService<T extends object = Record<string, string>> {
     const given = handedOver as SecretsState<T> | undefined;
     handedOver = undefined;
     this.#state = given ?? new SecretsState<T>({ values, metadata, raw: rawOf(values), rawForms });
+    this.#state.onCurrent((current) => {
+      this.#current = current;
+      this.#secrets = secretsOf(current);
+    });
   }
 
   /**
@@ -95,22 +103,23 @@ export class SecretsService<T extends object = Record<string, string>> {
    * const port: number = secrets.get('PORT').reveal();
    */
   get<K extends SecretKey<T>>(key: K): Secret<SecretValue<T, K>> {
-    return this.#state.current.get(key);
+    // A key the version does not hold goes to the snapshot, which throws the error that says why.
+    return (this.#secrets.get(key) ?? this.#current.get(key)) as Secret<SecretValue<T, K>>;
   }
 
   /** Whether the set holds `key` (an optional key Doppler did not send is not held). */
   has(key: string): key is SecretKey<T> {
-    return this.#state.current.has(key);
+    return this.#current.has(key);
   }
 
   /** Every key held, in Doppler's order. */
   keys(): SecretKey<T>[] {
-    return this.#state.current.keys();
+    return this.#current.keys();
   }
 
   /** The current version, immutable: several reads from it always belong together. */
   snapshot(): SecretsSnapshot<T> {
-    return this.#state.current;
+    return this.#current;
   }
 
   /**
@@ -125,12 +134,12 @@ export class SecretsService<T extends object = Record<string, string>> {
    * res.status(502).send(secrets.redact(upstreamErrorBody)); // '... key **********'
    */
   redact(text: string): string {
-    return this.#state.current.redact(text);
+    return this.#current.redact(text);
   }
 
   /** Project, config, source and time of the current set. */
   get metadata(): SecretsMetadata {
-    return this.#state.current.metadata;
+    return this.#current.metadata;
   }
 
   /** Version, ETag, last success and failure, staleness. */
@@ -163,7 +172,7 @@ export class SecretsService<T extends object = Record<string, string>> {
 
   /** A printable view: names with masks, plus the metadata and version. */
   toJSON(): ReturnType<SecretsSnapshot<T>['toJSON']> {
-    return this.#state.current.toJSON();
+    return this.#current.toJSON();
   }
 
   [inspect.custom](): string {

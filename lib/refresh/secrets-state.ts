@@ -41,6 +41,7 @@ export class SecretsState<T extends object = Record<string, string>> {
   #changes$: Observable<SecretsChange> | undefined;
   #completed = false;
   readonly #clock: Clock;
+  readonly #readers: ((current: SecretsSnapshot<T>) => void)[] = [];
   #onClose: (() => Promise<void>) | undefined;
   #onRefresh: (() => Promise<RefreshResult>) | undefined;
   #closed: Promise<void> | undefined;
@@ -63,6 +64,15 @@ export class SecretsState<T extends object = Record<string, string>> {
 
   get current(): SecretsSnapshot<T> {
     return this.#current;
+  }
+
+  /**
+   * Calls `read` with the current version now and with each one that replaces it, before the change
+   * is emitted: a service keeps the version it reads from (its `get()` is then one lookup).
+   */
+  onCurrent(read: (current: SecretsSnapshot<T>) => void): void {
+    this.#readers.push(read);
+    read(this.#current);
   }
 
   get etag(): string | undefined {
@@ -145,6 +155,7 @@ export class SecretsState<T extends object = Record<string, string>> {
       next.rawForms,
       next.declared,
     );
+    for (const read of this.#readers) read(this.#current);
     const change: SecretsChange = {
       ...diff,
       version: this.#current.version,
