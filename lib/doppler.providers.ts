@@ -54,9 +54,12 @@ export function registrationProviders(name: string | undefined): {
           new RefresherRef(name, service, loadedBy.get(service), explorerOf(modules)),
         inject: [secrets, ModulesContainer],
       },
-      webhook === DopplerWebhookHandler
-        ? DopplerWebhookHandler
-        : { provide: webhook as string, useClass: DopplerWebhookHandler },
+      {
+        // A factory, not the class: Nest then reads no constructor metadata for it at boot.
+        provide: webhook as string | typeof DopplerWebhookHandler,
+        useFactory: (ref: RefresherRef) => new DopplerWebhookHandler(ref),
+        inject: [DOPPLER_REFRESHER],
+      },
     ],
     exports: [secrets, webhook],
   };
