@@ -9,7 +9,7 @@ import { DOPPLER_PIPELINE_DEPS } from './doppler.constants.js';
 import { MODULE_OPTIONS_TOKEN } from './doppler.module-definition.js';
 import { bootstrapSecrets, type PipelineDeps } from './load-doppler-secrets.js';
 import { DOPPLER_REFRESHER, RefresherRef } from './refresh/refresher-ref.js';
-import type { SealedOptions } from './utils/deferred-options.js';
+import type { SealedOptions } from './options/deferred-options.js';
 import { DopplerWebhookHandler } from './webhook/doppler-webhook.handler.js';
 
 /** The providers and exports of one `DopplerModule` registration, for its name. */

@@ -2,7 +2,7 @@ import { createMasker } from '../redaction/pattern-matcher.js';
 import type { Readable } from 'node:stream';
 import { DOWNLOAD_PATH, WATCH_PATH } from '../doppler.constants.js';
 import { dopplerError } from '../errors/create-doppler-error.js';
-import type { ResolvedDopplerOptions } from '../utils/resolve-options.js';
+import type { ResolvedDopplerOptions } from '../options/resolve-options.js';
 import { describeHttpFailure, type FailureContext } from './describe-failure.js';
 import {
   DopplerHttp,

@@ -10,7 +10,7 @@ import {
   withToken,
   type ResolvedDopplerOptions,
   type ResolvedModuleOptions,
-} from '../utils/resolve-options.js';
+} from '../options/resolve-options.js';
 import { WatchStream } from '../refresh/watch/watch-stream.js';
 import type { LoadOutcome, LoadRequest, SecretsSource, WatchContext } from './secrets-source.js';
 
