@@ -116,6 +116,9 @@ export class SecretsRefresher {
         this.recordChannel();
       },
       random: this.#random,
+      ...(this.deps.telemetry !== undefined && {
+        requests: { response: (status, errorType) => this.deps.telemetry?.countRequest(status, errorType) },
+      }),
     });
     this.recordChannel();
     if (this.#timer !== undefined || !this.settings.refresh) return;

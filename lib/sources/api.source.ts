@@ -154,7 +154,11 @@ export class ApiSource implements SecretsSource {
     const refresh = this.resolved.refresh;
     if (!refresh?.watch) return () => undefined;
     const stream = new WatchStream({
-      open: async (signal) => (await this.session(signal)).client.openWatch({ signal }),
+      open: async (signal) =>
+        (await this.session(signal)).client.openWatch({
+          signal,
+          ...(context?.requests !== undefined && { observer: context.requests }),
+        }),
       onUpdate: onChange,
       onState: (state) => context?.channel('stream', state),
       clock: this.clock,
