@@ -1,5 +1,7 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { SlowestFirst } from './test/support/slowest-first.js';
 
 const alias = {
   'nestjs-doppler/testing': fileURLToPath(new URL('./lib/testing/index.ts', import.meta.url)),
@@ -11,15 +13,41 @@ const alias = {
 /** The README's recipes run as written, each in its own project on disk. */
 const RECIPES = 'test/**/*-recipe.e2e-spec.ts';
 
+/**
+ * Files that take a resource of the whole process (every thread of libuv's pool, as a hung volume
+ * does) run in a process of their own; every other file shares its worker with the files before it.
+ */
+const OWN_PROCESS = ['lib/fallback/fallback-policy.spec.ts'];
+
+/** Each worker imports Nest, axios and class-validator once; the setup file resets what a file changes. */
+const shared = {
+  pool: 'forks' as const,
+  isolate: false,
+  setupFiles: ['test/support/per-file-reset.ts'],
+  environment: 'node',
+};
+
 export default defineConfig({
   resolve: { alias },
   test: {
+    // Vitest's default is one worker fewer than the cores: on two cores, one.
+    maxWorkers: availableParallelism(),
+    sequence: { sequencer: SlowestFirst },
     projects: [
       {
         resolve: { alias },
         test: {
           name: 'unit',
           include: ['lib/**/*.spec.ts'],
+          exclude: OWN_PROCESS,
+          ...shared,
+        },
+      },
+      {
+        resolve: { alias },
+        test: {
+          name: 'own-process',
+          include: OWN_PROCESS,
           environment: 'node',
           setupFiles: ['reflect-metadata'],
         },
@@ -30,8 +58,7 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/**/*.e2e-spec.ts'],
           exclude: [RECIPES],
-          setupFiles: ['reflect-metadata'],
-          environment: 'node',
+          ...shared,
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },

@@ -7,7 +7,7 @@ import {
   type DopplerModuleStaticOptions,
 } from './doppler.module-definition.js';
 import { registrationProviders } from './doppler.providers.js';
-import { sealOptionsProvider } from './utils/deferred-options.js';
+import { sealOptionsProvider } from './options/deferred-options.js';
 
 /**
  * Fetches the app's secrets from Doppler during bootstrap, validates them against the

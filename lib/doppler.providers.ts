@@ -7,7 +7,7 @@ import { bootstrapSecrets, type PipelineDeps } from './load-doppler-secrets.js';
 import { DOPPLER_REFRESHER, RefresherRef, type LoadedParts } from './refresh/refresher-ref.js';
 import { explorerOf } from './refresh/secrets-change.explorer.js';
 import type { SecretsService } from './secrets.service.js';
-import type { SealedOptions } from './utils/deferred-options.js';
+import type { SealedOptions } from './options/deferred-options.js';
 import { DopplerWebhookHandler } from './webhook/doppler-webhook.handler.js';
 
 // The pipeline's dependencies a registration provides itself: none, so the real clock and logger.

@@ -13,7 +13,7 @@ import { EnvironmentSource } from './sources/environment.source.js';
 import { MountedSource, type MountedSourceDeps } from './sources/mounted.source.js';
 import type { LoadedSet, SecretsSource } from './sources/secrets-source.js';
 import { validateLoadedSet } from './sources/validate-loaded-set.js';
-import { resolveModuleOptions, type ResolvedModuleOptions } from './utils/resolve-options.js';
+import { resolveModuleOptions, type ResolvedModuleOptions } from './options/resolve-options.js';
 import type { FetchObserver } from './telemetry/fetch-observer.js';
 import {
   createInstanceTelemetry,

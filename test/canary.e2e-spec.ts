@@ -1,4 +1,4 @@
-import type { INestApplication } from '@nestjs/common';
+import { ConsoleLogger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { inspect } from 'node:util';
@@ -86,7 +86,9 @@ describe('canary: no token or secret value reaches any output', () => {
     let app: INestApplication | undefined;
     try {
       app = await NestFactory.create(AppModule, {
-        logger: ['log', 'warn', 'error', 'debug', 'verbose'],
+        // A logger of its own: a testing module compiled before (Test.createTestingModule) leaves
+        // Nest's static logger a TestingLogger, which prints errors only.
+        logger: new ConsoleLogger({ logLevels: ['log', 'warn', 'error', 'debug', 'verbose'] }),
         abortOnError: false,
       });
       await app.init();

@@ -27,7 +27,7 @@ import {
 } from '../lib/client/doppler-client.js';
 import { downloadWithRetries, type RetryPolicy } from '../lib/client/download-with-retries.js';
 import type { ClientEnv } from '../lib/client/proxy-route.js';
-import { resolveOptions } from '../lib/utils/resolve-options.js';
+import { resolveOptions } from '../lib/options/resolve-options.js';
 import { openClientSockets } from './support/client-sockets.js';
 import { everythingShown } from './support/everything-shown.js';
 import { compileForNode } from './support/compile-for-node.js';
@@ -632,7 +632,7 @@ describe('timeouts name the setting that ran out', () => {
 describe("NODE_DEBUG output never holds the token or the proxy's credentials", () => {
   let dir = '';
   beforeAll(async () => {
-    dir = await compileForNode(['lib/client/doppler-client.ts', 'lib/utils/resolve-options.ts']);
+    dir = await compileForNode(['lib/client/doppler-client.ts', 'lib/options/resolve-options.ts']);
   }, 60_000);
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -647,7 +647,7 @@ describe("NODE_DEBUG output never holds the token or the proxy's credentials", (
       const script = `
         import { readFileSync } from 'node:fs';
         import { DopplerClient } from './lib/client/doppler-client.js';
-        import { resolveOptions } from './lib/utils/resolve-options.js';
+        import { resolveOptions } from './lib/options/resolve-options.js';
         const [plain, origin, proxy, caFile] = JSON.parse(process.argv[1]);
         const token = process.env.CHILD_DOPPLER_TOKEN;
         const ca = readFileSync(caFile, 'utf8');

@@ -48,7 +48,18 @@ function resolveRelative(from: string, specifier: string): string {
   return found;
 }
 
+const walked = new Map<string, ModuleGraph>();
+
+/** The graph of `entry`, walked once per file run (the tests ask for the same entries many times). */
 function walk(entry: string): ModuleGraph {
+  const known = walked.get(entry);
+  if (known !== undefined) return known;
+  const graph = walkFrom(entry);
+  walked.set(entry, graph);
+  return graph;
+}
+
+function walkFrom(entry: string): ModuleGraph {
   const files = new Set<string>();
   const packages = new Map<string, string[]>();
   const queue = [resolve(ROOT, entry)];
@@ -136,17 +147,17 @@ interface ModuleFormat {
   readonly module: 'ESNext' | 'CommonJS';
   /**
    * A `node -e` script that loads each of the JSON array of paths in argv[1], one after the other
-   * (a failed load leaves nothing behind for the next), and prints what each gave as JSON.
+   * (a failed load leaves nothing behind for the next), then calls the telemetry loader, and
+   * prints what each gave as JSON.
    */
   readonly script: string[];
   /** How Node says a package is missing, for this loader. */
   readonly missing: (pkg: string) => string;
-  /** A `node -e` script that loads PATH, awaits its export FN() and prints the result as JSON. */
-  readonly call: (path: string, fn: string) => string[];
 }
 
 /** The body shared by both loaders: `load` is import() or require(). */
 const LOAD_EACH = `
+  const OTEL_LOADER = './lib/telemetry/otel-api.js';
   const outcomes = {};
   for (const path of JSON.parse(process.argv[1])) {
     try {
@@ -154,6 +165,12 @@ const LOAD_EACH = `
     } catch (error) {
       outcomes[path] = { ok: false, out: String(error && error.message) };
     }
+  }
+  try {
+    const { loadOtelApi } = await load(OTEL_LOADER);
+    outcomes[OTEL_LOADER] = { ok: true, out: JSON.stringify({ result: (await loadOtelApi()) ?? null }) };
+  } catch (error) {
+    outcomes[OTEL_LOADER] = { ok: false, out: String(error && error.stack) };
   }
   console.log(JSON.stringify(outcomes));
 `;
@@ -171,11 +188,6 @@ const FORMATS: readonly ModuleFormat[] = [
       `const load = (path) => import(path);${LOAD_EACH}`,
     ],
     missing: (pkg) => `Cannot find package '${pkg}'`,
-    call: (path, fn) => [
-      '--input-type=module',
-      '-e',
-      `const m = await import(${JSON.stringify(path)}); console.log(JSON.stringify({ result: await m[${JSON.stringify(fn)}]() ?? null }));`,
-    ],
   },
   {
     name: 'CommonJS, require()',
@@ -189,11 +201,6 @@ const FORMATS: readonly ModuleFormat[] = [
       `(async () => { const load = async (path) => require(path);${LOAD_EACH} })();`,
     ],
     missing: (pkg) => `Cannot find module '${pkg}'`,
-    call: (path, fn) => [
-      '--input-type=commonjs',
-      '-e',
-      `require(${JSON.stringify(path)})[${JSON.stringify(fn)}]().then((r) => console.log(JSON.stringify({ result: r ?? null })));`,
-    ],
   },
 ];
 
@@ -206,92 +213,87 @@ const PATHS = [
   './lib/config/index.js',
 ];
 
+/** What loading each path gave, by path, in the one node process of a format. */
+type Outcomes = Record<string, { ok: boolean; out: string }>;
+
+/** dir/node_modules: every installed package, linked, except the optional peers. */
+async function linkPackagesExceptPeers(dir: string): Promise<void> {
+  const from = join(ROOT, 'node_modules');
+  const to = join(dir, 'node_modules');
+  await mkdir(to);
+  for (const entry of await readdir(from)) {
+    if (entry.startsWith('.')) continue;
+    if (!entry.startsWith('@')) {
+      await symlink(join(from, entry), join(to, entry));
+      continue;
+    }
+    await mkdir(join(to, entry));
+    for (const scoped of await readdir(join(from, entry))) {
+      if (OPTIONAL_PEERS.includes(`${entry}/${scoped}`)) continue;
+      await symlink(join(from, entry, scoped), join(to, entry, scoped));
+    }
+  }
+}
+
+/**
+ * Compiles the graph of the entries into dir/<format>/lib, as tsc would (decorator metadata
+ * included), and loads every path of PATHS there with one plain node process.
+ */
+async function loadWithoutPeers(dir: string, format: ModuleFormat): Promise<Outcomes> {
+  await mkdir(join(dir, format.dir));
+  const type = format.dir === 'esm' ? 'module' : 'commonjs';
+  await writeFile(join(dir, format.dir, 'package.json'), JSON.stringify({ type, private: true }));
+  const { options } = ts.convertCompilerOptionsFromJson(
+    {
+      target: 'ES2022',
+      module: format.module,
+      experimentalDecorators: true,
+      emitDecoratorMetadata: true,
+      esModuleInterop: true,
+      isolatedModules: true,
+      useDefineForClassFields: true,
+    },
+    ROOT,
+  );
+  const entries = ['lib/index.ts', 'lib/health/index.ts', 'lib/config/index.ts'];
+  const files = new Set(entries.flatMap((entry) => [...walk(entry).files]));
+  for (const [file, outputText] of transpileFiles(files, options)) {
+    const out = join(dir, format.dir, relative(ROOT, file)).replace(/\.ts$/, '.js');
+    await mkdir(dirname(out), { recursive: true });
+    await writeFile(out, outputText);
+  }
+  // One plain node process loads every path: starting Node and Nest once, not five times.
+  const { stdout } = await promisify(execFile)(process.execPath, [...format.script, JSON.stringify(PATHS)], {
+    cwd: join(dir, format.dir),
+    timeout: 20_000,
+  });
+  return JSON.parse(stdout) as Outcomes;
+}
+
+let dir = '';
+const outcomes = new Map<ModuleFormat, Outcomes>();
+
+// Both formats share one directory of links; the first format's node process runs while the
+// second is compiled.
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'nestjs-doppler-peers-'));
+  await linkPackagesExceptPeers(dir);
+  const loaded = await Promise.all(FORMATS.map((format) => loadWithoutPeers(dir, format)));
+  FORMATS.forEach((format, i) => outcomes.set(format, loaded[i]));
+}, 60_000);
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
 describe.each(FORMATS)(
   'optional peers: loading with plain node, without them installed ($name)',
   (format) => {
-    let dir = '';
-
-    /** Compiles the graph of each entry into dir/<format>/lib, as tsc would (decorator metadata included). */
-    async function compile(entries: string[]): Promise<void> {
-      const { options } = ts.convertCompilerOptionsFromJson(
-        {
-          target: 'ES2022',
-          module: format.module,
-          experimentalDecorators: true,
-          emitDecoratorMetadata: true,
-          esModuleInterop: true,
-          isolatedModules: true,
-          useDefineForClassFields: true,
-        },
-        ROOT,
-      );
-      const files = new Set(entries.flatMap((entry) => [...walk(entry).files]));
-      for (const [file, outputText] of transpileFiles(files, options)) {
-        const out = join(dir, format.dir, relative(ROOT, file)).replace(/\.ts$/, '.js');
-        await mkdir(dirname(out), { recursive: true });
-        await writeFile(out, outputText);
-      }
-    }
-
-    /** dir/node_modules: every installed package, linked, except the optional peers. */
-    async function linkPackagesExceptPeers(): Promise<void> {
-      const from = join(ROOT, 'node_modules');
-      const to = join(dir, 'node_modules');
-      await mkdir(to);
-      for (const entry of await readdir(from)) {
-        if (entry.startsWith('.')) continue;
-        if (!entry.startsWith('@')) {
-          await symlink(join(from, entry), join(to, entry));
-          continue;
-        }
-        await mkdir(join(to, entry));
-        for (const scoped of await readdir(join(from, entry))) {
-          if (OPTIONAL_PEERS.includes(`${entry}/${scoped}`)) continue;
-          await symlink(join(from, entry, scoped), join(to, entry, scoped));
-        }
-      }
-    }
-
-    let outcomes: Record<string, { ok: boolean; out: string }> = {};
-
     /** What loading `path` gave, in the one node process of this format. */
     function load(path: string): { ok: boolean; out: string } {
-      const outcome = outcomes[path];
+      const outcome = outcomes.get(format)?.[path];
       if (outcome === undefined) throw new Error(`${path} was not loaded`);
       return outcome;
     }
-
-    /** Runs `node args...` in the compiled directory: what it printed, or its error output. */
-    async function run(args: string[]): Promise<{ ok: boolean; out: string }> {
-      try {
-        const { stdout } = await promisify(execFile)(process.execPath, args, {
-          cwd: join(dir, format.dir),
-          timeout: 20_000,
-        });
-        return { ok: true, out: stdout };
-      } catch (error) {
-        return { ok: false, out: String((error as { stderr?: string }).stderr ?? error) };
-      }
-    }
-
-    beforeAll(async () => {
-      dir = await mkdtemp(join(tmpdir(), `nestjs-doppler-peers-${format.dir}-`));
-      await mkdir(join(dir, format.dir));
-      const type = format.dir === 'esm' ? 'module' : 'commonjs';
-      await writeFile(join(dir, format.dir, 'package.json'), JSON.stringify({ type, private: true }));
-      await linkPackagesExceptPeers();
-      await compile(['lib/index.ts', 'lib/health/index.ts', 'lib/config/index.ts']);
-      // One plain node process loads every path: starting Node and Nest once, not four times.
-      const { stdout } = await promisify(execFile)(
-        process.execPath,
-        [...format.script, JSON.stringify(PATHS)],
-        { cwd: join(dir, format.dir), timeout: 20_000 },
-      );
-      outcomes = JSON.parse(stdout) as typeof outcomes;
-    });
-    afterAll(async () => {
-      if (dir) await rm(dir, { recursive: true, force: true });
-    });
 
     it.each(['@nestjs/terminus', '@opentelemetry/api'])('%s is really missing there', (pkg) => {
       const { ok, out } = load(pkg);
@@ -299,8 +301,8 @@ describe.each(FORMATS)(
       expect(out).toContain(format.missing(pkg));
     });
 
-    it('the telemetry loader finds no @opentelemetry/api there, and says so without throwing', async () => {
-      const { ok, out } = await run(format.call('./lib/telemetry/otel-api.js', 'loadOtelApi'));
+    it('the telemetry loader finds no @opentelemetry/api there, and says so without throwing', () => {
+      const { ok, out } = load('./lib/telemetry/otel-api.js');
       expect(out).not.toContain('Error');
       expect(ok).toBe(true);
       expect(JSON.parse(out)).toEqual({ result: null });

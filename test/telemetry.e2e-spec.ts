@@ -410,6 +410,36 @@ describe('telemetry: the watch stream', () => {
       await refused.close();
     }
   });
+
+  it("counts the stream's connects in doppler.requests with the downloads, refused or answered", async () => {
+    const requests = async (): Promise<Record<string, number>> =>
+      Object.fromEntries(
+        points(await collect(), 'doppler.requests').map((p): [string, number] => [
+          String(p.attributes['http.response.status_code'] ?? p.attributes['error.type']),
+          p.value,
+        ]),
+      );
+    const live = await loadDopplerSecrets(options({ refresh: { watch: true } }));
+    try {
+      await waitFor('the stream', () => live.status.stream?.state === 'live');
+      // The bootstrap download and the stream's connect; the re-download after the connect
+      // sends the ETag, so it can only add a 304.
+      const counted = await requests();
+      expect(counted['200']).toBe(2);
+      expect(Object.keys(counted).filter((status) => status !== '200' && status !== '304')).toEqual([]);
+    } finally {
+      await live.close();
+    }
+
+    emulator.injectWatchFaults({ kind: 'status', status: 403 });
+    const refused = await loadDopplerSecrets(options({ refresh: { watch: true } }));
+    try {
+      await waitFor('the refusal', () => refused.status.stream?.state === 'unavailable');
+      expect((await requests())['403']).toBe(1);
+    } finally {
+      await refused.close();
+    }
+  });
 });
 
 describe('telemetry: the OIDC token', () => {

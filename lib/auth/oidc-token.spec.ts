@@ -15,7 +15,7 @@ import type {
 } from '../interfaces/doppler-module-options.interface.js';
 import { bootstrapSecrets, type Bootstrapped } from '../load-doppler-secrets.js';
 import { DopplerEmulator, mintOidcToken } from '../testing/index.js';
-import { resolveModuleOptions } from '../utils/resolve-options.js';
+import { resolveModuleOptions } from '../options/resolve-options.js';
 import { OidcToken, RENEW_MARGIN_MS, REVOKE_DEADLINE_MS } from './oidc-token.js';
 
 const AUDIENCE = 'https://doppler.shop.test';

@@ -8,7 +8,7 @@ import { printable } from '../core/printable.js';
 import { within } from '../core/within.js';
 import { dopplerError } from '../errors/create-doppler-error.js';
 import { DopplerError } from '../errors/doppler.errors.js';
-import type { ResolvedModuleOptions } from '../utils/resolve-options.js';
+import type { ResolvedModuleOptions } from '../options/resolve-options.js';
 import { describeJwtSource, readOidcJwt, type OidcJwtSource } from './oidc-jwt-source.js';
 import type { TokenProvider, TokenRequest } from './token-provider.js';
 

@@ -3,7 +3,7 @@ import { dopplerError } from '../errors/create-doppler-error.js';
 import { within } from '../core/within.js';
 import { printable } from '../core/printable.js';
 import { readSmallFile } from '../options/read-small-file.js';
-import type { Credential } from '../utils/resolve-options.js';
+import type { Credential } from '../options/resolve-options.js';
 import { OidcToken, type OidcTokenDeps } from './oidc-token.js';
 
 /** A token file holds one token; anything bigger is not one. */

@@ -3,7 +3,7 @@ import type { DopplerError } from '../errors/doppler.errors.js';
 import { dopplerError } from '../errors/create-doppler-error.js';
 import type { Route } from './proxy-route.js';
 import { printable } from './server-text.js';
-import { tokenPrefixOf, type DopplerTokenKind } from '../utils/token-kind.js';
+import { tokenPrefixOf, type DopplerTokenKind } from '../auth/token-kind.js';
 
 /** What a failure message may mention: names and numbers, never the token. */
 export interface FailureContext {

@@ -2,7 +2,7 @@ import type { FailureContext } from './describe-failure.js';
 import { dopplerError } from '../errors/create-doppler-error.js';
 import type { TransportFailure } from './describe-transport-failure.js';
 import { type DopplerError } from '../errors/doppler.errors.js';
-import { isLoopbackHost } from '../utils/loopback.js';
+import { isLoopbackHost } from './loopback.js';
 
 /** OpenSSL's verify results and Node's host check, in words a person can act on. */
 const CERTIFICATE_PROBLEMS: Readonly<Record<string, string>> = {

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DopplerEmulator } from '../testing/doppler-emulator.js';
-import { resolveOptions } from '../utils/resolve-options.js';
+import { resolveOptions } from '../options/resolve-options.js';
 import { DopplerClient } from './doppler-client.js';
 import { DopplerError } from '../errors/doppler.errors.js';
 import { openClientSockets } from '../../test/support/client-sockets.js';

@@ -2,7 +2,7 @@ import { createMasker } from '../redaction/pattern-matcher.js';
 import type { Readable } from 'node:stream';
 import { DOWNLOAD_PATH, WATCH_PATH } from '../doppler.constants.js';
 import { dopplerError } from '../errors/create-doppler-error.js';
-import type { ResolvedDopplerOptions } from '../utils/resolve-options.js';
+import type { ResolvedDopplerOptions } from '../options/resolve-options.js';
 import { describeHttpFailure, type FailureContext } from './describe-failure.js';
 import {
   DopplerHttp,
@@ -61,6 +61,8 @@ export interface WatchRequest {
   readonly signal: AbortSignal;
   /** Milliseconds for the answer's headers to arrive. @default the `timeout` option */
   readonly timeout?: number;
+  /** Told the answer's status, or the code of a request that got none (telemetry's request count). */
+  readonly observer?: Pick<FetchObserver, 'response'>;
 }
 
 /** Most bytes of a refused watch request's body read for Doppler's message. */
@@ -143,21 +145,34 @@ export class DopplerClient {
    *   or a 200 that is not an event stream; never an HTTP library error.
    */
   async openWatch(request: WatchRequest): Promise<WatchConnection> {
-    const answer = await this.http.stream(
-      {
-        method: 'GET',
-        path: WATCH_PATH,
-        params: this.scopeQuery(),
-        headers: {
-          Authorization: `Bearer ${this.options.token}`,
-          Accept: 'text/event-stream',
-          'Cache-Control': 'no-cache',
+    const answer = await this.http
+      .stream(
+        {
+          method: 'GET',
+          path: WATCH_PATH,
+          params: this.scopeQuery(),
+          headers: {
+            Authorization: `Bearer ${this.options.token}`,
+            Accept: 'text/event-stream',
+            'Cache-Control': 'no-cache',
+          },
+          signal: request.signal,
+          timing: timingOf(request.timeout ?? this.options.timeout, undefined),
         },
-        signal: request.signal,
-        timing: timingOf(request.timeout ?? this.options.timeout, undefined),
-      },
-      this.context,
-    );
+        this.context,
+      )
+      .catch((error: unknown) => {
+        // Aborted by the caller (shutdown, a stall): not a request Doppler failed.
+        if (
+          error instanceof DopplerError &&
+          !(error instanceof DopplerConfigurationError) &&
+          !request.signal.aborted
+        ) {
+          request.observer?.response(undefined, error.code);
+        }
+        throw error;
+      });
+    request.observer?.response(answer.status);
     if (answer.status !== 200) {
       const text = await readBounded(answer.body, MAX_REFUSAL_BODY_BYTES, request.signal).finally(
         answer.close,

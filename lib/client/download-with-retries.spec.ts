@@ -3,7 +3,7 @@ import { openClientSockets } from '../../test/support/client-sockets.js';
 import { FakeClock } from '../../test/support/fake-clock.js';
 import { onFakeTime } from '../../test/support/on-fake-time.js';
 import { DopplerEmulator } from '../testing/doppler-emulator.js';
-import { resolveOptions } from '../utils/resolve-options.js';
+import { resolveOptions } from '../options/resolve-options.js';
 import { DopplerClient, type DownloadResult } from './doppler-client.js';
 import { DopplerError } from '../errors/doppler.errors.js';
 import { downloadWithRetries, type RetryPolicy } from './download-with-retries.js';

@@ -1,5 +1,5 @@
 import { dopplerError } from '../errors/create-doppler-error.js';
-import { tokenKindOf, tokenPrefixOf } from '../utils/token-kind.js';
+import { tokenKindOf, tokenPrefixOf } from '../auth/token-kind.js';
 import { printable } from './server-text.js';
 
 /** A Doppler token issued for an OIDC identity, and when Doppler says it expires. */

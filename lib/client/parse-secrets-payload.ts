@@ -1,4 +1,4 @@
-import { parseFlatStringMap } from '../utils/flat-string-map.js';
+import { parseFlatStringMap } from '../core/flat-string-map.js';
 import { dopplerError } from '../errors/create-doppler-error.js';
 
 /** Secret names as Doppler hands them out; any other name is not echoed. */

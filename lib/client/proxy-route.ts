@@ -1,6 +1,6 @@
 import { DopplerConfigurationError } from '../errors/doppler.errors.js';
 import { bypassesProxy, parseNoProxy } from './no-proxy.js';
-import { isLoopbackHost } from '../utils/loopback.js';
+import { isLoopbackHost } from './loopback.js';
 
 /** The environment the client reads its proxy settings from (`process.env` by default). */
 export type ClientEnv = Readonly<Record<string, string | undefined>>;

@@ -1,5 +1,5 @@
 import { describeScope } from '../core/scope.js';
-import { printableName } from '../utils/flat-string-map.js';
+import { printableName } from '../core/flat-string-map.js';
 import { DopplerError } from './doppler.errors.js';
 
 /** `get()` of a key the schema does not declare. */

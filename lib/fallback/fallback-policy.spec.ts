@@ -14,7 +14,7 @@ import { ScopePin } from '../core/scope-pin.js';
 import type { LoadOutcome } from '../sources/secrets-source.js';
 import { ApiSource } from '../sources/api.source.js';
 import { DopplerEmulator } from '../testing/doppler-emulator.js';
-import { resolveModuleOptions } from '../utils/resolve-options.js';
+import { resolveModuleOptions } from '../options/resolve-options.js';
 import { FallbackPolicy } from './fallback-policy.js';
 import { FallbackStore } from './fallback-store.js';
 

@@ -14,7 +14,7 @@ import type {
   SecretsSource,
   WatchContext,
 } from '../sources/secrets-source.js';
-import type { ModuleFallbackOptions, ResolvedDopplerOptions } from '../utils/resolve-options.js';
+import type { ModuleFallbackOptions, ResolvedDopplerOptions } from '../options/resolve-options.js';
 import { FallbackStore, type FallbackFile, type FallbackSnapshot } from './fallback-store.js';
 
 /** Failures that mean the token or scope is wrong: the copy on disk must not outlive them. */

@@ -1,4 +1,4 @@
-import { checkFlatStringMap, parseFlatStringMap } from '../utils/flat-string-map.js';
+import { checkFlatStringMap, parseFlatStringMap } from '../core/flat-string-map.js';
 import { fallbackInvalid, fallbackWriteFailed } from './fallback-failures.js';
 
 /**

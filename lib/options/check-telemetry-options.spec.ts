@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DopplerConfigurationError } from '../errors/doppler.errors.js';
-import { resolveModuleOptions } from '../utils/resolve-options.js';
+import { resolveModuleOptions } from './resolve-options.js';
 import { checkTelemetryOptions } from './check-telemetry-options.js';
 
 describe('the telemetry option', () => {

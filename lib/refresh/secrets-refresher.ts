@@ -9,7 +9,7 @@ import { within } from '../core/within.js';
 import type { SecretsChange } from '../interfaces/secrets-status.interface.js';
 import type { PushChannel, SecretsSource } from '../sources/secrets-source.js';
 import { validateLoadedSet } from '../sources/validate-loaded-set.js';
-import type { ResolvedModuleOptions } from '../utils/resolve-options.js';
+import type { ResolvedModuleOptions } from '../options/resolve-options.js';
 import type { SecretsSchema } from '../validation/validate-secrets.js';
 import type { FetchTelemetry, InstanceTelemetry } from '../telemetry/doppler-telemetry.js';
 import type { RefreshResult } from './refresh-result.js';
@@ -116,6 +116,9 @@ export class SecretsRefresher {
         this.recordChannel();
       },
       random: this.#random,
+      ...(this.deps.telemetry !== undefined && {
+        requests: { response: (status, errorType) => this.deps.telemetry?.countRequest(status, errorType) },
+      }),
     });
     this.recordChannel();
     if (this.#timer !== undefined || !this.settings.refresh) return;

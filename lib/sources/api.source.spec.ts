@@ -10,7 +10,7 @@ import { DopplerError } from '../errors/doppler.errors.js';
 import { startDeadline } from '../core/clock.js';
 import { ScopePin } from '../core/scope-pin.js';
 import { DopplerEmulator } from '../testing/doppler-emulator.js';
-import { resolveModuleOptions } from '../utils/resolve-options.js';
+import { resolveModuleOptions } from '../options/resolve-options.js';
 import type { DopplerModuleOptions } from '../interfaces/doppler-module-options.interface.js';
 import { ApiSource } from './api.source.js';
 import type { LoadOutcome, LoadRequest } from './secrets-source.js';

@@ -10,7 +10,7 @@ import {
   withToken,
   type ResolvedDopplerOptions,
   type ResolvedModuleOptions,
-} from '../utils/resolve-options.js';
+} from '../options/resolve-options.js';
 import { WatchStream } from '../refresh/watch/watch-stream.js';
 import type { LoadOutcome, LoadRequest, SecretsSource, WatchContext } from './secrets-source.js';
 
@@ -154,7 +154,11 @@ export class ApiSource implements SecretsSource {
     const refresh = this.resolved.refresh;
     if (!refresh?.watch) return () => undefined;
     const stream = new WatchStream({
-      open: async (signal) => (await this.session(signal)).client.openWatch({ signal }),
+      open: async (signal) =>
+        (await this.session(signal)).client.openWatch({
+          signal,
+          ...(context?.requests !== undefined && { observer: context.requests }),
+        }),
       onUpdate: onChange,
       onState: (state) => context?.channel('stream', state),
       clock: this.clock,

@@ -6,7 +6,7 @@ import type { DopplerError } from '../errors/doppler.errors.js';
 import type { Clock } from '../core/clock.js';
 import { printable } from '../core/printable.js';
 import { within } from '../core/within.js';
-import type { ResolvedMountedOptions } from '../utils/resolve-options.js';
+import type { ResolvedMountedOptions } from '../options/resolve-options.js';
 import { nodeMountFileSystem, type MountFileSystem } from './mounted/mount-file-system.js';
 import { readMountedVersion } from './mounted/read-mounted-version.js';
 import { secretsFromVersion } from './mounted/secrets-from-version.js';

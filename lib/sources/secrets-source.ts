@@ -73,4 +73,6 @@ export interface WatchContext {
   channel(kind: PushChannel, state: 'live' | 'down' | 'unavailable'): void;
   /** [0, 1): the refresher's, so tests decide the spread and jitter. */
   readonly random: () => number;
+  /** Told each push-channel request's answer (telemetry counts them with the downloads). */
+  readonly requests?: Pick<FetchObserver, 'response'>;
 }

@@ -4,7 +4,7 @@ import type { ScopePin } from '../core/scope-pin.js';
 import { within } from '../core/within.js';
 import type { SecretsMetadata } from '../interfaces/secrets-metadata.interface.js';
 import type { ValidatedSet } from '../refresh/secrets-state.js';
-import { rawFormsOf } from '../utils/raw-secrets.js';
+import { rawFormsOf } from '../core/raw-secrets.js';
 import { declaredKeysOf } from '../validation/declared-keys.js';
 import { validateSecrets, type SecretsSchema } from '../validation/validate-secrets.js';
 import type { LoadedSet } from './secrets-source.js';

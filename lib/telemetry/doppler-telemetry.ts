@@ -53,6 +53,8 @@ export interface InstanceTelemetry {
   streamState(state: WatchStreamState): void;
   /** When the exchanged Doppler token in use expires, in epoch milliseconds (undefined: none held). */
   tokenExpiresAt(at: number | undefined): void;
+  /** A request outside a fetch (the watch stream's connect) ended: its status, or the code of no answer. */
+  countRequest(status: number | undefined, errorType?: string): void;
 }
 
 const NOOP_FETCH: FetchTelemetry = {
@@ -70,6 +72,7 @@ export const NOOP_TELEMETRY: InstanceTelemetry = {
   observe() {},
   streamState() {},
   tokenExpiresAt() {},
+  countRequest() {},
 };
 
 /** Who a registration is, for the attributes. */
@@ -179,7 +182,7 @@ class OtelInstanceTelemetry implements InstanceTelemetry, GaugeSource {
     this.#tokenExpiresAt = at;
   }
 
-  countRequest(status: number | undefined, errorType: string | undefined): void {
+  countRequest(status: number | undefined, errorType?: string): void {
     const requests = this.reporting.instruments?.requests;
     if (requests === undefined) return;
     const key = status ?? errorType ?? '_OTHER';

@@ -2,7 +2,7 @@ import type { Type } from '@nestjs/common';
 import type { SecretsMetadata } from '../interfaces/secrets-metadata.interface.js';
 import { SecretsState } from '../refresh/secrets-state.js';
 import { serviceFor, type SecretsService } from '../secrets.service.js';
-import { rawFormsOf } from '../utils/raw-secrets.js';
+import { rawFormsOf } from '../core/raw-secrets.js';
 import { declaredKeysOf } from '../validation/declared-keys.js';
 import { validateSecretsSync, type SecretsSchema } from '../validation/validate-secrets.js';
 

@@ -1,4 +1,4 @@
-import { tokenKindOf, type DopplerTokenKind } from '../utils/token-kind.js';
+import { tokenKindOf, type DopplerTokenKind } from '../auth/token-kind.js';
 
 /**
  * How a request presented its Doppler token.

@@ -1,4 +1,4 @@
-import { cannotReadSecrets, tokenKindOf, type DopplerTokenKind } from '../utils/token-kind.js';
+import { cannotReadSecrets, tokenKindOf, type DopplerTokenKind } from '../auth/token-kind.js';
 import { DOPPLER_MESSAGES, dopplerError, type PlannedResponse } from './emulator-errors.js';
 import type { EmulatorRouteContext, EmulatorRouteRequest } from './emulator-route.js';
 import { RESERVED_SECRET_NAMES, type EmulatorTokenSeed } from './emulator-seed.js';

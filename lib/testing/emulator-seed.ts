@@ -1,6 +1,6 @@
 import { createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { DOPPLER_TOKEN_PREFIXES, tokenKindOf } from '../utils/token-kind.js';
+import { DOPPLER_TOKEN_PREFIXES, tokenKindOf } from '../auth/token-kind.js';
 
 /**
  * One Doppler config (e.g. `dev`, `dev_personal`, `prd`) in an emulator seed.

@@ -1,6 +1,6 @@
 import { FragmentMasker } from '../redaction/fragment-masker.js';
 import { SECRET_MASK } from '../secret.js';
-import { isPrintableName } from '../utils/flat-string-map.js';
+import { isPrintableName } from '../core/flat-string-map.js';
 import { secretTextForms, wholeSecretValues } from './secret-text-forms.js';
 import {
   SecretsValidationError,

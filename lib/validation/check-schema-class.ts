@@ -1,6 +1,6 @@
 import type { Type } from '@nestjs/common';
 import { DopplerConfigurationError } from '../errors/doppler.errors.js';
-import { printableName } from '../utils/flat-string-map.js';
+import { printableName } from '../core/flat-string-map.js';
 import { attempt, describeThrown } from './describe-thrown.js';
 import { metadataStorage, type MetadataStorageView, type RuleMetadata } from './class-validator-metadata.js';
 

@@ -1,4 +1,4 @@
-import { typeOf } from '../utils/flat-string-map.js';
+import { typeOf } from '../core/flat-string-map.js';
 
 /**
  * An error class name that says what went wrong without saying anything about the data

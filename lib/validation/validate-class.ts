@@ -1,7 +1,7 @@
 import type { Type } from '@nestjs/common';
 import { validateSync, type ValidationError, type ValidatorOptions } from 'class-validator';
 import { DopplerConfigurationError } from '../errors/doppler.errors.js';
-import { printableName } from '../utils/flat-string-map.js';
+import { printableName } from '../core/flat-string-map.js';
 import { buildValidationError, type FoundIssue, type PathSegment } from './build-validation-error.js';
 import { checkSchemaClass, schemaClassName } from './check-schema-class.js';
 import { attempt, describeThrown, isThenable, settleQuietly, type Attempt } from './describe-thrown.js';

@@ -1,4 +1,4 @@
-import { printableName } from '../../utils/flat-string-map.js';
+import { printableName } from '../../core/flat-string-map.js';
 
 /** The name of the one key that holds the whole set when a DopplerSecret has a `format`. */
 export const SECRETS_FILE_KEY = 'DOPPLER_SECRETS_FILE';

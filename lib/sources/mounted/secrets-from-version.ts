@@ -1,5 +1,5 @@
 import { printable } from '../../core/printable.js';
-import { parseFlatStringMap } from '../../utils/flat-string-map.js';
+import { parseFlatStringMap } from '../../core/flat-string-map.js';
 import type { DopplerError } from '../../errors/doppler.errors.js';
 import { mountError } from './mounted.errors.js';
 import { parseDotenv } from './parse-dotenv.js';

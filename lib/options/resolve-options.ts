@@ -12,7 +12,7 @@ import {
 } from '../doppler.constants.js';
 import { resolve as resolvePath } from 'node:path';
 import { DopplerConfigurationError } from '../errors/doppler.errors.js';
-import { checkFallbackMaxAge, checkPositiveInt, checkWholeNumber } from '../options/check-number.js';
+import { checkFallbackMaxAge, checkPositiveInt, checkWholeNumber } from './check-number.js';
 import type { DopplerModuleOptions } from '../interfaces/doppler-module-options.interface.js';
 import {
   cannotReadSecrets,
@@ -20,15 +20,15 @@ import {
   tokenKindOf,
   tokenPrefixOf,
   type DopplerTokenKind,
-} from './token-kind.js';
-import { isLoopbackHost } from './loopback.js';
+} from '../auth/token-kind.js';
+import { isLoopbackHost } from '../client/loopback.js';
 import { printable } from '../core/printable.js';
 import type { OidcCredential } from '../auth/oidc-token.js';
 import { checkKnownKeys } from './check-known-keys.js';
 import { checkOidc, checkOidcConflicts, hasOidc } from './resolve-oidc-options.js';
 import type { SecretsSchema } from '../validation/validate-secrets.js';
 import { isStandardSchema } from '../validation/validate-standard-schema.js';
-import { checkTelemetryOptions } from '../options/check-telemetry-options.js';
+import { checkTelemetryOptions } from './check-telemetry-options.js';
 import type { ResolvedTelemetryOptions } from '../telemetry/doppler-telemetry.js';
 
 /** Where the secrets come from, once `source: 'auto'` is settled. */

@@ -1,4 +1,4 @@
-import { createMasker, type MaskPattern } from '../redaction/pattern-matcher.js';
+import { createMasker, type MaskPattern } from './pattern-matcher.js';
 
 /**
  * Builds a function that replaces every occurrence of the given values with the mask.
