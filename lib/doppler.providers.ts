@@ -32,11 +32,7 @@ export function registrationProviders(name: string | undefined): {
       {
         // The provider that fetches: overriding it in a test replaces the fetch entirely.
         provide: secrets,
-        useFactory: async (
-          sealed: SealedOptions,
-          modules: ModulesContainer,
-          deps: PipelineDeps | undefined,
-        ) => {
+        useFactory: async (sealed: SealedOptions, modules: ModulesContainer, deps: PipelineDeps) => {
           const { service, refresher } = await bootstrapSecrets(await sealed.resolve(), {
             ...deps,
             ...(name !== undefined && { name }),

@@ -17,7 +17,7 @@ export interface RefresherDeps {
 /** What `SecretsService`'s factory loaded besides the service: absent for a service a test put in. */
 export interface LoadedParts {
   readonly refresher?: SecretsRefresher;
-  /** The pipeline's clock and logger, when a test gave them (the webhook handler's warnings use them). */
+  /** The pipeline's clock and logger (the webhook handler's warnings use them); unset for the real ones. */
   readonly deps?: RefresherDeps;
 }
 
@@ -46,7 +46,7 @@ export class RefresherRef implements OnApplicationBootstrap, OnModuleDestroy, On
     return this.#loaded?.refresher;
   }
 
-  /** The pipeline's clock and logger, when a test gave them; undefined for the real ones. */
+  /** The pipeline's clock and logger as a test replaced them; unset (or undefined) for the real ones. */
   get deps(): RefresherDeps | undefined {
     return this.#loaded?.deps;
   }
