@@ -470,7 +470,16 @@ describe('telemetry: the OIDC token', () => {
       {},
     );
     try {
-      const [ttl] = points(await collect(), 'doppler.auth.token.time_to_expiry');
+      const booted = await collect();
+      // The exchange is a request to Doppler like the download, and counts against the same limit.
+      expect(points(booted, 'doppler.requests')).toEqual([
+        { attributes: { ...scope, 'http.response.status_code': 200 }, value: 2 },
+      ]);
+      expect(oidcEmulator.requests.map((r) => r.path)).toEqual([
+        '/v3/auth/oidc',
+        '/v3/configs/config/secrets/download',
+      ]);
+      const [ttl] = points(booted, 'doppler.auth.token.time_to_expiry');
       expect(ttl?.attributes).toEqual(scope);
       expect(ttl?.value).toBeGreaterThan(800);
       expect(ttl?.value).toBeLessThanOrEqual(900);
@@ -478,8 +487,18 @@ describe('telemetry: the OIDC token', () => {
       // Doppler refuses the token now: the refresh drops it and exchanges once more.
       oidcEmulator.revokeIdentityTokens('pod');
       await refresher?.refreshNow();
-      const [renewed] = points(await collect(), 'doppler.auth.token.time_to_expiry');
+      const renewedAll = await collect();
+      const [renewed] = points(renewedAll, 'doppler.auth.token.time_to_expiry');
       expect(renewed?.value).toBeGreaterThan(800);
+      // Then the refused download (401), the second exchange (200) and the download after it,
+      // with the ETag (304).
+      const byStatus = Object.fromEntries(
+        points(renewedAll, 'doppler.requests').map((r) => [
+          r.attributes['http.response.status_code'],
+          r.value,
+        ]),
+      );
+      expect(byStatus).toEqual({ 200: 3, 304: 1, 401: 1 });
     } finally {
       await service.close();
       await oidcEmulator.stop();

@@ -141,7 +141,10 @@ export class OidcToken implements TokenProvider {
       this.#waitingFor = 'jwt';
       const jwt = await readOidcJwt(this.#credential.jwt, signal);
       this.#waitingFor = 'doppler';
-      return this.#client.exchange(this.#credential.identity, jwt, attempt);
+      return this.#client.exchange(this.#credential.identity, jwt, {
+        ...attempt,
+        ...(request.observer !== undefined && { observer: request.observer }),
+      });
     };
     try {
       const issued =

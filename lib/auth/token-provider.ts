@@ -5,6 +5,7 @@ import { printable } from '../core/printable.js';
 import { readSmallFile } from '../options/read-small-file.js';
 import type { Credential } from '../options/resolve-options.js';
 import { OidcToken, type OidcTokenDeps } from './oidc-token.js';
+import type { FetchObserver } from '../telemetry/fetch-observer.js';
 
 /** A token file holds one token; anything bigger is not one. */
 const MAX_TOKEN_FILE_BYTES = 64 * 1024;
@@ -14,6 +15,8 @@ export interface TokenRequest {
   readonly phase: 'bootstrap' | 'refresh';
   /** Epoch milliseconds when the load's signal aborts for time. */
   readonly deadlineAt: number;
+  /** The load's telemetry: told the answer of each request made for the token (the OIDC exchange). */
+  readonly observer?: Pick<FetchObserver, 'response'>;
 }
 
 /** Where the API source gets the token for each request. */

@@ -1,8 +1,9 @@
 import { withNote } from '../errors/create-doppler-error.js';
-import { DopplerError } from '../errors/doppler.errors.js';
+import { DopplerConfigurationError, DopplerError } from '../errors/doppler.errors.js';
 import { createMasker } from '../redaction/pattern-matcher.js';
 import { describeHttpFailure, type FailureContext } from './describe-failure.js';
 import { describeOidcExchangeFailure, EXCHANGE_NOTE } from './describe-oidc-failure.js';
+import type { FetchObserver } from '../telemetry/fetch-observer.js';
 import type { DownloadRequest } from './doppler-client.js';
 import {
   DopplerHttp,
@@ -53,20 +54,34 @@ export class OidcExchangeClient {
    *   for Doppler's verdict on the identity or the JWT, `DOPPLER_MALFORMED_RESPONSE` for an unusable
    *   answer, and the transport's codes (`DOPPLER_TIMEOUT`, `DOPPLER_UNREACHABLE`, ...).
    */
-  async exchange(identity: string, jwt: string, request: DownloadRequest = {}): Promise<IssuedToken> {
+  async exchange(
+    identity: string,
+    jwt: string,
+    // The load's observer is told this request's answer; retries are the caller's to report.
+    request: Omit<DownloadRequest, 'observer'> & { readonly observer?: Pick<FetchObserver, 'response'> } = {},
+  ): Promise<IssuedToken> {
     const ctx = this.context([jwt]);
     try {
-      const answer = await this.http.send(
-        {
-          method: 'POST',
-          path: OIDC_EXCHANGE_PATH,
-          headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-          body: JSON.stringify({ identity, token: jwt }),
-          ...(request.signal !== undefined && { signal: request.signal }),
-          timing: timingOf(request.timeout ?? this.endpoint.timeout, request.budget),
-        },
-        ctx,
-      );
+      const answer = await this.http
+        .send(
+          {
+            method: 'POST',
+            path: OIDC_EXCHANGE_PATH,
+            headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+            body: JSON.stringify({ identity, token: jwt }),
+            ...(request.signal !== undefined && { signal: request.signal }),
+            timing: timingOf(request.timeout ?? this.endpoint.timeout, request.budget),
+          },
+          ctx,
+        )
+        .catch((error: unknown) => {
+          // A request that got no answer (a configuration error made none).
+          if (error instanceof DopplerError && !(error instanceof DopplerConfigurationError)) {
+            request.observer?.response(undefined, error.code);
+          }
+          throw error;
+        });
+      request.observer?.response(answer.status);
       if (answer.status !== 200) {
         throw describeOidcExchangeFailure(
           { status: answer.status, body: answer.body, retryAfter: answer.header('retry-after') },

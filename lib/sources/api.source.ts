@@ -82,7 +82,11 @@ export class ApiSource implements SecretsSource {
   }
 
   async load(request: LoadRequest): Promise<LoadOutcome> {
-    const tokenRequest = { phase: request.phase, deadlineAt: request.deadlineAt };
+    const tokenRequest: TokenRequest = {
+      phase: request.phase,
+      deadlineAt: request.deadlineAt,
+      ...(request.observer !== undefined && { observer: request.observer }),
+    };
     const first = await this.session(request.signal, tokenRequest);
     try {
       return await this.loadWith(first, request);
