@@ -17,14 +17,15 @@
  *    Jest load, and that the ES module entry points re-export) and loaded with require().
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { libGraph, linkPackages, type LibGraph } from './support/lib-graph.js';
 import { transpileFiles } from './support/transpile-files.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -33,52 +34,18 @@ const OPTIONAL_PEERS = ['@nestjs/terminus', '@nestjs/config', '@opentelemetry/ap
 const OTEL_LOADER = 'lib/telemetry/otel-api.ts';
 const names = (specifier: string, pkg: string) => specifier === pkg || specifier.startsWith(`${pkg}/`);
 
-interface ModuleGraph {
-  /** Absolute paths of the reachable lib files. */
-  readonly files: Set<string>;
-  /** Every bare specifier, with every file that imports it. */
-  readonly packages: Map<string, string[]>;
-}
-
-function resolveRelative(from: string, specifier: string): string {
-  const base = resolve(dirname(from), specifier);
-  const candidates = [base.replace(/\.js$/, '.ts'), `${base}.ts`, join(base, 'index.ts')];
-  const found = candidates.find((c) => existsSync(c));
-  if (found === undefined) throw new Error(`${relative(ROOT, from)} imports ${specifier}, not found`);
-  return found;
-}
-
-const walked = new Map<string, ModuleGraph>();
+const walked = new Map<string, LibGraph>();
 
 /** The graph of `entry`, walked once per file run (the tests ask for the same entries many times). */
-function walk(entry: string): ModuleGraph {
+function walk(entry: string): LibGraph {
   const known = walked.get(entry);
   if (known !== undefined) return known;
-  const graph = walkFrom(entry);
+  const graph = libGraph([entry]);
   walked.set(entry, graph);
   return graph;
 }
 
-function walkFrom(entry: string): ModuleGraph {
-  const files = new Set<string>();
-  const packages = new Map<string, string[]>();
-  const queue = [resolve(ROOT, entry)];
-  while (queue.length > 0) {
-    const file = queue.pop() as string;
-    if (files.has(file)) continue;
-    files.add(file);
-    // preProcessFile lists import/export-from declarations, `import type` included, and
-    // (with the third flag) dynamic import() and require() calls.
-    const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
-    for (const { fileName: specifier } of importedFiles) {
-      if (specifier.startsWith('.')) queue.push(resolveRelative(file, specifier));
-      else packages.set(specifier, [...(packages.get(specifier) ?? []), relative(ROOT, file)]);
-    }
-  }
-  return { files, packages };
-}
-
-const importersOf = (graph: ModuleGraph, pkg: string) =>
+const importersOf = (graph: LibGraph, pkg: string) =>
   [...graph.packages].filter(([specifier]) => names(specifier, pkg)).flatMap(([, files]) => files);
 
 describe('optional peers: the import graph', () => {
@@ -216,25 +183,6 @@ const PATHS = [
 /** What loading each path gave, by path, in the one node process of a format. */
 type Outcomes = Record<string, { ok: boolean; out: string }>;
 
-/** dir/node_modules: every installed package, linked, except the optional peers. */
-async function linkPackagesExceptPeers(dir: string): Promise<void> {
-  const from = join(ROOT, 'node_modules');
-  const to = join(dir, 'node_modules');
-  await mkdir(to);
-  for (const entry of await readdir(from)) {
-    if (entry.startsWith('.')) continue;
-    if (!entry.startsWith('@')) {
-      await symlink(join(from, entry), join(to, entry));
-      continue;
-    }
-    await mkdir(join(to, entry));
-    for (const scoped of await readdir(join(from, entry))) {
-      if (OPTIONAL_PEERS.includes(`${entry}/${scoped}`)) continue;
-      await symlink(join(from, entry, scoped), join(to, entry, scoped));
-    }
-  }
-}
-
 /**
  * Compiles the graph of the entries into dir/<format>/lib, as tsc would (decorator metadata
  * included), and loads every path of PATHS there with one plain node process.
@@ -277,7 +225,7 @@ const outcomes = new Map<ModuleFormat, Outcomes>();
 // second is compiled.
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'nestjs-doppler-peers-'));
-  await linkPackagesExceptPeers(dir);
+  await linkPackages(dir, OPTIONAL_PEERS);
   const loaded = await Promise.all(FORMATS.map((format) => loadWithoutPeers(dir, format)));
   FORMATS.forEach((format, i) => outcomes.set(format, loaded[i]));
 }, 60_000);

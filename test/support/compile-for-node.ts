@@ -1,21 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
 import { transformWithOxc } from 'vite';
+import { libGraph } from './lib-graph.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-function resolveRelative(from: string, specifier: string): string {
-  const base = resolve(dirname(from), specifier);
-  const found = [base.replace(/\.js$/, '.ts'), `${base}.ts`, join(base, 'index.ts')].find((c) =>
-    existsSync(c),
-  );
-  if (found === undefined) throw new Error(`${relative(ROOT, from)} imports ${specifier}, not found`);
-  return found;
-}
 
 /**
  * Transpiles the lib files reachable from `entries` into a fresh directory that a plain `node`
@@ -31,17 +22,7 @@ export async function compileForNode(entries: readonly string[]): Promise<string
   const dir = await mkdtemp(join(tmpdir(), 'nestjs-doppler-child-'));
   await writeFile(join(dir, 'package.json'), JSON.stringify({ type: 'module', private: true }));
   await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
-  const files = new Set<string>();
-  const queue = entries.map((entry) => resolve(ROOT, entry));
-  while (queue.length > 0) {
-    const file = queue.pop() as string;
-    if (files.has(file)) continue;
-    files.add(file);
-    const source = readFileSync(file, 'utf8');
-    for (const { fileName } of ts.preProcessFile(source, true, true).importedFiles) {
-      if (fileName.startsWith('.')) queue.push(resolveRelative(file, fileName));
-    }
-  }
+  const { files } = libGraph(entries);
   for (const file of files) {
     const { code } = await transformWithOxc(readFileSync(file, 'utf8'), file, {
       lang: 'ts',

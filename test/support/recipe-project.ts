@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { libGraph, linkPackages } from './lib-graph.js';
 import { transpileFiles } from './transpile-files.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -35,28 +35,9 @@ export function transpile(text: string, system: ModuleSystem, fileName = 'module
   return ts.transpileModule(text, { compilerOptions: compilerOptions(system), fileName }).outputText;
 }
 
-function resolveRelative(from: string, specifier: string): string {
-  const base = resolve(dirname(from), specifier);
-  const found = [base.replace(/\.js$/, '.ts'), `${base}.ts`, join(base, 'index.ts')].find((c) =>
-    existsSync(c),
-  );
-  if (found === undefined) throw new Error(`${relative(ROOT, from)} imports ${specifier}, not found`);
-  return found;
-}
-
 /** The lib files reachable from the main entry (what `import 'nestjs-doppler'` loads). */
 function mainEntryGraph(): string[] {
-  const files = new Set<string>();
-  const queue = [join(ROOT, 'lib/index.ts')];
-  while (queue.length > 0) {
-    const file = queue.pop() as string;
-    if (files.has(file)) continue;
-    files.add(file);
-    for (const { fileName } of ts.preProcessFile(readFileSync(file, 'utf8'), true, true).importedFiles) {
-      if (fileName.startsWith('.')) queue.push(resolveRelative(file, fileName));
-    }
-  }
-  return [...files];
+  return [...libGraph(['lib/index.ts']).files];
 }
 
 export interface ProcessResult {
@@ -92,7 +73,7 @@ export class RecipeProject {
     const project = new RecipeProject(dir, system);
     const type = system === 'esm' ? 'module' : 'commonjs';
     await project.write('package.json', JSON.stringify({ name, private: true, type }, null, 2));
-    await project.linkPackages();
+    await linkPackages(project.dir);
     await project.installLibrary();
     return project;
   }
@@ -144,24 +125,6 @@ export class RecipeProject {
 
   async remove(): Promise<void> {
     await rm(this.dir, { recursive: true, force: true });
-  }
-
-  /** node_modules: every package the repository installed, linked (the bins through their package). */
-  private async linkPackages(): Promise<void> {
-    const from = join(ROOT, 'node_modules');
-    const to = join(this.dir, 'node_modules');
-    await mkdir(to);
-    for (const entry of await readdir(from)) {
-      if (entry.startsWith('.')) continue;
-      if (!entry.startsWith('@')) {
-        await symlink(join(from, entry), join(to, entry));
-        continue;
-      }
-      await mkdir(join(to, entry));
-      for (const scoped of await readdir(join(from, entry))) {
-        await symlink(join(from, entry, scoped), join(to, entry, scoped));
-      }
-    }
   }
 
   /** node_modules/nestjs-doppler: the main entry compiled for this module system. */
