@@ -12,7 +12,7 @@ import {
 } from './doppler-http.js';
 import { parseSecretsPayload } from './parse-secrets-payload.js';
 import type { FetchObserver } from '../telemetry/fetch-observer.js';
-import { DopplerConfigurationError, DopplerError } from '../errors/doppler.errors.js';
+import { observeAnswer } from './observe-answer.js';
 
 export type { DopplerClientEnvironment } from './doppler-http.js';
 
@@ -108,8 +108,8 @@ export class DopplerClient {
    * @throws {DopplerError} a subclass naming what went wrong; never an HTTP library error.
    */
   async download(request: DownloadRequest = {}): Promise<DownloadResult> {
-    const answer = await this.http
-      .send(
+    const answer = await observeAnswer(
+      this.http.send(
         {
           method: 'GET',
           path: DOWNLOAD_PATH,
@@ -123,15 +123,9 @@ export class DopplerClient {
           timing: timingOf(request.timeout ?? this.options.timeout, request.budget),
         },
         this.context,
-      )
-      .catch((error: unknown) => {
-        // A request that got no answer (a configuration error made none).
-        if (error instanceof DopplerError && !(error instanceof DopplerConfigurationError)) {
-          request.observer?.response(undefined, error.code);
-        }
-        throw error;
-      });
-    request.observer?.response(answer.status);
+      ),
+      request.observer,
+    );
     return this.read(answer, request.etag);
   }
 
@@ -145,8 +139,8 @@ export class DopplerClient {
    *   or a 200 that is not an event stream; never an HTTP library error.
    */
   async openWatch(request: WatchRequest): Promise<WatchConnection> {
-    const answer = await this.http
-      .stream(
+    const answer = await observeAnswer(
+      this.http.stream(
         {
           method: 'GET',
           path: WATCH_PATH,
@@ -160,19 +154,11 @@ export class DopplerClient {
           timing: timingOf(request.timeout ?? this.options.timeout, undefined),
         },
         this.context,
-      )
-      .catch((error: unknown) => {
-        // Aborted by the caller (shutdown, a stall): not a request Doppler failed.
-        if (
-          error instanceof DopplerError &&
-          !(error instanceof DopplerConfigurationError) &&
-          !request.signal.aborted
-        ) {
-          request.observer?.response(undefined, error.code);
-        }
-        throw error;
-      });
-    request.observer?.response(answer.status);
+      ),
+      request.observer,
+      // Aborted by the caller (shutdown, a stall): not a request Doppler failed.
+      request.signal,
+    );
     if (answer.status !== 200) {
       const text = await readBounded(answer.body, MAX_REFUSAL_BODY_BYTES, request.signal).finally(
         answer.close,

@@ -1,5 +1,5 @@
 import { withNote } from '../errors/create-doppler-error.js';
-import { DopplerConfigurationError, DopplerError } from '../errors/doppler.errors.js';
+import { DopplerError } from '../errors/doppler.errors.js';
 import { createMasker } from '../redaction/pattern-matcher.js';
 import { describeHttpFailure, type FailureContext } from './describe-failure.js';
 import { describeOidcExchangeFailure, EXCHANGE_NOTE } from './describe-oidc-failure.js';
@@ -11,6 +11,7 @@ import {
   type DopplerClientEnvironment,
   type DopplerEndpoint,
 } from './doppler-http.js';
+import { observeAnswer } from './observe-answer.js';
 import { parseOidcAnswer, type IssuedToken } from './parse-oidc-answer.js';
 
 /** Doppler's OIDC exchange: a platform's JWT for a short-lived `dp.said.` token. */
@@ -62,8 +63,8 @@ export class OidcExchangeClient {
   ): Promise<IssuedToken> {
     const ctx = this.context([jwt]);
     try {
-      const answer = await this.http
-        .send(
+      const answer = await observeAnswer(
+        this.http.send(
           {
             method: 'POST',
             path: OIDC_EXCHANGE_PATH,
@@ -73,15 +74,9 @@ export class OidcExchangeClient {
             timing: timingOf(request.timeout ?? this.endpoint.timeout, request.budget),
           },
           ctx,
-        )
-        .catch((error: unknown) => {
-          // A request that got no answer (a configuration error made none).
-          if (error instanceof DopplerError && !(error instanceof DopplerConfigurationError)) {
-            request.observer?.response(undefined, error.code);
-          }
-          throw error;
-        });
-      request.observer?.response(answer.status);
+        ),
+        request.observer,
+      );
       if (answer.status !== 200) {
         throw describeOidcExchangeFailure(
           { status: answer.status, body: answer.body, retryAfter: answer.header('retry-after') },
