@@ -27,13 +27,17 @@ store[FIRST] ??= {
   staticInstanceRef: statics.staticInstanceRef,
   logLevels: statics.logLevels,
   isBufferAttached: statics.isBufferAttached,
-  options: optionsOf(statics.staticInstanceRef),
+  options: copyOf(optionsOf(statics.staticInstanceRef)),
 };
 const logger = store[FIRST];
 const env = { ...process.env };
 
+/** A ConsoleLogger's own options object, which `setLogLevels()` changes in place. */
 function optionsOf(instance: unknown): Record<string, unknown> | undefined {
-  const options = (instance as { options?: Record<string, unknown> } | undefined)?.options;
+  return (instance as { options?: Record<string, unknown> } | undefined)?.options;
+}
+
+function copyOf(options: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   return options && { ...options };
 }
 
@@ -48,7 +52,7 @@ afterAll(() => {
   statics.logLevels = logger.logLevels;
   statics.isBufferAttached = logger.isBufferAttached;
   statics.logBuffer.length = 0;
-  const options = (logger.staticInstanceRef as { options?: Record<string, unknown> } | undefined)?.options;
+  const options = optionsOf(logger.staticInstanceRef);
   if (options && logger.options) {
     for (const key of Object.keys(options)) delete options[key];
     Object.assign(options, logger.options);
