@@ -1,5 +1,5 @@
 import { Inject } from '@nestjs/common';
-import type { ModulesContainer } from '@nestjs/core';
+import { perApp } from './core/per-app.js';
 import { DopplerConfigurationError } from './errors/doppler.errors.js';
 import { SecretsService } from './secrets.service.js';
 
@@ -82,16 +82,5 @@ export class DopplerInstances {
   }
 }
 
-// Keyed by the app's module container, which Nest provides everywhere: one registry per app
-// without a module of its own (each module, global or not, adds to every boot's scan and linking).
-const registries = new WeakMap<ModulesContainer, DopplerInstances>();
-
-/** The registry of the app whose module container `modules` is, made on first use. */
-export function instancesOf(modules: ModulesContainer): DopplerInstances {
-  let instances = registries.get(modules);
-  if (instances === undefined) {
-    instances = new DopplerInstances();
-    registries.set(modules, instances);
-  }
-  return instances;
-}
+/** The registry of the app whose module container is given, made on first use. */
+export const instancesOf = perApp(() => new DopplerInstances());

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { MetadataScanner, type ModulesContainer, Reflector } from '@nestjs/core';
 import type { Subscription } from 'rxjs';
+import { perApp } from '../core/per-app.js';
 import { LOGGER_CONTEXT } from '../doppler.constants.js';
 import type { SecretsChange } from '../interfaces/secrets-status.interface.js';
 import type { SecretsService } from '../secrets.service.js';
@@ -123,17 +124,8 @@ export class SecretsChangeExplorer {
 }
 
 // Keyed by the app's module container, as the registry is (see `instancesOf`): one explorer per app.
-const explorers = new WeakMap<ModulesContainer, SecretsChangeExplorer>();
-
-/** The explorer of the app whose module container `modules` is, made on first use. */
-export function explorerOf(modules: ModulesContainer): SecretsChangeExplorer {
-  let explorer = explorers.get(modules);
-  if (explorer === undefined) {
-    explorer = new SecretsChangeExplorer(modules);
-    explorers.set(modules, explorer);
-  }
-  return explorer;
-}
+/** The explorer of the app whose module container is given, made on first use. */
+export const explorerOf = perApp((modules) => new SecretsChangeExplorer(modules));
 
 /**
  * Delivers changes one at a time: while `run` is busy, further changes are merged into one
