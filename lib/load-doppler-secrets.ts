@@ -201,9 +201,7 @@ function createSource(
     const limits = { maxBytes: resolved.maxResponseBytes, deadline: resolved.deadline };
     return new MountedSource(resolved.mounted, limits, clock, logger, deps.mounted);
   }
-  const api = new ApiSource(resolved, pin, clock, logger, deps.env, deps.random, (at) =>
-    telemetry.tokenExpiresAt(at),
-  );
+  const api = new ApiSource(resolved, pin, clock, logger, deps.env, deps.random, telemetry);
   return resolved.fallback
     ? new FallbackPolicy(api, resolved.fallback, pin, clock, logger, deps.fallbackRounds)
     : api;

@@ -613,6 +613,17 @@ describe('telemetry: the OIDC token', () => {
         ]),
       );
       expect(byStatus).toEqual({ 200: 3, 304: 1, 401: 1 });
+
+      // Shutdown revokes the token: one more request to Doppler, counted like the others.
+      await service.close();
+      expect(oidcEmulator.requests.at(-1)?.path).toBe('/v3/auth/revoke');
+      const closed = Object.fromEntries(
+        points(await collect(), 'doppler.requests').map((r) => [
+          r.attributes['http.response.status_code'],
+          r.value,
+        ]),
+      );
+      expect(closed).toEqual({ 200: 4, 304: 1, 401: 1 });
     } finally {
       await service.close();
       await oidcEmulator.stop();
