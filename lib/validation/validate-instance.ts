@@ -85,8 +85,6 @@ function checksPass(
 ): boolean {
   for (const { rule, constraints } of checks) {
     for (const { metadata, fixed } of constraints) {
-      // validateSync skips asynchronous validators.
-      if (metadata.async) continue;
       const constructor = object.constructor as { name?: unknown } | undefined;
       const args = {
         targetName: constructor ? constructor.name : undefined,
