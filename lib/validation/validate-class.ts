@@ -252,7 +252,7 @@ function withoutPropertyName(message: string, property: string): string {
 /** The values under `keys`, in their order. */
 function valuesAt(instance: Instance, keys: readonly string[]): unknown[] {
   const values = new Array<unknown>(keys.length);
-  for (let i = 0; i < keys.length; i++) values[i] = instance[keys[i] as string];
+  for (let i = 0; i < keys.length; i++) values[i] = instance[keys[i]];
   return values;
 }
 

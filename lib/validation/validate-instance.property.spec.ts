@@ -247,7 +247,7 @@ function build(s: Scenario): {
     props.forEach(({ rules, value }, i) => {
       const key = `${prefix}${i}`;
       for (const r of rules) {
-        const rule = RULES[r] as RuleKind;
+        const rule = RULES[r];
         rule.apply(proto, key);
         planned &&= rule.planned;
       }
