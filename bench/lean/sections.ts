@@ -275,6 +275,7 @@ function renderLean(results: LeanResults): string {
     '```bash',
     'npm run bench -- --only=minimal,keys,get-map   # these sections only; writes docs/bench/lean.md and lean.json',
     'node --expose-gc --cpu-prof dist/bench/bench/lean/minimal-startup.js --variants module --rounds 300 --warmup 0   # profile one boot path',
+    'node --cpu-prof dist/bench/bench/lean/validation-keys.js --keys 10000 --only library --runs 30   # profile the validation of 10,000 keys',
     '```',
     '',
   );
