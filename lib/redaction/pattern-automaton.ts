@@ -85,11 +85,20 @@ export class PatternAutomaton {
    */
   scan(text: string, spans: SpanCollector, checkpoints?: readonly number[], cutMinLength = 1): void {
     const { label, flags, fail, longest, rootNext, branches, wordNext, depth } = this.#tables;
+    // An imported binding is a property read on the module object at each use (in the
+    // CommonJS build and under a test runner's transform): the loop reads locals instead.
+    const root = ROOT;
+    const none = NONE;
+    const firstChild = FIRST_CHILD;
+    const hasBranches = BRANCHES;
+    const reporting = REPORTS | REPORTS_WHOLE_WORD;
+    const reportsWholeWord = REPORTS_WHOLE_WORD;
+    const endsWholeWord = ENDS_WHOLE_WORD;
     const length = text.length;
     const points = checkpoints ?? NO_CHECKPOINTS;
     let pointIndex = 0;
     let checkAt = points.length > 0 ? points[0] : Infinity;
-    let state = ROOT;
+    let state = root;
 
     for (let at = 0; at < length; at++) {
       while (checkAt <= at) {
@@ -100,32 +109,32 @@ export class PatternAutomaton {
       const code = text.charCodeAt(at);
       for (;;) {
         let next: number;
-        if (state === ROOT && code < 256) {
+        if (state === root && code < 256) {
           next = rootNext[code];
         } else {
           const f = flags[state];
           next =
-            (f & FIRST_CHILD) !== 0 && label[state + 1] === code
+            (f & firstChild) !== 0 && label[state + 1] === code
               ? state + 1
-              : (f & BRANCHES) !== 0
+              : (f & hasBranches) !== 0
                 ? branches.get(state, code)
-                : NONE;
+                : none;
         }
-        if (next !== NONE) {
+        if (next !== none) {
           state = next;
           break;
         }
-        if (state === ROOT) break;
+        if (state === root) break;
         state = fail[state];
       }
-      const reports = flags[state] & (REPORTS | REPORTS_WHOLE_WORD);
+      const reports = flags[state] & reporting;
       if (reports === 0) continue;
       const end = at + 1;
       const found = longest[state];
       if (found !== 0) spans.add(end - found, end);
-      if ((reports & REPORTS_WHOLE_WORD) !== 0 && wordNext !== undefined) {
-        let word = (flags[state] & ENDS_WHOLE_WORD) !== 0 ? state : wordNext[state];
-        while (word !== ROOT) {
+      if ((reports & reportsWholeWord) !== 0 && wordNext !== undefined) {
+        let word = (flags[state] & endsWholeWord) !== 0 ? state : wordNext[state];
+        while (word !== root) {
           const size = depth[word];
           if (size <= found) break;
           if (standsAlone(text, end - size, end)) {
