@@ -69,10 +69,24 @@ export class PatternAutomaton {
    * escaped): answered by `indexOf` for a small set, else always true. Linear in the text.
    */
   mayHoldLiterally(text: string): boolean {
+    return this.firstPossibleAt(text) !== -1;
+  }
+
+  /**
+   * Where the first pattern written as is may begin in `text`, -1 when none can: for a
+   * small set the first occurrence of any (found by `indexOf`), else 0. No occurrence
+   * begins before it, so a scan from there finds them all. Linear in the text.
+   */
+  firstPossibleAt(text: string): number {
     const few = this.#tables.few;
-    if (few === undefined) return true;
-    for (let p = 0; p < few.length; p++) if (text.includes(few[p])) return true;
-    return false;
+    if (few === undefined) return 0;
+    let first = -1;
+    for (let p = 0; p < few.length; p++) {
+      // Only what begins before the best so far can be earlier.
+      const at = first === -1 ? text.indexOf(few[p]) : text.slice(0, first + few[p].length - 1).indexOf(few[p]);
+      if (at !== -1 && (first === -1 || at < first)) first = at;
+    }
+    return first;
   }
 
   /**
@@ -82,8 +96,11 @@ export class PatternAutomaton {
    * `checkpoints` (ascending positions, optional) are where a string may have been cut
    * short: there the longest text before the position that begins some pattern is masked
    * too, when it is at least `cutMinLength` long.
+   *
+   * `from` skips the text before it: right when no pattern begins there and no checkpoint
+   * lies there.
    */
-  scan(text: string, spans: SpanCollector, checkpoints?: readonly number[], cutMinLength = 1): void {
+  scan(text: string, spans: SpanCollector, checkpoints?: readonly number[], cutMinLength = 1, from = 0): void {
     const { label, flags, fail, longest, rootNext, branches, wordNext, depth } = this.#tables;
     // An imported binding is a property read on the module object at each use (in the
     // CommonJS build and under a test runner's transform): the loop reads locals instead.
@@ -100,7 +117,7 @@ export class PatternAutomaton {
     let checkAt = points.length > 0 ? points[0] : Infinity;
     let state = root;
 
-    for (let at = 0; at < length; at++) {
+    for (let at = from; at < length; at++) {
       while (checkAt <= at) {
         const reach = depth[state];
         if (checkAt === at && reach >= cutMinLength) spans.add(at - reach, at);
