@@ -10,6 +10,7 @@ import {
   type AutomatonTables,
   type MaskPattern,
 } from './automaton-tables.js';
+import { LONG_RUN, ownerOf, RUNS_LONG, RUNS_SHORT, SHORT_RUN } from './plain-runs.js';
 import type { SpanCollector } from './span-collector.js';
 
 export type { MaskPattern } from './automaton-tables.js';
@@ -83,7 +84,8 @@ export class PatternAutomaton {
     let first = -1;
     for (let p = 0; p < few.length; p++) {
       // Only what begins before the best so far can be earlier.
-      const at = first === -1 ? text.indexOf(few[p]) : text.slice(0, first + few[p].length - 1).indexOf(few[p]);
+      const at =
+        first === -1 ? text.indexOf(few[p]) : text.slice(0, first + few[p].length - 1).indexOf(few[p]);
       if (at !== -1 && (first === -1 || at < first)) first = at;
     }
     return first;
@@ -100,7 +102,13 @@ export class PatternAutomaton {
    * `from` skips the text before it: right when no pattern begins there and no checkpoint
    * lies there.
    */
-  scan(text: string, spans: SpanCollector, checkpoints?: readonly number[], cutMinLength = 1, from = 0): void {
+  scan(
+    text: string,
+    spans: SpanCollector,
+    checkpoints?: readonly number[],
+    cutMinLength = 1,
+    from = 0,
+  ): void {
     const { label, flags, fail, longest, rootNext, branches, wordNext, depth } = this.#tables;
     // An imported binding is a property read on the module object at each use (in the
     // CommonJS build and under a test runner's transform): the loop reads locals instead.
@@ -111,6 +119,16 @@ export class PatternAutomaton {
     const reporting = REPORTS | REPORTS_WHOLE_WORD;
     const reportsWholeWord = REPORTS_WHOLE_WORD;
     const endsWholeWord = ENDS_WHOLE_WORD;
+    const runsShort = RUNS_SHORT;
+    const runsLong = RUNS_LONG;
+    const shortRun = SHORT_RUN;
+    const longRun = LONG_RUN;
+    const owned = this.#tables.owned;
+    // A run compared and found different is stepped through one code unit at a time, and
+    // no run of its size is tried again before its end: each code unit is compared once
+    // per size at most, so the scan stays linear.
+    let shortFrom = owned === undefined ? Infinity : 0;
+    let longFrom = shortFrom;
     const length = text.length;
     const points = checkpoints ?? NO_CHECKPOINTS;
     let pointIndex = 0;
@@ -122,6 +140,22 @@ export class PatternAutomaton {
         const reach = depth[state];
         if (checkAt === at && reach >= cutMinLength) spans.add(at - reach, at);
         checkAt = ++pointIndex < points.length ? points[pointIndex] : Infinity;
+      }
+      const plain = flags[state] & (runsShort | runsLong);
+      if (plain !== 0 && owned !== undefined) {
+        const long = (plain & runsLong) !== 0 && at >= longFrom;
+        const run = long ? longRun : shortRun;
+        const end = at + run;
+        if ((long || at >= shortFrom) && end <= length && end <= checkAt) {
+          const offset = depth[state];
+          if (text.startsWith(ownerOf(owned, state).text.slice(offset, offset + run), at)) {
+            state += run;
+            at = end - 1;
+            continue;
+          }
+          if (long) longFrom = end;
+          else shortFrom = end;
+        }
       }
       const code = text.charCodeAt(at);
       for (;;) {
