@@ -44,7 +44,10 @@ export function textView(text: string, positions: ViewPositions): TextView {
  * @param text the text to read.
  * @param origins when `text` is itself a view, where its code units came from.
  */
-export function unescapedView(text: string, origins?: ViewPositions | ArrayLike<number>): TextView | undefined {
+export function unescapedView(
+  text: string,
+  origins?: ViewPositions | ArrayLike<number>,
+): TextView | undefined {
   let backslash = text.indexOf('\\');
   if (backslash === -1) return undefined;
   const length = text.length;
