@@ -66,14 +66,6 @@ export class PatternAutomaton {
   }
 
   /**
-   * False when `text` surely holds none of the patterns as written (it may still hold one
-   * escaped): answered by `indexOf` for a small set, else always true. Linear in the text.
-   */
-  mayHoldLiterally(text: string): boolean {
-    return this.firstPossibleAt(text) !== -1;
-  }
-
-  /**
    * Where the first pattern written as is may begin in `text`, -1 when none can: for a
    * small set the first occurrence of any (found by `indexOf`), else 0. No occurrence
    * begins before it, so a scan from there finds them all. Linear in the text.
