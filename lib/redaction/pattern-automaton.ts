@@ -116,6 +116,7 @@ export class PatternAutomaton {
     const shortRun = SHORT_RUN;
     const longRun = LONG_RUN;
     const owned = this.#tables.owned;
+    const runBits = owned === undefined ? 0 : runsShort | runsLong;
     // A run compared and found different is stepped through one code unit at a time, and
     // no run of its size is tried again before its end: each code unit is compared once
     // per size at most, so the scan stays linear.
@@ -133,7 +134,8 @@ export class PatternAutomaton {
         if (checkAt === at && reach >= cutMinLength) spans.add(at - reach, at);
         checkAt = ++pointIndex < points.length ? points[pointIndex] : Infinity;
       }
-      const plain = flags[state] & (runsShort | runsLong);
+      // The root is never inside a run, and most steps of ordinary text end there.
+      const plain = state === root ? 0 : flags[state] & runBits;
       if (plain !== 0 && owned !== undefined) {
         const long = (plain & runsLong) !== 0 && at >= longFrom;
         const run = long ? longRun : shortRun;
