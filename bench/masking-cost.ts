@@ -16,6 +16,7 @@ import { createSecretsService } from 'nestjs-doppler/testing';
 import { emitResult, progress } from './support/child.js';
 import { timeStep } from './support/measure.js';
 import type { MaskingCostResult, MaskingCostRow } from './support/masking-report.js';
+import { BASE64, textPicker } from './support/random-text.js';
 import { median, seededRandom } from './support/stats.js';
 
 const { values: args } = parseArgs({
@@ -30,12 +31,7 @@ const MIB = 1 << 20;
 const MASK = '**********';
 
 const random = seededRandom(11);
-const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const pick = (alphabet: string, length: number): string => {
-  let out = '';
-  for (let i = 0; i < length; i++) out += alphabet[Math.floor(random() * alphabet.length)];
-  return out;
-};
+const pick = textPicker(random);
 
 /** Certificates of 64-character base64 lines, to `size` characters. */
 function pemBundle(size: number): string {
