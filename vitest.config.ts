@@ -76,24 +76,6 @@ export default defineConfig({
           hookTimeout: 180_000,
         },
       },
-      {
-        // The expectTypeOf lines are checked by tsc inside the run, so a wrong type fails
-        // `npm test` (under plain `vitest run` they are no-ops; the other projects still run these
-        // files for their runtime checks). tsconfig.typecheck.json lists the same files.
-        test: {
-          name: 'types',
-          typecheck: {
-            enabled: true,
-            only: true,
-            include: [
-              'lib/**/*.types.spec.ts',
-              'lib/health/doppler-health.spec.ts',
-              'test/config-service.e2e-spec.ts',
-            ],
-            tsconfig: './tsconfig.typecheck.json',
-          },
-        },
-      },
     ],
   },
 });

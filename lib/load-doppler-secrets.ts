@@ -92,20 +92,14 @@ export async function bootstrapSecrets<T extends object>(
   let state: SecretsState<T>;
   let service: SecretsService<T>;
   try {
-    ({ set, first } = await loadFirstSet(
-      source,
-      resolved.schema,
-      scope,
-      pin,
-      signal,
-      deadlineAt,
-      fetch,
-    ).catch(async (error: unknown) => {
-      fetch.failed(errorTypeOf(error));
-      // Nothing will use the source: release what it holds (an exchanged token is revoked).
-      await source.close?.();
-      throw error;
-    }));
+    ({ set, first } = await fetch
+      .inSpan(() => loadFirstSet(source, resolved.schema, scope, pin, signal, deadlineAt, fetch))
+      .catch(async (error: unknown) => {
+        fetch.failed(errorTypeOf(error));
+        // Nothing will use the source: release what it holds (an exchanged token is revoked).
+        await source.close?.();
+        throw error;
+      }));
     fetch.changed(first.metadata, 1);
     state = new SecretsState<T>(first, clock);
     telemetry.observe(state as unknown as SecretsState<object>);
@@ -207,9 +201,7 @@ function createSource(
     const limits = { maxBytes: resolved.maxResponseBytes, deadline: resolved.deadline };
     return new MountedSource(resolved.mounted, limits, clock, logger, deps.mounted);
   }
-  const api = new ApiSource(resolved, pin, clock, logger, deps.env, deps.random, (at) =>
-    telemetry.tokenExpiresAt(at),
-  );
+  const api = new ApiSource(resolved, pin, clock, logger, deps.env, deps.random, telemetry);
   return resolved.fallback
     ? new FallbackPolicy(api, resolved.fallback, pin, clock, logger, deps.fallbackRounds)
     : api;

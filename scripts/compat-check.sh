@@ -10,6 +10,9 @@
 #      Nest 12 ES module app ("type": "module") and a Nest 11 CommonJS app, each first on the
 #      newest release of its major, then on the oldest one the peer range admits; on the newest,
 #      also scripts/compat/identity.mjs (import and require() in one process: one copy of each class);
+#      and a third app with the required peers only (scripts/compat/optional-peers.mjs): the main and
+#      testing entries load and boot, by import() and by require(), without @nestjs/terminus,
+#      @nestjs/config and @opentelemetry/api, while /health and /config name their missing peer;
 #   5. generates four starters with the official CLI and schematics from the npm registry (Nest
 #      11 and 12 `nest new`, the first Nest 11 template from @nestjs/cli 11.0.0, and Nest 12
 #      `--type cjs`), runs each one's own `npm run test:e2e` untouched, installs the tarball and
@@ -210,6 +213,16 @@ install "$cjs" "${NEST11_FLOOR[@]}"
 run_app "$cjs" "Nest 11 CJS app (floor)" 'require("nestjs-doppler")'
 
 section "apps proven: Nest 12 ESM and Nest 11 CommonJS, newest and oldest of each"
+
+section "without the optional peers: the tarball, Nest 12 and the required peers only; import() and require()"
+bare=$WORK/app-no-optional-peers
+mkdir -p "$bare"
+printf '{ "name": "app-no-optional-peers", "version": "0.0.0", "private": true, "type": "module" }\n' >"$bare/package.json"
+install "$bare" "$tarball" "${NEST12_LATEST[@]}" "${PEERS[@]}"
+cp scripts/compat/optional-peers.mjs "$bare/optional-peers.mjs"
+for how in import require; do
+  (cd "$bare" && node optional-peers.mjs "$how") || die "without the optional peers ($how): see above"
+done
 fi
 
 # --- 4. The starters of the official Nest CLI -------------------------------------------------

@@ -9,10 +9,15 @@
  * `forRoot`, and returned from a `forRootAsync` factory (which TypeScript alone accepts), an
  * undeclared name (with its line and column inside an indented block), and a `file=` block
  * (the Jest walkthrough's app files) that is compiled as a CommonJS file of the virtual app.
+ *
+ * The same program checks the type specs (tsconfig.typecheck.json lists them): their
+ * `expectTypeOf` lines are no-ops when Vitest runs them, so a wrong type fails `npm test` here,
+ * with the packages and the library parsed once for both checks.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { preludeSelfCheckSnippet } from './support/readme-prelude.js';
 import {
@@ -31,6 +36,15 @@ const README = extractTsSnippets(readFileSync(join(ROOT, 'README.md'), 'utf8'));
  * has; test/prisma-recipe.e2e-spec.ts type-checks it against the real generated client.
  */
 const MAX_NO_CHECK = 1;
+
+/** The type specs, as tsconfig.typecheck.json lists them (`npx tsc -p tsconfig.typecheck.json` checks them alone). */
+function typeSpecs(): string[] {
+  const path = join(ROOT, 'tsconfig.typecheck.json');
+  const { config } = ts.readConfigFile(path, (p) => ts.sys.readFile(p));
+  const parsed = ts.parseJsonConfigFileContent(config, ts.sys, ROOT, undefined, path);
+  return parsed.fileNames.map((file) => relative(ROOT, file)).sort();
+}
+const TYPE_SPECS = typeSpecs();
 
 const CONTROLS = extractTsSnippets(
   [
@@ -62,26 +76,36 @@ const CONTROLS = extractTsSnippets(
     'export const here = import.meta.url;', //                  line 26: not in CommonJS
     'void AppService;',
     '```',
+    '',
+    '```ts',
+    "import { expectTypeOf } from 'vitest';", //                line 31
+    'expectTypeOf(DopplerModule.forRoot).toBeString();', //     line 32: a wrong type
+    '```',
   ].join('\n'),
 );
 
-describe('README.md TypeScript snippets', () => {
-  let report: CheckReport;
-  const result = (label: string, line: number): CheckResult => {
-    const found = report.results.find((r) => r.input.label === label && r.input.snippet.line === line);
-    if (found === undefined) throw new Error(`no result for ${label}:${line}`);
-    return found;
-  };
+let report: CheckReport;
+const result = (label: string, line: number): CheckResult => {
+  const found = report.results.find((r) => r.input.label === label && r.input.snippet.line === line);
+  if (found === undefined) throw new Error(`no result for ${label}:${line}`);
+  return found;
+};
 
-  beforeAll(() => {
-    report = checkSnippets(ROOT, [
+beforeAll(() => {
+  report = checkSnippets(
+    ROOT,
+    [
       ...README.checked.map((snippet) => ({ label: 'README.md', snippet })),
       ...CONTROLS.checked.map((snippet) => ({ label: 'controls.md', snippet })),
       { label: 'prelude', snippet: { line: 1, indent: 0, info: 'ts', code: preludeSelfCheckSnippet() } },
-    ]);
-    // One TypeScript program over every block and two virtual apps: tens of seconds on a busy machine.
-  }, 180_000);
+    ],
+    TYPE_SPECS,
+  );
+  // One TypeScript program over every block, two virtual apps and the type specs: tens of
+  // seconds on a busy machine.
+}, 180_000);
 
+describe('README.md TypeScript snippets', () => {
   it('finds the blocks; almost none is excluded', () => {
     expect(README.checked.length).toBeGreaterThan(10);
     expect(
@@ -136,5 +160,25 @@ describe('README.md TypeScript snippets', () => {
         /^controls\.md:26:\d+ TS1470: The 'import\.meta' meta-property is not allowed in files which will build into CommonJS output/,
       ),
     ]);
+  });
+
+  it('fails a wrong expectTypeOf, at its line', () => {
+    expect(result('controls.md', 31).errors).toEqual([expect.stringMatching(/^controls\.md:32:\d+ TS\d+: /)]);
+  });
+});
+
+describe('type specs (tsconfig.typecheck.json), in the same program', () => {
+  it('are the files that hold expectTypeOf lines', () => {
+    expect(TYPE_SPECS).toEqual(
+      expect.arrayContaining([
+        'lib/config/doppler-config.types.spec.ts',
+        'lib/health/doppler-health.spec.ts',
+        'test/config-service.e2e-spec.ts',
+      ]),
+    );
+  });
+
+  it('type-check: every expectTypeOf holds', () => {
+    expect(report.fileErrors).toEqual([]);
   });
 });

@@ -5,7 +5,8 @@
  */
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { metrics, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, metrics, SpanStatusCode, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import {
   AggregationTemporality,
   DataPointType,
@@ -21,6 +22,8 @@ import {
   type ReadableSpan,
 } from '@opentelemetry/sdk-trace-base';
 import fc from 'fast-check';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { ClientRequest } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -337,6 +340,117 @@ describe('telemetry: refresh cycles', () => {
   });
 });
 
+describe("telemetry: the fetch's span is the active one while its requests run", () => {
+  /**
+   * What an app's HTTP instrumentation sees: the span active when each request to the emulator
+   * starts (Node's own `http.client.request.start` channel, the hook instrumentations use), with
+   * the context manager the Node SDK registers.
+   */
+  async function withRequestsSeen(
+    run: (seen: (string | undefined)[]) => Promise<void>,
+    url = apiUrl,
+  ): Promise<void> {
+    const port = new URL(url).port;
+    const seen: (string | undefined)[] = [];
+    const onStart = (message: unknown): void => {
+      const { request } = message as { request: ClientRequest };
+      if (request.getHeader('host') === `127.0.0.1:${port}`) {
+        seen.push(trace.getActiveSpan()?.spanContext().spanId);
+      }
+    };
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    subscribe('http.client.request.start', onStart);
+    try {
+      await run(seen);
+    } finally {
+      unsubscribe('http.client.request.start', onStart);
+      context.disable();
+    }
+  }
+
+  it('bootstrap and refresh requests run under their own span; a refresh is not a child of the bootstrap', async () => {
+    await withRequestsSeen(async (seen) => {
+      const secrets = await loadDopplerSecrets(options());
+      try {
+        const [bootstrap] = spans().filter((s) => s.name === 'doppler.secrets.bootstrap');
+        expect(seen).toEqual([bootstrap?.spanContext().spanId]);
+        expect(bootstrap?.spanContext().spanId).toMatch(/^[0-9a-f]{16}$/);
+        // Once the fetch is over, its span is active nowhere.
+        expect(trace.getActiveSpan()).toBeUndefined();
+
+        expect(await secrets.refresh()).toEqual({ kind: 'unchanged' });
+        const [refresh] = spans().filter((s) => s.name === 'doppler.secrets.refresh');
+        expect(seen).toEqual([bootstrap?.spanContext().spanId, refresh?.spanContext().spanId]);
+        expect(refresh?.parentSpanContext).toBeUndefined();
+      } finally {
+        await secrets.close();
+      }
+    });
+  });
+
+  it("with workload identity, the getToken callback and the exchange run under the bootstrap's span too", async () => {
+    const oidcEmulator = new DopplerEmulator({
+      projects: { shop: { configs: { prd: { secrets: initial } } } },
+      identities: [{ id: 'pod', project: 'shop', config: 'prd', audience: 'doppler', subject: 'pod' }],
+    });
+    const url = await oidcEmulator.start();
+    try {
+      await withRequestsSeen(async (seen) => {
+        let inCallback: string | undefined;
+        const { service } = await bootstrapSecrets(
+          {
+            apiUrl: url,
+            retries: 0,
+            project: 'shop',
+            config: 'prd',
+            oidc: {
+              identity: 'pod',
+              getToken: () => {
+                inCallback = trace.getActiveSpan()?.spanContext().spanId;
+                return mintOidcToken({ audience: 'doppler', subject: 'pod' });
+              },
+            },
+          },
+          {},
+        );
+        try {
+          const [bootstrap] = spans().filter((s) => s.name === 'doppler.secrets.bootstrap');
+          const id = bootstrap?.spanContext().spanId;
+          expect(oidcEmulator.requests.map((r) => r.path)).toEqual([
+            '/v3/auth/oidc',
+            '/v3/configs/config/secrets/download',
+          ]);
+          expect(seen).toEqual([id, id]);
+          expect(inCallback).toBe(id);
+        } finally {
+          await service.close();
+        }
+      }, url);
+    } finally {
+      await oidcEmulator.stop();
+    }
+  });
+
+  it("a refresh the app asks for inside its own span (a webhook's request) is that span's child", async () => {
+    await withRequestsSeen(async (seen) => {
+      const secrets = await loadDopplerSecrets(options());
+      try {
+        const app = trace.getTracer('the-app');
+        const appSpanId = await app.startActiveSpan('POST /doppler/webhook', async (span) => {
+          await secrets.refresh();
+          span.end();
+          return span.spanContext().spanId;
+        });
+        const [refresh] = spans().filter((s) => s.name === 'doppler.secrets.refresh');
+        expect(refresh?.parentSpanContext?.spanId).toBe(appSpanId);
+        expect(seen.at(-1)).toBe(refresh?.spanContext().spanId);
+      } finally {
+        await secrets.close();
+      }
+    });
+  });
+});
+
 describe('telemetry: fallback, watch stream and token hooks', () => {
   it('the fallback gauge and the source say when the encrypted copy serves', async () => {
     const fallback = { path: join(dir, 'copy'), passphrase: 'telemetry-passphrase' };
@@ -499,6 +613,17 @@ describe('telemetry: the OIDC token', () => {
         ]),
       );
       expect(byStatus).toEqual({ 200: 3, 304: 1, 401: 1 });
+
+      // Shutdown revokes the token: one more request to Doppler, counted like the others.
+      await service.close();
+      expect(oidcEmulator.requests.at(-1)?.path).toBe('/v3/auth/revoke');
+      const closed = Object.fromEntries(
+        points(await collect(), 'doppler.requests').map((r) => [
+          r.attributes['http.response.status_code'],
+          r.value,
+        ]),
+      );
+      expect(closed).toEqual({ 200: 4, 304: 1, 401: 1 });
     } finally {
       await service.close();
       await oidcEmulator.stop();

@@ -11,6 +11,7 @@ import { DopplerError } from '../errors/doppler.errors.js';
 import type { ResolvedModuleOptions } from '../options/resolve-options.js';
 import { describeJwtSource, readOidcJwt, type OidcJwtSource } from './oidc-jwt-source.js';
 import type { TokenProvider, TokenRequest } from './token-provider.js';
+import type { FetchObserver } from '../telemetry/fetch-observer.js';
 
 /**
  * A token with less than this left is exchanged anew before it is used (Doppler's Kubernetes
@@ -37,6 +38,8 @@ export interface OidcTokenDeps {
   readonly random?: () => number;
   /** Told when the token in use expires (epoch ms), or that none is held; for telemetry. */
   readonly onExpiry?: (at: number | undefined) => void;
+  /** Told how a request no load made ended (the revocation at shutdown); for telemetry. */
+  readonly requests?: Pick<FetchObserver, 'response'>;
 }
 
 /** The token in use, and from when it is exchanged anew. */
@@ -196,7 +199,12 @@ export class OidcToken implements TokenProvider {
       this.#held = undefined;
       this.#deps.onExpiry?.(undefined);
       if (held === undefined || clock.now() >= held.expiresAt) return;
-      await within(this.#client.revoke(held.token, { signal, timeout: ms }), signal, () =>
+      const revoking = this.#client.revoke(held.token, {
+        signal,
+        timeout: ms,
+        ...(this.#deps.requests !== undefined && { observer: this.#deps.requests }),
+      });
+      await within(revoking, signal, () =>
         dopplerError('DOPPLER_TIMEOUT', `The revocation did not finish within ${ms} ms.`, {
           retryable: true,
           reason: 'TIMEOUT',

@@ -98,20 +98,27 @@ export class OidcExchangeClient {
    */
   async revoke(
     token: string,
-    request: { readonly signal?: AbortSignal; readonly timeout: number },
+    request: {
+      readonly signal?: AbortSignal;
+      readonly timeout: number;
+      readonly observer?: Pick<FetchObserver, 'response'>;
+    },
   ): Promise<void> {
     const ctx = this.context([token]);
     try {
-      const answer = await this.http.send(
-        {
-          method: 'POST',
-          path: TOKEN_REVOKE_PATH,
-          headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-          body: JSON.stringify({ token }),
-          ...(request.signal !== undefined && { signal: request.signal }),
-          timing: timingOf(request.timeout, undefined),
-        },
-        ctx,
+      const answer = await observeAnswer(
+        this.http.send(
+          {
+            method: 'POST',
+            path: TOKEN_REVOKE_PATH,
+            headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+            body: JSON.stringify({ token }),
+            ...(request.signal !== undefined && { signal: request.signal }),
+            timing: timingOf(request.timeout, undefined),
+          },
+          ctx,
+        ),
+        request.observer,
       );
       if (answer.status < 200 || answer.status >= 300) {
         throw describeHttpFailure(

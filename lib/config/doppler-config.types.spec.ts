@@ -13,8 +13,9 @@ interface EnvVars {
   NODE_ENV: string;
 }
 
-// `tsc --noEmit` checks the expectTypeOf lines; running them checks that the same paths read
-// the values at runtime, from a ConfigService holding what DopplerConfigModule registers.
+// The expectTypeOf lines are type-checked in `npm test` by test/readme-snippets.e2e-spec.ts (the
+// files tsconfig.typecheck.json lists) and by lint's tsc; running them checks that the same paths
+// read the values at runtime, from a ConfigService holding what DopplerConfigModule registers.
 describe('DopplerConfig typing with ConfigService<..., true> and { infer: true }', () => {
   const url = new Secret('postgres://typed');
   const port = new Secret(5432);

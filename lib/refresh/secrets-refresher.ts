@@ -245,16 +245,16 @@ export class SecretsRefresher {
     const { signal, release } = startDeadline(clock, deadline, this.#abort.signal);
     const deadlineAt = clock.now() + deadline;
     try {
-      const outcome = await within(
+      const load = () =>
         this.source.load({
           phase: 'refresh',
           signal,
           deadlineAt,
           ...(this.state.etag !== undefined && { etag: this.state.etag }),
           ...(observer !== undefined && { observer }),
-        }),
-        signal,
-        () => stalled(deadline),
+        });
+      const outcome = await within(observer ? observer.inSpan(load) : load(), signal, () =>
+        stalled(deadline),
       );
       if (this.#stopped) return { kind: 'stopped' };
       if (outcome.kind === 'not-modified') {

@@ -13,6 +13,7 @@ import {
 } from '../options/resolve-options.js';
 import { WatchStream } from '../refresh/watch/watch-stream.js';
 import type { LoadOutcome, LoadRequest, SecretsSource, WatchContext } from './secrets-source.js';
+import type { InstanceTelemetry } from '../telemetry/doppler-telemetry.js';
 
 /** The options and HTTP client for one token. */
 interface Session {
@@ -40,7 +41,7 @@ export class ApiSource implements SecretsSource {
     private readonly logger: Logger,
     private readonly env: NodeJS.ProcessEnv = process.env,
     private readonly random: () => number = Math.random,
-    onTokenExpiry?: (at: number | undefined) => void,
+    telemetry?: Pick<InstanceTelemetry, 'tokenExpiresAt' | 'countRequest'>,
   ) {
     if (resolved.credential === undefined) throw new TypeError('ApiSource needs a credential');
     this.#tokens = tokenProviderFor(resolved.credential, {
@@ -48,7 +49,10 @@ export class ApiSource implements SecretsSource {
       clock,
       logger,
       ...(env !== undefined && { env }),
-      ...(onTokenExpiry !== undefined && { onExpiry: onTokenExpiry }),
+      ...(telemetry !== undefined && {
+        onExpiry: (at) => telemetry.tokenExpiresAt(at),
+        requests: { response: (status, errorType) => telemetry.countRequest(status, errorType) },
+      }),
     });
   }
 

@@ -38,6 +38,12 @@ export interface FetchTelemetry extends FetchObserver {
   failed(errorType: string): void;
   /** Abandoned at shutdown: the span ends, nothing is recorded. */
   abandoned(): void;
+  /**
+   * Runs `work` (the fetch's requests) with this fetch's span as the active span, so that what the
+   * app's instrumentations record meanwhile (HTTP, DNS, a token callback's own calls) is its child.
+   * Only what `work` starts inherits it: timers set before or after do not.
+   */
+  inSpan<R>(work: () => Promise<R>): Promise<R>;
 }
 
 /**
@@ -64,6 +70,7 @@ const NOOP_FETCH: FetchTelemetry = {
   unchanged() {},
   failed() {},
   abandoned() {},
+  inSpan: (work) => work(),
 };
 
 /** Telemetry when there is none: no API installed, no SDK registered at boot, or turned off. */
@@ -107,7 +114,13 @@ export async function createInstanceTelemetry(
   const recording = tracer instanceof api.ProxyTracer ? undefined : tracer;
   if (instruments === undefined && recording === undefined) return NOOP_TELEMETRY;
   return new OtelInstanceTelemetry(
-    { instruments, tracer: recording, errorCode: api.SpanStatusCode.ERROR, clock },
+    {
+      instruments,
+      tracer: recording,
+      activate: (span, work) => api.context.with(api.trace.setSpan(api.context.active(), span), work),
+      errorCode: api.SpanStatusCode.ERROR,
+      clock,
+    },
     identity,
     options?.includeSecretNames === true,
   );
@@ -116,6 +129,8 @@ export async function createInstanceTelemetry(
 interface Reporting {
   readonly instruments: Instruments | undefined;
   readonly tracer: OtelTracer | undefined;
+  /** Runs `work` with `span` active in the app's context manager. */
+  readonly activate: <R>(span: OtelSpan, work: () => R) => R;
   readonly errorCode: number;
   readonly clock: Clock;
 }
@@ -291,6 +306,11 @@ class OtelFetch implements FetchTelemetry {
   failed(errorType: string): void {
     this.#span?.setStatus({ code: this.owner.reporting.errorCode, message: errorType });
     this.finish('failed', this.owner.identity.source, errorType);
+  }
+
+  inSpan<R>(work: () => Promise<R>): Promise<R> {
+    const span = this.#span;
+    return span === undefined ? work() : this.owner.reporting.activate(span, work);
   }
 
   abandoned(): void {

@@ -50,10 +50,21 @@ export interface OtelTracer {
   startSpan(name: string, options?: { attributes?: OtelAttributes }): OtelSpan;
 }
 
+/** An OpenTelemetry `Context`: opaque here, only handed back to the API. */
+export type OtelContext = object;
+
 /** `@opentelemetry/api`, as far as this module needs it. */
 export interface OtelApi {
   readonly metrics: { getMeter(name: string, version?: string): OtelMeter };
-  readonly trace: { getTracer(name: string, version?: string): OtelTracer };
+  readonly trace: {
+    getTracer(name: string, version?: string): OtelTracer;
+    setSpan(context: OtelContext, span: OtelSpan): OtelContext;
+  };
+  /** The app's context manager, if it registered one (the Node SDK does); without one, `with` only calls. */
+  readonly context: {
+    active(): OtelContext;
+    with<R>(context: OtelContext, work: () => R): R;
+  };
   /** The meter every `getMeter` returns while no SDK is registered. */
   createNoopMeter(): OtelMeter;
   /** What `getTracer` returns while no SDK is registered. */

@@ -44,23 +44,19 @@ export function libGraph(entries: readonly string[]): LibGraph {
   return { files, packages };
 }
 
-/**
- * dir/node_modules: every package the repository installed, linked one by one (the bins through
- * their package), except the scoped or plain package names in `except`.
- */
-export async function linkPackages(dir: string, except: readonly string[] = []): Promise<void> {
+/** dir/node_modules: every package the repository installed, linked one by one (the bins through their package). */
+export async function linkPackages(dir: string): Promise<void> {
   const from = join(ROOT, 'node_modules');
   const to = join(dir, 'node_modules');
   await mkdir(to);
   for (const entry of await readdir(from)) {
-    if (entry.startsWith('.') || except.includes(entry)) continue;
+    if (entry.startsWith('.')) continue;
     if (!entry.startsWith('@')) {
       await symlink(join(from, entry), join(to, entry));
       continue;
     }
     await mkdir(join(to, entry));
     for (const scoped of await readdir(join(from, entry))) {
-      if (except.includes(`${entry}/${scoped}`)) continue;
       await symlink(join(from, entry, scoped), join(to, entry, scoped));
     }
   }

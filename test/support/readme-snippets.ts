@@ -22,7 +22,7 @@
  * though `tokenPath` is no option; most README snippets use exactly that form.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 import {
   buildPrelude,
@@ -105,6 +105,11 @@ export interface CheckReport {
   readonly results: readonly CheckResult[];
   /** Errors not tied to a snippet (options, global types). */
   readonly globalErrors: readonly string[];
+  /**
+   * Errors in the files on disk given as `files` (e.g. the type specs' `expectTypeOf` lines), as
+   * `path:line:column TS1234: message` with the path relative to the repository.
+   */
+  readonly fileErrors: readonly string[];
 }
 
 function loadCompilerOptions(repoRoot: string): ts.CompilerOptions {
@@ -199,16 +204,24 @@ function formatDiagnostic(diagnostic: ts.Diagnostic, locate: (d: ts.Diagnostic) 
   return `${locate(diagnostic)} TS${diagnostic.code}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`;
 }
 
-/** Builds one program for all inputs and returns each one's errors, located in the Markdown file. */
-export function checkSnippets(repoRoot: string, inputs: readonly CheckInput[]): CheckReport {
+/**
+ * Builds one program for all inputs and returns each one's errors, located in the Markdown file.
+ * `files` (paths relative to the repository) are real files checked in the same program: the
+ * packages and the library are parsed once for both.
+ */
+export function checkSnippets(
+  repoRoot: string,
+  inputs: readonly CheckInput[],
+  files: readonly string[] = [],
+): CheckReport {
   const options = loadCompilerOptions(repoRoot);
   const importable: ReadonlyMap<string, ImportableName> = importableNames(libraryEntries(repoRoot, options));
   const virtualDir = join(repoRoot, 'test', '.readme-snippets');
 
-  const files = new Map<string, string>();
-  for (const [name, text] of Object.entries(VIRTUAL_MODULES)) files.set(join(virtualDir, name), text);
+  const virtual = new Map<string, string>();
+  for (const [name, text] of Object.entries(VIRTUAL_MODULES)) virtual.set(join(virtualDir, name), text);
   for (const [name, text] of Object.entries(NEST_APP_FILES))
-    files.set(join(virtualDir, NEST_APP_DIR, name), text);
+    virtual.set(join(virtualDir, NEST_APP_DIR, name), text);
   const prepared = inputs.map((input, index) => {
     const prelude = buildPrelude(input.snippet.code, importable);
     const appFile = snippetFile(input.snippet);
@@ -224,32 +237,33 @@ export function checkSnippets(repoRoot: string, inputs: readonly CheckInput[]): 
       appFile === undefined
         ? join(virtualDir, `snippet-${index}-line-${input.snippet.line}.ts`)
         : join(virtualDir, NEST_APP_DIR, appFile);
-    if (files.has(fileName))
+    if (virtual.has(fileName))
       throw new Error(`${input.label}:${input.snippet.line}: ${fileName} is given twice`);
     const text = [...prelude.lines, input.snippet.code, 'export {};', ''].join('\n');
-    files.set(fileName, text);
+    virtual.set(fileName, text);
     return { input, fileName, text, preludeLines: prelude.lines };
   });
 
   // Every directory that holds a virtual file (TypeScript looks for package.json scopes there).
   const virtualDirs = new Set<string>();
-  for (const file of files.keys()) {
+  for (const file of virtual.keys()) {
     for (let dir = dirname(file); dir.startsWith(virtualDir); dir = dirname(dir)) virtualDirs.add(dir);
   }
   const host = ts.createCompilerHost(options, true);
   const { fileExists, readFile, getSourceFile, directoryExists } = host;
-  host.fileExists = (f) => files.has(f) || fileExists.call(host, f);
-  host.readFile = (f) => files.get(f) ?? readFile.call(host, f);
+  host.fileExists = (f) => virtual.has(f) || fileExists.call(host, f);
+  host.readFile = (f) => virtual.get(f) ?? readFile.call(host, f);
   host.directoryExists = (d) => virtualDirs.has(d) || (directoryExists?.call(host, d) ?? true);
   host.getSourceFile = (f, languageVersion, onError, shouldCreate) => {
-    const text = f.endsWith('.ts') ? files.get(f) : undefined;
+    const text = f.endsWith('.ts') ? virtual.get(f) : undefined;
     return text === undefined
       ? getSourceFile.call(host, f, languageVersion, onError, shouldCreate)
       : ts.createSourceFile(f, text, languageVersion, true, ts.ScriptKind.TS);
   };
 
+  const onDisk = files.map((file) => join(repoRoot, file));
   const program = ts.createProgram({
-    rootNames: prepared.map((p) => p.fileName),
+    rootNames: [...prepared.map((p) => p.fileName), ...onDisk],
     options,
     host,
   });
@@ -296,5 +310,17 @@ export function checkSnippets(repoRoot: string, inputs: readonly CheckInput[]): 
       ],
     };
   });
-  return { results, globalErrors };
+  const fileErrors = onDisk.flatMap((fileName) => {
+    const source = program.getSourceFile(fileName);
+    if (source === undefined) return [`${relative(repoRoot, fileName)}: not in the program (missing?)`];
+    return [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)]
+      .filter((d) => d.category === ts.DiagnosticCategory.Error)
+      .map((d) =>
+        formatDiagnostic(d, (x) => {
+          const { line, character } = source.getLineAndCharacterOfPosition(x.start ?? 0);
+          return `${relative(repoRoot, fileName)}:${line + 1}:${character + 1}`;
+        }),
+      );
+  });
+  return { results, globalErrors, fileErrors };
 }
