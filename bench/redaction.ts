@@ -19,6 +19,7 @@ import { emitResult, progress } from './support/child.js';
 import { timeStep, type StepTiming } from './support/measure.js';
 import { createRegexRedactor } from './support/regex-redactor.js';
 import type { RedactionRow } from './support/results.js';
+import { BASE64, textPicker } from './support/random-text.js';
 import { median, seededRandom } from './support/stats.js';
 
 const { values: args } = parseArgs({
@@ -36,12 +37,7 @@ const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('run with --expose-gc');
 
 const random = seededRandom(7);
-const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const pick = (alphabet: string, length: number): string => {
-  let out = '';
-  for (let i = 0; i < length; i++) out += alphabet[Math.floor(random() * alphabet.length)];
-  return out;
-};
+const pick = textPicker(random);
 
 /** Secret-like values: API keys, connection URLs with a password, hex tokens. */
 function secretValues(count: number): string[] {

@@ -6,7 +6,8 @@
  *   --quick            few iterations and a scaled-down fleet; writes dist/bench/quick/ instead
  *   --only=a,b         sections (names in SECTIONS below); the others are kept from the results.json being
  *                      replaced (--only= runs none: it renders the kept results again); the lean
- *                      ones (minimal, keys, get-map) are bench/lean/sections.ts, written to lean.md
+ *                      ones (minimal, keys, get-map) are bench/lean/sections.ts, written to lean.md;
+ *                      masking (the engine per character of large texts) is written to masking.md
  *   --scale=a,b        the fleet's runs at scale: api, api-half, fallback, fallback-300, mounted (default all; none: '')
  *   --sample=n         replicas simulated for the fleet at scale (default 1000, 250 with --quick; divides 10,000)
  *   --previous=file    the results to compare section 5 with (default: the results.json being replaced)
@@ -40,6 +41,7 @@ import type {
 import { median } from './support/stats.js';
 import { renderChart } from './support/svg.js';
 import { LEAN_SECTIONS, runLeanSections } from './lean/sections.js';
+import { MASKING_SECTION, runMaskingSection } from './support/masking-report.js';
 import type { WatchFleetRow, WatchLatencyRow, WatchRestRow } from './support/watch-report.js';
 
 type Results = { -readonly [K in keyof BenchResults]: BenchResults[K] };
@@ -302,7 +304,7 @@ const SECTIONS: readonly Section[] = [
   },
 ];
 
-const ALL_SECTIONS = [...SECTIONS.map((section) => section.name), ...LEAN_SECTIONS];
+const ALL_SECTIONS = [...SECTIONS.map((section) => section.name), ...LEAN_SECTIONS, MASKING_SECTION];
 // `--only=` (none) runs nothing: it renders docs/bench again from the results it keeps.
 const only = new Set(args.only?.split(',').filter((name) => name !== '') ?? ALL_SECTIONS);
 for (const name of only) {
@@ -356,6 +358,7 @@ async function main(): Promise<void> {
   }
   if (carried.length > 0) results.carried = carried;
   await runLeanSections({ quick, only, outDir, command });
+  if (only.has(MASKING_SECTION)) await runMaskingSection({ quick, outDir, command });
 
   results.finishedAt = new Date().toISOString();
   results.loadAverageAtEnd = loadavg().map((l) => Math.round(l * 100) / 100);

@@ -5,6 +5,7 @@
  * provider does (class-transformer's plainToInstance, then class-validator's validateSync).
  * One process per size: class-validator keeps metadata and constraint instances globally.
  * Usage: node --expose-gc validation-keys.js --keys 1000
+ * Profile one side only: node --cpu-prof validation-keys.js --keys 10000 --only library --runs 50
  */
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
@@ -14,7 +15,13 @@ import { createSecretsService } from 'nestjs-doppler/testing';
 import { emitResult, median, progress } from './harness.js';
 
 const { values: args } = parseArgs({
-  options: { keys: { type: 'string', default: '100' }, budgetMs: { type: 'string', default: '3000' } },
+  options: {
+    keys: { type: 'string', default: '100' },
+    budgetMs: { type: 'string', default: '3000' },
+    // For a profile: run one side `runs` times, untimed, and print nothing else.
+    only: { type: 'string' },
+    runs: { type: 'string', default: '50' },
+  },
 });
 const KEYS = Number(args.keys);
 const BUDGET_MS = Number(args.budgetMs);
@@ -82,6 +89,12 @@ const handRolled = (): object => {
   if (validateSync(instance).length > 0) throw new Error('invalid');
   return instance;
 };
+if (args.only !== undefined) {
+  if (args.only !== 'library' && args.only !== 'baseline') throw new Error('--only is library or baseline');
+  const step = args.only === 'library' ? () => createSecretsService({ schema, values }) : handRolled;
+  for (let i = 0, runs = Number(args.runs); i < runs; i++) step();
+  process.exit(0);
+}
 // The baseline first: the library keeps class-validator's constraint instances on this class's
 // metadata, which would speed up every later validation of it, the baseline's included.
 const baseline = time(handRolled, BUDGET_MS);

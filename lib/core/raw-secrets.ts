@@ -6,7 +6,10 @@ export function rawFormsOf(
   values: Readonly<Record<string, unknown>>,
   raw: Readonly<Record<string, string>>,
 ): string[] {
-  return Object.keys(values)
-    .map((key) => raw[key])
-    .filter((form): form is string => form !== undefined && form !== 'true' && form !== 'false');
+  const forms: string[] = [];
+  for (const key of Object.keys(values)) {
+    const form = raw[key];
+    if (form !== undefined && form !== 'true' && form !== 'false') forms.push(form);
+  }
+  return forms;
 }

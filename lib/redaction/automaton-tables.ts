@@ -1,4 +1,5 @@
 import { BranchTable } from './branch-table.js';
+import { markPlainRuns, type PatternNodes } from './plain-runs.js';
 
 /** A text to mask, and where it counts as found. */
 export interface MaskPattern {
@@ -12,7 +13,7 @@ export interface MaskPattern {
   readonly wholeWord?: boolean;
 }
 
-// Node flags. The trie is numbered so that a node's first child, when it has one, is the
+// Node flags (RUNS_SHORT and RUNS_LONG are plain-runs.ts'). The trie is numbered so that a node's first child, when it has one, is the
 // very next node: a pattern's new nodes are created one after the other. Other children
 // (where patterns part ways) are few, one per pattern at most, and live in a BranchTable.
 export const FIRST_CHILD = 1;
@@ -49,6 +50,8 @@ export interface AutomatonTables {
   readonly rootNext: Int32Array;
   /** The pattern texts themselves, kept for a set this small (see {@link FEW_PATTERNS}); else undefined. */
   readonly few: readonly string[] | undefined;
+  /** For a set this small, the nodes each pattern created (see `markPlainRuns`); else undefined. */
+  readonly owned: readonly PatternNodes[] | undefined;
 }
 
 /**
@@ -84,6 +87,8 @@ export function buildAutomatonTables(patterns: Iterable<string | MaskPattern>): 
 
   let count = 1;
   let anyWholeWord = false;
+  const few = texts.length <= FEW_PATTERNS;
+  const owned: PatternNodes[] = [];
   for (let p = 0; p < texts.length; p++) {
     const text = texts[p];
     let node = ROOT;
@@ -93,6 +98,7 @@ export function buildAutomatonTables(patterns: Iterable<string | MaskPattern>): 
       if (next === NONE) break;
       node = next;
     }
+    const first = count;
     for (; at < text.length; at++) {
       const created = count++;
       const code = text.charCodeAt(at);
@@ -107,6 +113,7 @@ export function buildAutomatonTables(patterns: Iterable<string | MaskPattern>): 
       }
       node = created;
     }
+    if (few && node >= first) owned.push({ first, last: node, text });
     // Texts are distinct, so a node ends one of them at most.
     flags[node] |= kinds[p];
     if (kinds[p] === ENDS_WHOLE_WORD) anyWholeWord = true;
@@ -141,6 +148,8 @@ export function buildAutomatonTables(patterns: Iterable<string | MaskPattern>): 
     }
   }
 
+  markPlainRuns(flags, owned, REPORTS | REPORTS_WHOLE_WORD);
+
   const rootNext = new Int32Array(256);
   for (let code = 0; code < 256; code++) rootNext[code] = childOf(ROOT, code);
   // Shared prefixes leave the upper bound unused: keep only what holds nodes.
@@ -154,7 +163,8 @@ export function buildAutomatonTables(patterns: Iterable<string | MaskPattern>): 
     wordNext,
     branches,
     rootNext,
-    few: texts.length <= FEW_PATTERNS ? texts : undefined,
+    few: few ? texts : undefined,
+    owned: few ? owned : undefined,
   };
 }
 

@@ -1,11 +1,35 @@
+import { ViewPositions } from './view-positions.js';
+
 /**
  * A text read with one level of backslash escaping undone, and where each of its code
  * units came from in the original text.
  */
 export interface TextView {
   readonly text: string;
-  /** `starts[i]`: where the escape (or character) that produced `text[i]` begins in the original. */
+  /** Where the escapes (or characters) that produced `text` begin in the original. */
+  readonly positions: ViewPositions;
+  /**
+   * `starts[i]`: where the escape (or character) that produced `text[i]` begins in the
+   * original, for every code unit at once. Built on first read; the masker asks
+   * {@link positions} only about the few places it needs.
+   */
   readonly starts: Int32Array;
+}
+
+/** A {@link TextView} of `text`, its positions given piece by piece. */
+export function textView(text: string, positions: ViewPositions): TextView {
+  let starts: Int32Array | undefined;
+  return {
+    text,
+    positions,
+    get starts(): Int32Array {
+      if (starts === undefined) {
+        starts = new Int32Array(text.length);
+        for (let at = 0; at < text.length; at++) starts[at] = positions.originOf(at);
+      }
+      return starts;
+    },
+  };
 }
 
 /**
@@ -20,25 +44,26 @@ export interface TextView {
  * @param text the text to read.
  * @param origins when `text` is itself a view, where its code units came from.
  */
-export function unescapedView(text: string, origins?: Int32Array): TextView | undefined {
+export function unescapedView(
+  text: string,
+  origins?: ViewPositions | ArrayLike<number>,
+): TextView | undefined {
   let backslash = text.indexOf('\\');
   if (backslash === -1) return undefined;
   const length = text.length;
-  const starts = new Int32Array(length);
-  const runs: string[] = [];
+  const positions = new ViewPositions(origins);
+  // Appended to (a rope V8 flattens once, when the view is first read): faster than
+  // collecting the runs to join, most of all for the dense escapes of encoded binary data.
+  let decodedText = '';
   let size = 0;
   let from = 0;
   let decoded = false;
   // Text between backslashes is copied as it is, in runs; only escapes are looked at.
   const keep = (end: number): void => {
     if (end <= from) return;
-    runs.push(text.slice(from, end));
-    if (origins === undefined) {
-      for (let at = from; at < end; at++) starts[size++] = at;
-    } else {
-      starts.set(origins.subarray(from, end), size);
-      size += end - from;
-    }
+    decodedText += text.slice(from, end);
+    positions.piece(size, from);
+    size += end - from;
   };
   while (backslash !== -1) {
     const escape = readEscape(text, backslash);
@@ -48,8 +73,8 @@ export function unescapedView(text: string, origins?: Int32Array): TextView | un
       from = backslash + 1;
     } else {
       keep(backslash);
-      runs.push(String.fromCharCode(escape & 0xffff));
-      starts[size++] = origins === undefined ? backslash : origins[backslash];
+      decodedText += String.fromCharCode(escape & 0xffff);
+      positions.piece(size++, backslash);
       from = backslash + (escape >>> 16);
       decoded = true;
     }
@@ -57,7 +82,7 @@ export function unescapedView(text: string, origins?: Int32Array): TextView | un
   }
   if (!decoded) return undefined;
   keep(length);
-  return { text: runs.join(''), starts: starts.subarray(0, size) };
+  return textView(decodedText, positions);
 }
 
 /**

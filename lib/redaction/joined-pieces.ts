@@ -1,4 +1,5 @@
-import type { TextView } from './escaped-view.js';
+import { textView, type TextView } from './escaped-view.js';
+import { ViewPositions } from './view-positions.js';
 
 /**
  * Where `util.inspect` broke a multi-line string into pieces, one per line, in a view whose
@@ -20,13 +21,14 @@ export function joinedPiecesView(view: TextView): TextView | undefined {
   PIECE_BREAK.lastIndex = 0;
   let found = PIECE_BREAK.exec(text);
   if (found === null) return undefined;
-  const starts = new Int32Array(text.length);
+  const positions = new ViewPositions(view.positions);
   let joined = '';
   let size = 0;
   let from = 0;
   const keep = (end: number): void => {
     joined += text.slice(from, end);
-    for (let at = from; at < end; at++) starts[size++] = view.starts[at];
+    positions.piece(size, from);
+    size += end - from;
   };
   for (; found !== null; found = PIECE_BREAK.exec(text)) {
     // The newline belongs to the string; what follows it up to the next quote does not.
@@ -34,7 +36,7 @@ export function joinedPiecesView(view: TextView): TextView | undefined {
     from = found.index + found[0].length;
   }
   keep(text.length);
-  return { text: joined, starts: starts.subarray(0, size) };
+  return textView(joined, positions);
 }
 
 /** The text of {@link joinedPiecesView} alone (the same text when there is no break). */

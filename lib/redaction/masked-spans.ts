@@ -1,3 +1,4 @@
+import type { TextView } from './escaped-view.js';
 import type { SpanCollector } from './span-collector.js';
 
 /** Non-overlapping stretches `[starts[i], ends[i])` of a text, ascending. */
@@ -11,8 +12,9 @@ export interface Spans {
  * maps to where its code unit came from, and a span's end to where the next code unit
  * came from (or the original's end).
  */
-export function spansInOriginal(found: SpanCollector, starts: Int32Array, originalLength: number): Spans {
-  const origin = (at: number): number => (at < starts.length ? starts[at] : originalLength);
+export function spansInOriginal(found: SpanCollector, view: TextView, originalLength: number): Spans {
+  const viewLength = view.text.length;
+  const origin = (at: number): number => (at < viewLength ? view.positions.originOf(at) : originalLength);
   return { starts: found.starts.map(origin), ends: found.ends.map(origin) };
 }
 

@@ -10,6 +10,7 @@ import {
   type AutomatonTables,
   type MaskPattern,
 } from './automaton-tables.js';
+import { LONG_RUN, ownerOf, RUNS_LONG, RUNS_SHORT, SHORT_RUN } from './plain-runs.js';
 import type { SpanCollector } from './span-collector.js';
 
 export type { MaskPattern } from './automaton-tables.js';
@@ -65,14 +66,21 @@ export class PatternAutomaton {
   }
 
   /**
-   * False when `text` surely holds none of the patterns as written (it may still hold one
-   * escaped): answered by `indexOf` for a small set, else always true. Linear in the text.
+   * Where the first pattern written as is may begin in `text`, -1 when none can: for a
+   * small set the first occurrence of any (found by `indexOf`), else 0. No occurrence
+   * begins before it, so a scan from there finds them all. Linear in the text.
    */
-  mayHoldLiterally(text: string): boolean {
+  firstPossibleAt(text: string): number {
     const few = this.#tables.few;
-    if (few === undefined) return true;
-    for (let p = 0; p < few.length; p++) if (text.includes(few[p])) return true;
-    return false;
+    if (few === undefined) return 0;
+    let first = -1;
+    for (let p = 0; p < few.length; p++) {
+      // Only what begins before the best so far can be earlier.
+      const at =
+        first === -1 ? text.indexOf(few[p]) : text.slice(0, first + few[p].length - 1).indexOf(few[p]);
+      if (at !== -1 && (first === -1 || at < first)) first = at;
+    }
+    return first;
   }
 
   /**
@@ -82,50 +90,96 @@ export class PatternAutomaton {
    * `checkpoints` (ascending positions, optional) are where a string may have been cut
    * short: there the longest text before the position that begins some pattern is masked
    * too, when it is at least `cutMinLength` long.
+   *
+   * `from` skips the text before it: right when no pattern begins there and no checkpoint
+   * lies there.
    */
-  scan(text: string, spans: SpanCollector, checkpoints?: readonly number[], cutMinLength = 1): void {
+  scan(
+    text: string,
+    spans: SpanCollector,
+    checkpoints?: readonly number[],
+    cutMinLength = 1,
+    from = 0,
+  ): void {
     const { label, flags, fail, longest, rootNext, branches, wordNext, depth } = this.#tables;
+    // An imported binding is a property read on the module object at each use (in the
+    // CommonJS build and under a test runner's transform): the loop reads locals instead.
+    const root = ROOT;
+    const none = NONE;
+    const firstChild = FIRST_CHILD;
+    const hasBranches = BRANCHES;
+    const reporting = REPORTS | REPORTS_WHOLE_WORD;
+    const reportsWholeWord = REPORTS_WHOLE_WORD;
+    const endsWholeWord = ENDS_WHOLE_WORD;
+    const runsShort = RUNS_SHORT;
+    const runsLong = RUNS_LONG;
+    const shortRun = SHORT_RUN;
+    const longRun = LONG_RUN;
+    const owned = this.#tables.owned;
+    const runBits = owned === undefined ? 0 : runsShort | runsLong;
+    // A run compared and found different is stepped through one code unit at a time, and
+    // no run of its size is tried again before its end: each code unit is compared once
+    // per size at most, so the scan stays linear.
+    let shortFrom = owned === undefined ? Infinity : 0;
+    let longFrom = shortFrom;
     const length = text.length;
     const points = checkpoints ?? NO_CHECKPOINTS;
     let pointIndex = 0;
     let checkAt = points.length > 0 ? points[0] : Infinity;
-    let state = ROOT;
+    let state = root;
 
-    for (let at = 0; at < length; at++) {
+    for (let at = from; at < length; at++) {
       while (checkAt <= at) {
         const reach = depth[state];
         if (checkAt === at && reach >= cutMinLength) spans.add(at - reach, at);
         checkAt = ++pointIndex < points.length ? points[pointIndex] : Infinity;
       }
+      // The root is never inside a run, and most steps of ordinary text end there.
+      const plain = state === root ? 0 : flags[state] & runBits;
+      if (plain !== 0 && owned !== undefined) {
+        const long = (plain & runsLong) !== 0 && at >= longFrom;
+        const run = long ? longRun : shortRun;
+        const end = at + run;
+        if ((long || at >= shortFrom) && end <= length && end <= checkAt) {
+          const offset = depth[state];
+          if (text.startsWith(ownerOf(owned, state).text.slice(offset, offset + run), at)) {
+            state += run;
+            at = end - 1;
+            continue;
+          }
+          if (long) longFrom = end;
+          else shortFrom = end;
+        }
+      }
       const code = text.charCodeAt(at);
       for (;;) {
         let next: number;
-        if (state === ROOT && code < 256) {
+        if (state === root && code < 256) {
           next = rootNext[code];
         } else {
           const f = flags[state];
           next =
-            (f & FIRST_CHILD) !== 0 && label[state + 1] === code
+            (f & firstChild) !== 0 && label[state + 1] === code
               ? state + 1
-              : (f & BRANCHES) !== 0
+              : (f & hasBranches) !== 0
                 ? branches.get(state, code)
-                : NONE;
+                : none;
         }
-        if (next !== NONE) {
+        if (next !== none) {
           state = next;
           break;
         }
-        if (state === ROOT) break;
+        if (state === root) break;
         state = fail[state];
       }
-      const reports = flags[state] & (REPORTS | REPORTS_WHOLE_WORD);
+      const reports = flags[state] & reporting;
       if (reports === 0) continue;
       const end = at + 1;
       const found = longest[state];
       if (found !== 0) spans.add(end - found, end);
-      if ((reports & REPORTS_WHOLE_WORD) !== 0 && wordNext !== undefined) {
-        let word = (flags[state] & ENDS_WHOLE_WORD) !== 0 ? state : wordNext[state];
-        while (word !== ROOT) {
+      if ((reports & reportsWholeWord) !== 0 && wordNext !== undefined) {
+        let word = (flags[state] & endsWholeWord) !== 0 ? state : wordNext[state];
+        while (word !== root) {
           const size = depth[word];
           if (size <= found) break;
           if (standsAlone(text, end - size, end)) {

@@ -254,3 +254,62 @@ describe('PatternAutomaton', () => {
     expect(many?.byteLength).toBeLessThan(20 * total);
   });
 });
+
+describe('long values crossed by native comparison (plain runs)', () => {
+  // Few letters: long partial matches, overlaps and near misses are the usual case.
+  const letter = fc.constantFrom('a', 'b', 'c');
+  const longValue = (min: number, max: number): fc.Arbitrary<string> =>
+    fc.array(letter, { minLength: min, maxLength: max }).map((cs) => cs.join(''));
+
+  it('agrees with the reference where values of 64 to 300 characters are written whole, cut or changed', () => {
+    fc.assert(
+      fc.property(
+        fc.array(longValue(64, 300), { minLength: 1, maxLength: 3 }),
+        fc.array(fc.tuple(fc.nat({ max: 3 }), fc.nat(), fc.nat(), letter, longValue(0, 80)), {
+          maxLength: 8,
+        }),
+        (values, parts) => {
+          // Each part: a value whole, a prefix of one, one with a letter changed, or filler.
+          const text = parts
+            .map(([kind, which, at, c, filler]) => {
+              const value = values[which % values.length];
+              const cut = at % (value.length + 1);
+              if (kind === 0) return value;
+              if (kind === 1) return value.slice(0, cut);
+              if (kind === 2) return `${value.slice(0, cut)}${c}${value.slice(cut + 1)}`;
+              return filler;
+            })
+            .join('');
+          expect(createMasker(values, LITERAL_ONLY)(text)).toBe(naiveMask(text, values));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('agrees with the reference for a value of 10,000 characters, whole, overlapping itself and changed late', () => {
+    const value = 'abc'.repeat(3_000) + 'abd'.repeat(334);
+    expect(value.length).toBeGreaterThan(10_000 - 10);
+    const changed = `${value.slice(0, 9_000)}x${value.slice(9_001)}`;
+    for (const text of [
+      value,
+      `${value}${value}`,
+      `ab${value}`,
+      changed,
+      `${changed}${value}`,
+      `${'abc'.repeat(500)}${value}`,
+    ]) {
+      expect(createMasker([value, 'abdabd'], LITERAL_ONLY)(text)).toBe(naiveMask(text, [value, 'abdabd']));
+    }
+  });
+
+  it('masks what inspect kept of a long value it cut, wherever the cut falls in a run', () => {
+    const value = 'Zq8'.repeat(2_000);
+    const mask = createMasker([value]);
+    for (const keep of [4, 63, 64, 65, 4_095, 4_096, 4_097, 5_999]) {
+      const printed = inspect({ value }, { maxStringLength: keep });
+      expect(printed).toContain('more character');
+      expect(mask(printed)).not.toContain('Zq8Z');
+    }
+  });
+});

@@ -1,6 +1,6 @@
 import { SECRET_MASK } from '../secret.js';
-import { unescapedText, unescapedView, type TextView } from './escaped-view.js';
-import { joinedPiecesText, joinedPiecesView } from './joined-pieces.js';
+import { unescapedView, type TextView } from './escaped-view.js';
+import { joinedPiecesView } from './joined-pieces.js';
 import { replaceSpans, spansInOriginal, unionOfSpans, type Spans } from './masked-spans.js';
 import { PatternAutomaton, type MaskPattern } from './pattern-automaton.js';
 import { SpanCollector } from './span-collector.js';
@@ -98,42 +98,41 @@ function maskText(
   if (typeof text !== 'string') return mask;
   if (text.length === 0) return text;
   const marks = cutMinLength === Infinity ? NO_MARKS : truncationMarks(text);
-  // The usual log line holds none of a few secrets, written plain or escaped, and no cut
-  // string: the engine's native search says so faster than a scan.
-  if (marks.length === 0 && !mayHoldInSomeView(automaton, text, levels)) return text;
-
-  const literal = new SpanCollector();
-  automaton.scan(text, literal, checkpointsBefore(marks, text.length), cutMinLength);
-  let spans: Spans = literal.empty ? NO_SPANS : literal;
+  // Each text (the literal one, each view) is scanned from where its first pattern can
+  // begin, and not at all when it holds none: the usual log line holds none of a few
+  // secrets, written plain or escaped, and the engine's native search says so faster than
+  // a scan; the view of a JSON string holds the secret its literal text does not. A cut
+  // string may end anywhere: then all is scanned.
+  const scanFrom = (scanned: string): number => (marks.length === 0 ? automaton.firstPossibleAt(scanned) : 0);
+  let spans: Spans = NO_SPANS;
+  const literalFrom = scanFrom(text);
+  if (literalFrom !== -1) {
+    const literal = new SpanCollector();
+    automaton.scan(text, literal, checkpointsBefore(marks, text.length), cutMinLength, literalFrom);
+    if (!literal.empty) spans = literal;
+  }
 
   const scanView = (view: TextView): void => {
+    const from = scanFrom(view.text);
+    if (from === -1) return;
     const found = new SpanCollector();
-    automaton.scan(view.text, found, checkpointsBefore(marks, view.text.length, view.starts), cutMinLength);
-    if (!found.empty) spans = unionOfSpans(spans, spansInOriginal(found, view.starts, text.length));
+    automaton.scan(
+      view.text,
+      found,
+      checkpointsBefore(marks, view.text.length, view.positions),
+      cutMinLength,
+      from,
+    );
+    if (!found.empty) spans = unionOfSpans(spans, spansInOriginal(found, view, text.length));
   };
   let view = levels > 0 ? unescapedView(text) : undefined;
   for (let level = 1; view !== undefined; level++) {
     scanView(view);
     const joined = joinedPiecesView(view);
     if (joined !== undefined) scanView(joined);
-    view = level < levels ? unescapedView(view.text, view.starts) : undefined;
+    view = level < levels ? unescapedView(view.text, view.positions) : undefined;
   }
   return spans.starts.length === 0 ? text : replaceSpans(text, spans, mask);
-}
-
-/**
- * False when no view of `text` can hold a pattern (see PatternAutomaton.mayHoldLiterally):
- * each view's text alone is decoded, without the positions a scan needs.
- */
-function mayHoldInSomeView(automaton: PatternAutomaton, text: string, levels: number): boolean {
-  if (automaton.mayHoldLiterally(text)) return true;
-  let view: string | undefined = text;
-  for (let level = 1; level <= levels; level++) {
-    view = unescapedText(view);
-    if (view === undefined) return false;
-    if (automaton.mayHoldLiterally(view) || automaton.mayHoldLiterally(joinedPiecesText(view))) return true;
-  }
-  return false;
 }
 
 function numberOr(value: unknown, fallback: number): number {

@@ -1,3 +1,5 @@
+import type { ViewPositions } from './view-positions.js';
+
 /**
  * What `util.inspect` appends to a string it cut at `maxStringLength`:
  * `'<first characters>'... 1234 more characters`. The digits are bounded so that the
@@ -31,16 +33,16 @@ export function truncationMarks(text: string): readonly number[] {
  * Ascending, without repeats; undefined when there is none.
  *
  * @param marks positions in the original text, ascending.
- * @param viewLength length of the view (the original text itself when `starts` is undefined).
- * @param starts where each code unit of the view came from in the original text.
+ * @param viewLength length of the view (the original text itself when `positions` is undefined).
+ * @param positions where the code units of the view came from in the original text.
  */
 export function checkpointsBefore(
   marks: readonly number[],
   viewLength: number,
-  starts?: Int32Array,
+  positions?: ViewPositions,
 ): number[] | undefined {
   if (marks.length === 0) return undefined;
-  const origin = (at: number): number => (starts === undefined ? at : starts[at]);
+  const origin = (at: number): number => (positions === undefined ? at : positions.originOf(at));
   const points: number[] = [];
   for (const mark of marks) {
     let at = lowerBound(Math.max(0, mark - LOOKBACK), viewLength, origin);

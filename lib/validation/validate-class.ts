@@ -1,5 +1,5 @@
 import type { Type } from '@nestjs/common';
-import { validateSync, type ValidationError, type ValidatorOptions } from 'class-validator';
+import type { ValidationError } from 'class-validator';
 import { DopplerConfigurationError } from '../errors/doppler.errors.js';
 import { printableName } from '../core/flat-string-map.js';
 import { buildValidationError, type FoundIssue, type PathSegment } from './build-validation-error.js';
@@ -8,18 +8,10 @@ import { attempt, describeThrown, isThenable, settleQuietly, type Attempt } from
 import { findThrowingKeysSync, subsetOf } from './find-throwing-keys.js';
 import { pinConstraintInstances } from './pin-constraint-instances.js';
 import { transformInParts } from './transform-in-parts.js';
+import { validateInstance, type ValidationRun } from './validate-instance.js';
 import { SecretsValidationError } from '../errors/secrets-validation.error.js';
 import type { DopplerScope } from '../core/scope.js';
 
-const VALIDATOR_OPTIONS: ValidatorOptions = {
-  whitelist: true,
-  forbidUnknownValues: true,
-  // class-validator would otherwise copy the value and the whole object into each error.
-  validationError: { target: false, value: false },
-};
-// A probe validates some keys only: the others are left out, and their validators must not run
-// on the undefined left in their place (a validator that throws on anything would blame them all).
-const PROBE_OPTIONS: ValidatorOptions = { ...VALIDATOR_OPTIONS, skipMissingProperties: true };
 // A nested failure this deep is reported at its parent; ValidateNested on a cyclic value recurses.
 const MAX_NESTING = 8;
 
@@ -27,7 +19,7 @@ type Instance = Record<string, unknown>;
 
 /**
  * Transforms raw string secrets into the schema class (class-transformer) and validates them
- * (class-validator's `validateSync`). Only keys the class declares survive, typed as the class
+ * (class-validator's `validateSync`, through a plan made once per class: see `validateInstance`). Only keys the class declares survive, typed as the class
  * transformed them (`@Type(() => Number)` gives a number).
  *
  * Whatever the schema's own code does (a transform, a setter, a validator or a message that
@@ -77,8 +69,10 @@ function transformAndValidate(
   const transformed = transformAll(schema, plain, found);
   if (transformed === undefined) throw fail();
   const { instance, skipped: transformFailed } = transformed;
-  seen.transformed = ownValues(instance);
-  refusePromises(schema, instance);
+  // Read once: the masking of an error sees the values before the whitelist removes any.
+  const keys = Object.keys(instance);
+  seen.transformed = valuesAt(instance, keys);
+  refusePromises(schema, keys, seen.transformed);
 
   const validated = validateAll(instance, found);
   if (validated === undefined) throw fail();
@@ -92,7 +86,10 @@ function transformAndValidate(
   const values: Record<string, unknown> = {};
   // Class fields are own properties even when unset (ES2022 define semantics): an optional
   // key Doppler did not send is absent, not a secret holding undefined.
-  for (const [key, value] of Object.entries(instance)) {
+  // (Object.keys and a read per key: Object.entries costs several times more on an object of
+  // thousands of keys, which V8 holds as a dictionary.)
+  for (const key of Object.keys(instance)) {
+    const value = instance[key];
     if (value !== undefined) values[key] = value;
   }
   return values;
@@ -144,11 +141,11 @@ function validateAll(
   found: FoundIssue[],
 ): { errors: readonly ValidationError[]; skipped: readonly string[] } | undefined {
   // The run that counts validates the instance itself: the whitelist deletes undeclared keys.
-  const whole = attempt(() => validateSync(instance, VALIDATOR_OPTIONS));
+  const whole = attempt(() => validateInstance(instance, 'full'));
   if (whole.ok) return { errors: whole.value, skipped: [] };
   const thrownBy = new Map<string, unknown>();
   const search = findThrowingKeysSync(Object.keys(instance), (keys) => {
-    const run = validateCopy(instance, keys, PROBE_OPTIONS);
+    const run = validateCopy(instance, keys, 'probe');
     if (!run.ok && keys.length === 1) thrownBy.set(keys[0] ?? '', run.thrown);
     return !run.ok;
   });
@@ -164,8 +161,8 @@ function validateAll(
   const others = Object.keys(instance).filter((key) => !skip.has(key));
   // Without the throwing keys, their validators run on undefined, and may throw again: then the
   // others are validated as a probe is, which leaves a missing key unreported.
-  const full = validateCopy(instance, others, VALIDATOR_OPTIONS);
-  const rest = full.ok || search.keys.length === 0 ? full : validateCopy(instance, others, PROBE_OPTIONS);
+  const full = validateCopy(instance, others, 'full');
+  const rest = full.ok || search.keys.length === 0 ? full : validateCopy(instance, others, 'probe');
   if (search.keys.length === 0 || !rest.ok) {
     found.push({
       path: [],
@@ -185,22 +182,26 @@ function transform(schema: Type<object>, plain: Readonly<Record<string, string>>
 function validateCopy(
   instance: Instance,
   keys: readonly string[],
-  options: ValidatorOptions,
+  run: ValidationRun,
 ): Attempt<ValidationError[]> {
   return attempt(() => {
     const copy = Object.create(Object.getPrototypeOf(instance) as object | null) as Instance;
     for (const key of keys) copy[key] = instance[key];
-    return validateSync(copy, options);
+    return validateInstance(copy, run);
   });
 }
 
 /** An async transform leaves a promise where the value should be; nothing would await it. */
-function refusePromises(schema: Type<object>, instance: Instance): void {
-  const keys = Object.keys(instance).filter((key) => isThenable(instance[key]));
-  if (keys.length === 0) return;
-  for (const key of keys) settleQuietly(instance[key]);
+function refusePromises(schema: Type<object>, keys: readonly string[], values: readonly unknown[]): void {
+  const promised: string[] = [];
+  keys.forEach((key, i) => {
+    if (!isThenable(values[i])) return;
+    promised.push(key);
+    settleQuietly(values[i]);
+  });
+  if (promised.length === 0) return;
   throw new DopplerConfigurationError(
-    `The transform of ${keys.map((k) => printableName(k)).join(', ')} in ${schemaClassName(schema)} returned a promise; ` +
+    `The transform of ${promised.map((k) => printableName(k)).join(', ')} in ${schemaClassName(schema)} returned a promise; ` +
       'class-transformer transforms run synchronously here: make them synchronous.',
   );
 }
@@ -248,8 +249,11 @@ function withoutPropertyName(message: string, property: string): string {
   return message.startsWith(`${property} `) ? message.slice(property.length + 1) : message;
 }
 
-function ownValues(instance: Instance): unknown[] {
-  return Object.values(instance);
+/** The values under `keys`, in their order. */
+function valuesAt(instance: Instance, keys: readonly string[]): unknown[] {
+  const values = new Array<unknown>(keys.length);
+  for (let i = 0; i < keys.length; i++) values[i] = instance[keys[i]];
+  return values;
 }
 
 function omit(plain: Readonly<Record<string, string>>, keys: readonly string[]): Record<string, string> {

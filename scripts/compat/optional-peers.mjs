@@ -95,7 +95,7 @@ if (main.ok && testing.ok) {
 // 4. The health and config entries fail for want of their own peer, and of nothing else. Each
 // in a process of its own: on Node 20, a module that throws while the CommonJS build an ES module
 // entry re-exports is evaluated rejects the import() and still ends the process afterwards, as an
-// uncaught exception, try/catch or not.
+// uncaught exception, try/catch or not (nodejs/node#51603).
 for (const [entry, pkg] of [
   ['nestjs-doppler/health', '@nestjs/terminus'],
   ['nestjs-doppler/config', '@nestjs/config'],
