@@ -7,7 +7,7 @@ import {
   type DopplerModuleStaticOptions,
 } from './doppler.module-definition.js';
 import { registrationProviders } from './doppler.providers.js';
-import { sealOptionsProvider } from './options/deferred-options.js';
+import { sealOptions } from './options/deferred-options.js';
 
 /**
  * Fetches the app's secrets from Doppler during bootstrap, validates them against the
@@ -58,10 +58,11 @@ export class DopplerModule extends ConfigurableDopplerModule {
 
   private static registration(definition: DynamicModule, name: string | undefined): DynamicModule {
     if (name !== undefined) checkInstanceName(name);
-    const own = registrationProviders(name);
+    const sealed = sealOptions(definition.providers, MODULE_OPTIONS_TOKEN);
+    const own = registrationProviders(name, sealed.options);
     return {
       ...definition,
-      providers: [...sealOptionsProvider(definition.providers, MODULE_OPTIONS_TOKEN), ...own.providers],
+      providers: [...sealed.providers, ...own.providers],
       exports: [...(definition.exports ?? []), ...(own.exports as string[])],
     };
   }

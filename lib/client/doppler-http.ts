@@ -82,6 +82,33 @@ export interface DopplerHttpStream {
 
 const USER_AGENT = 'nestjs-doppler';
 
+let sharedAxios: AxiosInstance | undefined;
+
+/**
+ * The rules every request keeps, in one axios instance for the process, made on the first
+ * request: what differs between clients (the apiUrl, the size cap) goes with each request, so a
+ * boot does not build an instance of its own.
+ */
+function rulesAxios(): AxiosInstance {
+  sharedAxios ??= axios.create({
+    allowAbsoluteUrls: false,
+    maxRedirects: 0,
+    // Proxies are applied by our transport (see request-transport.ts), never by axios from the environment.
+    proxy: false,
+    maxBodyLength: 0,
+    responseType: 'text',
+    responseEncoding: 'utf8',
+    // Keep the body exactly as received: no JSON guessing, no silent fallback to text.
+    transformResponse: [(data: unknown) => data],
+    // A request body is sent as the caller serialized it.
+    transformRequest: [(data: unknown) => data],
+    transitional: { silentJSONParsing: false, forcedJSONParsing: false },
+    validateStatus: () => true,
+    decompress: true,
+  });
+  return sharedAxios;
+}
+
 /**
  * The one place that speaks HTTP to Doppler, for every endpoint. Every safety rule lives here:
  * a hard deadline per request (an idle timer alone lets a dripping server hold start-up
@@ -94,7 +121,7 @@ const USER_AGENT = 'nestjs-doppler';
  * the request's headers and body, never escapes.
  */
 export class DopplerHttp {
-  private readonly http: AxiosInstance;
+  private readonly target: { readonly baseURL: string; readonly maxContentLength: number };
   private readonly plan: TransportPlan | DopplerConfigurationError;
   private readonly clock: Clock;
   /** How requests reach the apiUrl, for failure messages. */
@@ -104,26 +131,12 @@ export class DopplerHttp {
     private readonly endpoint: DopplerEndpoint,
     environment: DopplerClientEnvironment = {},
   ) {
-    this.http = axios.create({
+    this.target = {
       // href keeps a path prefix (a gateway at https://gw.corp/doppler); the request path is
       // relative to it, so the prefix appears once.
       baseURL: `${endpoint.apiUrl.href.replace(/\/+$/, '')}/`,
-      allowAbsoluteUrls: false,
-      maxRedirects: 0,
-      // Proxies are applied by our transport (see request-transport.ts), never by axios from the environment.
-      proxy: false,
       maxContentLength: endpoint.maxResponseBytes,
-      maxBodyLength: 0,
-      responseType: 'text',
-      responseEncoding: 'utf8',
-      // Keep the body exactly as received: no JSON guessing, no silent fallback to text.
-      transformResponse: [(data: unknown) => data],
-      // A request body is sent as the caller serialized it.
-      transformRequest: [(data: unknown) => data],
-      transitional: { silentJSONParsing: false, forcedJSONParsing: false },
-      validateStatus: () => true,
-      decompress: true,
-    });
+    };
     this.clock = environment.clock ?? systemClock;
     const route = routeOrError(endpoint.apiUrl, environment.env ?? process.env);
     this.route = route instanceof DopplerConfigurationError ? { kind: 'direct', why: 'none-set' } : route;
@@ -152,7 +165,8 @@ export class DopplerHttp {
     const { transport, agent, progress } = createRequestTransport(this.plan, signal);
     let response: AxiosResponse<unknown>;
     try {
-      response = await this.http.request({
+      response = await rulesAxios().request({
+        ...this.target,
         method: call.method,
         url: call.path.replace(/^\//, ''),
         ...(call.params !== undefined && { params: call.params }),
@@ -208,7 +222,8 @@ export class DopplerHttp {
     const { transport, agent, progress } = createRequestTransport(this.plan, signal);
     let response: AxiosResponse<Readable>;
     try {
-      response = await this.http.request<Readable>({
+      response = await rulesAxios().request<Readable>({
+        ...this.target,
         method: call.method,
         url: call.path.replace(/^\//, ''),
         ...(call.params !== undefined && { params: call.params }),

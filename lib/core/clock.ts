@@ -73,20 +73,32 @@ export interface Deadline {
  */
 export function startDeadline(clock: Clock, ms: number, parent?: AbortSignal): Deadline {
   const controller = new AbortController();
-  const cancelTimer = clock.schedule(() => controller.abort(new DeadlineReached()), ms, 'deadline');
-  const onParentAbort = () => controller.abort(parent?.reason);
+  if (parent === undefined) {
+    // Only the timer aborts it, and a timer that fired is gone: nothing else to drop.
+    const cancel = clock.schedule(() => controller.abort(new DeadlineReached()), ms, 'deadline');
+    return { signal: controller.signal, release: cancel };
+  }
+  const onParentAbort = () => {
+    release();
+    controller.abort(parent.reason);
+  };
+  const cancelTimer = clock.schedule(
+    () => {
+      release();
+      controller.abort(new DeadlineReached());
+    },
+    ms,
+    'deadline',
+  );
   // The listener goes with the deadline: a long-lived parent (the refresher's shutdown signal,
   // one deadline per cycle) must not collect one per cycle.
-  const release = () => {
+  function release(): void {
     cancelTimer();
     parent?.removeEventListener('abort', onParentAbort);
-  };
-  // Before the parent is looked at: a parent already aborted aborts this one at once, timer dropped.
-  controller.signal.addEventListener('abort', release, { once: true });
-  if (parent) {
-    if (parent.aborted) controller.abort(parent.reason);
-    else parent.addEventListener('abort', onParentAbort, { once: true });
   }
+  // A parent already aborted aborts this one at once, timer dropped.
+  if (parent.aborted) onParentAbort();
+  else parent.addEventListener('abort', onParentAbort, { once: true });
   return { signal: controller.signal, release };
 }
 

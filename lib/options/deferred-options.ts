@@ -4,7 +4,7 @@ import { inspect } from 'node:util';
 import type { DopplerModuleOptions } from '../interfaces/doppler-module-options.interface.js';
 
 /**
- * The module's options as Nest's container holds them: in a private field, so printing the app
+ * The module's options as a registration holds them: in a private field, so printing the app
  * (`util.inspect(app, { depth: 7 })`, a debugger, an error that carries the module) never shows
  * the token, the webhook secret or the fallback passphrase. `forRoot()` seals the options it is
  * given; `forRootAsync()` seals its factory, whose call is also deferred: Nest builds every
@@ -14,8 +14,9 @@ import type { DopplerModuleOptions } from '../interfaces/doppler-module-options.
  */
 export class SealedOptions {
   readonly #create: () => DopplerModuleOptions | Promise<DopplerModuleOptions>;
-  // Stands for the options where Nest serialises module metadata: unique per registration, so
-  // two registrations never look alike, and free of anything secret.
+  // Stands for the options where Nest serialises module metadata (the registration's pipeline
+  // deps name it): unique per registration, so two registrations never look alike, and free of
+  // anything secret.
   readonly #id = randomUUID();
 
   constructor(create: () => DopplerModuleOptions | Promise<DopplerModuleOptions>) {
@@ -35,22 +36,38 @@ export class SealedOptions {
   }
 }
 
-/** Rewrites the options provider made by `ConfigurableModuleBuilder` so the options are sealed (and a factory deferred). */
-export function sealOptionsProvider(providers: Provider[] | undefined, token: string | symbol): Provider[] {
-  return (providers ?? []).map((provider) => {
-    if (typeof provider !== 'object' || !('provide' in provider) || provider.provide !== token)
-      return provider;
-    if ('useValue' in provider) {
-      const options = provider.useValue as DopplerModuleOptions;
-      return { provide: token, useValue: new SealedOptions(() => options) };
+/** A registration's providers with its options sealed: in hand when they were given now, else a provider. */
+export interface SealedRegistration {
+  /** The options `forRoot()` was given; undefined for `forRootAsync()`, whose provider is in `providers`. */
+  readonly options: SealedOptions | undefined;
+  readonly providers: Provider[];
+}
+
+/**
+ * Seals the options provider made by `ConfigurableModuleBuilder` (and defers a factory). Options
+ * given now need no provider: they are handed over in `options`, and the provider dropped, so a
+ * boot neither builds nor injects it.
+ */
+export function sealOptions(providers: Provider[] | undefined, token: string | symbol): SealedRegistration {
+  let options: SealedOptions | undefined;
+  const sealed: Provider[] = [];
+  for (const provider of providers ?? []) {
+    if (typeof provider !== 'object' || !('provide' in provider) || provider.provide !== token) {
+      sealed.push(provider);
+    } else if ('useValue' in provider) {
+      const given = provider.useValue as DopplerModuleOptions;
+      options = new SealedOptions(() => given);
+    } else if ('useFactory' in provider) {
+      const factory = provider as FactoryProvider<DopplerModuleOptions>;
+      const deferred: FactoryProvider<SealedOptions> = {
+        provide: token,
+        inject: factory.inject ?? [],
+        useFactory: (...deps: unknown[]) => new SealedOptions(() => factory.useFactory(...deps)),
+      };
+      sealed.push(deferred);
+    } else {
+      sealed.push(provider);
     }
-    if (!('useFactory' in provider)) return provider;
-    const factory = provider as FactoryProvider<DopplerModuleOptions>;
-    const sealed: FactoryProvider<SealedOptions> = {
-      provide: token,
-      inject: factory.inject ?? [],
-      useFactory: (...deps: unknown[]) => new SealedOptions(() => factory.useFactory(...deps)),
-    };
-    return sealed;
-  });
+  }
+  return { options, providers: sealed };
 }
