@@ -312,4 +312,17 @@ describe('long values crossed by native comparison (plain runs)', () => {
       expect(mask(printed)).not.toContain('Zq8Z');
     }
   });
+
+  it('stops at a cut mark inside a long value: what precedes it is masked though the value goes on and then differs', () => {
+    // The value itself holds what inspect writes where it cuts; a text that follows the value
+    // past that mark and then parts from it must still get its start masked as a cut string.
+    const head = 'Hk2'.repeat(100);
+    const mark = "'... 12 more characters";
+    const value = `${head}${mark}${'Tz7'.repeat(100)}`;
+    for (const after of ['', 'x', 'Tz7'.repeat(30), `${'Tz7'.repeat(99)}Tz`]) {
+      const text = `logged ${head}${mark}${after}!`;
+      expect(text).not.toContain(value);
+      expect(createMasker([value])(text)).not.toContain('Hk2Hk2');
+    }
+  });
 });
