@@ -100,6 +100,33 @@ function points(
   }));
 }
 
+/** `doppler.requests` by answer: the status code, or the error type where no answer came. */
+function requestsByAnswer(all: Map<string, MetricData>): Record<string, number> {
+  return Object.fromEntries(
+    points(all, 'doppler.requests').map((p): [string, number] => [
+      String(p.attributes['http.response.status_code'] ?? p.attributes['error.type']),
+      p.value,
+    ]),
+  );
+}
+
+/** An emulator with the workload identity `pod` (audience `doppler`, subject `pod`) for shop/prd. */
+function podEmulator(tokenLifetimeSec?: number): DopplerEmulator {
+  return new DopplerEmulator({
+    projects: { shop: { configs: { prd: { secrets: initial } } } },
+    identities: [
+      {
+        id: 'pod',
+        project: 'shop',
+        config: 'prd',
+        audience: 'doppler',
+        subject: 'pod',
+        ...(tokenLifetimeSec !== undefined && { tokenLifetimeSec }),
+      },
+    ],
+  });
+}
+
 const spans = (): ReadableSpan[] => sdk.spanExporter.getFinishedSpans();
 
 beforeAll(async () => {
@@ -211,11 +238,7 @@ describe('telemetry: the bootstrap of a DopplerModule registration', () => {
         expect(event.attributes?.['doppler.retry.delay']).toBeGreaterThanOrEqual(0);
       expect(span?.attributes['doppler.attempts']).toBe(3);
       expect(span?.attributes['doppler.outcome']).toBe('changed');
-      const requests = points(await collect(), 'doppler.requests');
-      const byStatus = Object.fromEntries(
-        requests.map((r) => [r.attributes['http.response.status_code'], r.value]),
-      );
-      expect(byStatus).toEqual({ 200: 1, 429: 1, 503: 1 });
+      expect(requestsByAnswer(await collect())).toEqual({ 200: 1, 429: 1, 503: 1 });
     } finally {
       await secrets.close();
     }
@@ -311,10 +334,7 @@ describe('telemetry: refresh cycles', () => {
         ]),
       );
       expect(points(all, 'doppler.secrets.stale')).toEqual([{ attributes: scope, value: 1 }]);
-      const byStatus = Object.fromEntries(
-        points(all, 'doppler.requests').map((r) => [r.attributes['http.response.status_code'], r.value]),
-      );
-      expect(byStatus).toEqual({ 200: 2, 304: 1, 500: 1 });
+      expect(requestsByAnswer(all)).toEqual({ 200: 2, 304: 1, 500: 1 });
     } finally {
       await secrets.close();
     }
@@ -389,10 +409,7 @@ describe("telemetry: the fetch's span is the active one while its requests run",
   });
 
   it("with workload identity, the getToken callback and the exchange run under the bootstrap's span too", async () => {
-    const oidcEmulator = new DopplerEmulator({
-      projects: { shop: { configs: { prd: { secrets: initial } } } },
-      identities: [{ id: 'pod', project: 'shop', config: 'prd', audience: 'doppler', subject: 'pod' }],
-    });
+    const oidcEmulator = podEmulator();
     const url = await oidcEmulator.start();
     try {
       await withRequestsSeen(async (seen) => {
@@ -526,13 +543,7 @@ describe('telemetry: the watch stream', () => {
   });
 
   it("counts the stream's connects in doppler.requests with the downloads, refused or answered", async () => {
-    const requests = async (): Promise<Record<string, number>> =>
-      Object.fromEntries(
-        points(await collect(), 'doppler.requests').map((p): [string, number] => [
-          String(p.attributes['http.response.status_code'] ?? p.attributes['error.type']),
-          p.value,
-        ]),
-      );
+    const requests = async (): Promise<Record<string, number>> => requestsByAnswer(await collect());
     const live = await loadDopplerSecrets(options({ refresh: { watch: true } }));
     try {
       await waitFor('the stream', () => live.status.stream?.state === 'live');
@@ -558,19 +569,7 @@ describe('telemetry: the watch stream', () => {
 
 describe('telemetry: the OIDC token', () => {
   it('an exchanged token reports its time to expiry, and the token exchanged after a 401 reports its own', async () => {
-    const oidcEmulator = new DopplerEmulator({
-      projects: { shop: { configs: { prd: { secrets: initial } } } },
-      identities: [
-        {
-          id: 'pod',
-          project: 'shop',
-          config: 'prd',
-          audience: 'doppler',
-          subject: 'pod',
-          tokenLifetimeSec: 900,
-        },
-      ],
-    });
+    const oidcEmulator = podEmulator(900);
     const url = await oidcEmulator.start();
     const { service, refresher } = await bootstrapSecrets(
       {
@@ -606,24 +605,12 @@ describe('telemetry: the OIDC token', () => {
       expect(renewed?.value).toBeGreaterThan(800);
       // Then the refused download (401), the second exchange (200) and the download after it,
       // with the ETag (304).
-      const byStatus = Object.fromEntries(
-        points(renewedAll, 'doppler.requests').map((r) => [
-          r.attributes['http.response.status_code'],
-          r.value,
-        ]),
-      );
-      expect(byStatus).toEqual({ 200: 3, 304: 1, 401: 1 });
+      expect(requestsByAnswer(renewedAll)).toEqual({ 200: 3, 304: 1, 401: 1 });
 
       // Shutdown revokes the token: one more request to Doppler, counted like the others.
       await service.close();
       expect(oidcEmulator.requests.at(-1)?.path).toBe('/v3/auth/revoke');
-      const closed = Object.fromEntries(
-        points(await collect(), 'doppler.requests').map((r) => [
-          r.attributes['http.response.status_code'],
-          r.value,
-        ]),
-      );
-      expect(closed).toEqual({ 200: 4, 304: 1, 401: 1 });
+      expect(requestsByAnswer(await collect())).toEqual({ 200: 4, 304: 1, 401: 1 });
     } finally {
       await service.close();
       await oidcEmulator.stop();
