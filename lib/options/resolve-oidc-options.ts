@@ -2,6 +2,7 @@ import type { OidcCredential } from '../auth/oidc-token.js';
 import { DopplerConfigurationError } from '../errors/doppler.errors.js';
 import type { DopplerModuleOptions } from '../interfaces/doppler-module-options.interface.js';
 import { checkKnownKeys } from './check-known-keys.js';
+import { checkInjectedPath } from './check-path.js';
 
 const OIDC_KEYS = ['identity', 'tokenFile', 'getToken'] as const;
 // Printable ASCII, as an id from Doppler's dashboard is; it travels in a JSON body and in messages.
@@ -84,11 +85,7 @@ export function checkOidc(
         'The oidc.tokenFile option must be the path of the file holding the platform’s OIDC token.',
       );
     }
-    if (tokenFile !== tokenFile.trim() || tokenFile.includes('\0')) {
-      throw new DopplerConfigurationError(
-        'The oidc.tokenFile option starts or ends with whitespace, or holds a NUL character; check how it is injected.',
-      );
-    }
+    checkInjectedPath(tokenFile, 'oidc.tokenFile');
   }
   if (getToken !== undefined && typeof getToken !== 'function') {
     throw new DopplerConfigurationError(

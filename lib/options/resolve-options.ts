@@ -25,6 +25,7 @@ import { isLoopbackHost } from '../client/loopback.js';
 import { printable } from '../core/printable.js';
 import type { OidcCredential } from '../auth/oidc-token.js';
 import { checkKnownKeys } from './check-known-keys.js';
+import { checkInjectedPath } from './check-path.js';
 import { checkOidc, checkOidcConflicts, hasOidc } from './resolve-oidc-options.js';
 import type { SecretsSchema } from '../validation/validate-secrets.js';
 import { isStandardSchema } from '../validation/validate-standard-schema.js';
@@ -453,13 +454,7 @@ function checkMounted(raw: DopplerModuleOptions['mounted']): ResolvedMountedOpti
       "The mounted.path option must be the directory the Secret volume is mounted at (the container's volumeMounts[].mountPath), or a file holding the whole set.",
     );
   }
-  // Each of these comes from how the path was injected (a YAML block scalar, an echo), never
-  // from a real mount path, and the file system would refuse the NUL with an unrelated message.
-  if (path !== path.trim() || path.includes('\0')) {
-    throw new DopplerConfigurationError(
-      'The mounted.path option starts or ends with whitespace, or holds a NUL character; check how it is injected.',
-    );
-  }
+  checkInjectedPath(path, 'mounted.path');
   return {
     path: resolvePath(path),
     pollInterval: checkWholeNumber(
