@@ -52,22 +52,11 @@ export type Credential =
  * Every option after defaults and checks, whatever the source: what the pipeline works with. The
  * token of a token file is not in it (it is read, and checked, on every use).
  */
-export interface ResolvedModuleOptions {
+export interface ResolvedModuleOptions extends ResolvedCommonOptions {
   readonly source: ResolvedSource;
   /** Present for the API source. */
   readonly credential?: Credential;
-  readonly project?: string;
-  readonly config?: string;
-  readonly apiUrl: URL;
-  readonly dangerouslyAllowInsecureHttp: boolean;
-  readonly timeout: number;
-  readonly retries: number;
-  readonly deadline: number;
-  readonly maxResponseBytes: number;
-  readonly schema?: SecretsSchema;
   readonly fallback?: ModuleFallbackOptions;
-  readonly refresh?: ResolvedRefreshOptions;
-  readonly webhook?: { readonly secret: string; readonly coalesceMs: number; readonly minInterval: number };
   /** Present for the mounted source. */
   readonly mounted?: ResolvedMountedOptions;
   readonly telemetry?: ResolvedTelemetryOptions;
@@ -90,9 +79,15 @@ export interface ModuleFallbackOptions {
 }
 
 /** Options after defaults and checks, with one token: what the HTTP client works with. */
-export interface ResolvedDopplerOptions {
+export interface ResolvedDopplerOptions extends ResolvedCommonOptions {
   readonly token: string;
   readonly tokenKind: DopplerTokenKind;
+  readonly fallback?: ResolvedFallbackOptions;
+  readonly tokenFile?: string;
+}
+
+/** What both resolved forms hold alike: the scope, the transport's rules, the schema, refresh and webhook. */
+interface ResolvedCommonOptions {
   readonly project?: string;
   readonly config?: string;
   readonly apiUrl: URL;
@@ -103,8 +98,6 @@ export interface ResolvedDopplerOptions {
   readonly deadline: number;
   readonly maxResponseBytes: number;
   readonly schema?: SecretsSchema;
-  readonly fallback?: ResolvedFallbackOptions;
-  readonly tokenFile?: string;
   readonly refresh?: ResolvedRefreshOptions;
   readonly webhook?: { readonly secret: string; readonly coalesceMs: number; readonly minInterval: number };
 }
