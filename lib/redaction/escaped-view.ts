@@ -85,31 +85,6 @@ export function unescapedView(
   return textView(decodedText, positions);
 }
 
-/**
- * The text of {@link unescapedView} alone, without where each code unit came from: enough
- * to ask whether a pattern can be there at all, for a fraction of the work.
- */
-export function unescapedText(text: string): string | undefined {
-  let backslash = text.indexOf('\\');
-  if (backslash === -1) return undefined;
-  let out = '';
-  let from = 0;
-  let decoded = false;
-  while (backslash !== -1) {
-    const escape = readEscape(text, backslash);
-    if (escape === -1) {
-      out += text.slice(from, backslash + 1);
-      from = backslash + 1;
-    } else {
-      out += text.slice(from, backslash) + String.fromCharCode(escape & 0xffff);
-      from = backslash + (escape >>> 16);
-      decoded = true;
-    }
-    backslash = text.indexOf('\\', from);
-  }
-  return decoded ? out + text.slice(from) : undefined;
-}
-
 /** The code unit of the escape at `at` (a backslash) plus its width << 16, or -1. */
 function readEscape(text: string, at: number): number {
   const next = text.charCodeAt(at + 1);

@@ -38,8 +38,3 @@ export function joinedPiecesView(view: TextView): TextView | undefined {
   keep(text.length);
   return textView(joined, positions);
 }
-
-/** The text of {@link joinedPiecesView} alone (the same text when there is no break). */
-export function joinedPiecesText(text: string): string {
-  return text.includes(' +\n') ? text.replace(PIECE_BREAK, '\n') : text;
-}
