@@ -42,12 +42,7 @@ import {
   type ProxyBehaviour,
   type RecordingProxy,
 } from './support/hostile-servers.js';
-import {
-  hasOpenssl,
-  makeTestCertificates,
-  type KeyPair,
-  type TestCertificates,
-} from './support/test-certificates.js';
+import { makeTestCertificates, type KeyPair, type TestCertificates } from './support/test-certificates.js';
 
 const TOKEN = 'dp.st.dev.CANARY-TOKEN-hostile-7f3a';
 const VALUE = 'CANARY-VALUE-hostile-2b9e';
@@ -59,13 +54,12 @@ const emulator = new DopplerEmulator({
   projects: { shop: { configs: { dev: { secrets: { API_KEY: VALUE } } } } },
   tokens: [{ token: TOKEN, project: 'shop', config: 'dev' }],
 });
-const openssl = hasOpenssl();
 let certs: TestCertificates | undefined;
 const running: Array<{ close(): Promise<void> }> = [];
 
 beforeAll(async () => {
   await emulator.start();
-  if (openssl) certs = makeTestCertificates();
+  certs = makeTestCertificates();
 });
 afterEach(async () => {
   emulator.clearFaults();
@@ -82,7 +76,7 @@ async function use<T extends { close(): Promise<void> }>(server: Promise<T>): Pr
 }
 
 function tls(): TestCertificates {
-  if (!certs) throw new Error('openssl is needed for this scenario');
+  if (!certs) throw new Error('the certificates are made in beforeAll');
   return certs;
 }
 
@@ -289,7 +283,7 @@ describe('TLS failures are final and say what is wrong', () => {
     expect(emulator.requestCount).toBe(0);
   });
 
-  describe.skipIf(!openssl)('certificates (made at test time with the openssl CLI)', () => {
+  describe('certificates (made at test time, no private key is committed)', () => {
     it.each<[string, (c: TestCertificates) => KeyPair, boolean, string, RegExp]>([
       ['self-signed', (c) => c.selfSigned, false, 'DEPTH_ZERO_SELF_SIGNED_CERT', /it is self-signed/],
       [
@@ -375,7 +369,7 @@ describe('proxies: loopback never, https: only through a CONNECT tunnel', () => 
     expect(proxy.connections).toBe(0);
   });
 
-  describe.skipIf(!openssl)('https: targets', () => {
+  describe('https: targets', () => {
     it('go through a CONNECT tunnel: the proxy sees the host name, never the token', async () => {
       const origin = await tlsOrigin(tls().good);
       const proxy = await proxyTo(origin);
@@ -636,15 +630,13 @@ describe("NODE_DEBUG output never holds the token or the proxy's credentials", (
   }, 60_000);
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it.skipIf(!openssl)(
-    'direct http, direct https and a CONNECT tunnel with credentials, under NODE_DEBUG=http,https,net,tls,http2',
-    async () => {
-      const origin = await tlsOrigin(tls().good);
-      const proxy = await proxyTo(origin, { requireAuthorization: PROXY_BASIC });
-      const plain = await use(startGateway(emulator.url));
-      const caFile = join(dir, 'ca.pem');
-      await writeFile(caFile, tls().ca.cert);
-      const script = `
+  it('direct http, direct https and a CONNECT tunnel with credentials, under NODE_DEBUG=http,https,net,tls,http2', async () => {
+    const origin = await tlsOrigin(tls().good);
+    const proxy = await proxyTo(origin, { requireAuthorization: PROXY_BASIC });
+    const plain = await use(startGateway(emulator.url));
+    const caFile = join(dir, 'ca.pem');
+    await writeFile(caFile, tls().ca.cert);
+    const script = `
         import { readFileSync } from 'node:fs';
         import { DopplerClient } from './lib/client/doppler-client.js';
         import { resolveOptions } from './lib/options/resolve-options.js';
@@ -658,46 +650,45 @@ describe("NODE_DEBUG output never holds the token or the proxy's credentials", (
         }
         console.log('kinds ' + kinds.join(','));
       `;
-      const proxyUrl = `http://${PROXY_USER}:${PROXY_PASS}@127.0.0.1:${proxy.port}`;
-      const { stdout, stderr } = await promisify(execFile)(
-        process.execPath,
-        [
-          '--import',
-          'reflect-metadata',
-          '--input-type=module',
-          '-e',
-          script,
-          JSON.stringify([plain.url, origin.url, proxyUrl, caFile]),
-        ],
-        {
-          cwd: dir,
-          timeout: 30_000,
-          maxBuffer: 64 * 1024 * 1024,
-          env: {
-            PATH: process.env['PATH'],
-            NODE_DEBUG: 'http,https,net,tls,http2',
-            CHILD_DOPPLER_TOKEN: TOKEN,
-          },
+    const proxyUrl = `http://${PROXY_USER}:${PROXY_PASS}@127.0.0.1:${proxy.port}`;
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      [
+        '--import',
+        'reflect-metadata',
+        '--input-type=module',
+        '-e',
+        script,
+        JSON.stringify([plain.url, origin.url, proxyUrl, caFile]),
+      ],
+      {
+        cwd: dir,
+        timeout: 30_000,
+        maxBuffer: 64 * 1024 * 1024,
+        env: {
+          PATH: process.env['PATH'],
+          NODE_DEBUG: 'http,https,net,tls,http2',
+          CHILD_DOPPLER_TOKEN: TOKEN,
         },
-      );
-      expect(stdout).toContain('kinds secrets,secrets,secrets');
-      // Debug output was really on, and printed the request options it prints.
-      expect(stderr).toMatch(/^HTTP \d+: createConnection /m);
-      expect(stderr).toMatch(/^NET \d+: createConnection /m);
-      expect(stderr).toMatch(/^TLS \d+: client /m);
-      const printed = stdout + stderr;
-      expect(printed).not.toContain(TOKEN);
-      expect(printed).not.toContain('CANARY');
-      expect(printed).not.toContain(PROXY_BASIC.slice('Basic '.length));
-      // ...while the token did go on the wire, to the origins only.
-      expect(plain.authorizations).toEqual([`Bearer ${TOKEN}`]);
-      expect(origin.authorizations).toEqual([`Bearer ${TOKEN}`, `Bearer ${TOKEN}`]);
-      expect(proxy.requests).toEqual([
-        { method: 'CONNECT', target: 'doppler.test:443', proxyAuthorization: PROXY_BASIC },
-      ]);
-      expect(proxy.sawInClear(TOKEN)).toBe(false);
-    },
-  );
+      },
+    );
+    expect(stdout).toContain('kinds secrets,secrets,secrets');
+    // Debug output was really on, and printed the request options it prints.
+    expect(stderr).toMatch(/^HTTP \d+: createConnection /m);
+    expect(stderr).toMatch(/^NET \d+: createConnection /m);
+    expect(stderr).toMatch(/^TLS \d+: client /m);
+    const printed = stdout + stderr;
+    expect(printed).not.toContain(TOKEN);
+    expect(printed).not.toContain('CANARY');
+    expect(printed).not.toContain(PROXY_BASIC.slice('Basic '.length));
+    // ...while the token did go on the wire, to the origins only.
+    expect(plain.authorizations).toEqual([`Bearer ${TOKEN}`]);
+    expect(origin.authorizations).toEqual([`Bearer ${TOKEN}`, `Bearer ${TOKEN}`]);
+    expect(proxy.requests).toEqual([
+      { method: 'CONNECT', target: 'doppler.test:443', proxyAuthorization: PROXY_BASIC },
+    ]);
+    expect(proxy.sawInClear(TOKEN)).toBe(false);
+  });
 });
 
 describe("axios 1.21's own environment proxies, measured (why the client sets proxy: false)", () => {
