@@ -214,10 +214,8 @@ export class DopplerHttp {
     ctx: FailureContext,
   ): Promise<DopplerHttpStream> {
     if (this.plan instanceof DopplerConfigurationError) throw this.plan;
-    const headersDue = new AbortController();
-    // Real time, as for send(): the headers' deadline is the network's, not the app's clock.
-    const timer = setTimeout(() => headersDue.abort(), call.timing.ms);
-    timer.unref();
+    // On the client's clock, as for send(): a test's fake clock cuts a hung stream's headers.
+    const headersDue = startDeadline(this.clock, call.timing.ms);
     const signal = AbortSignal.any([headersDue.signal, call.signal]);
     const { transport, agent, progress } = createRequestTransport(this.plan, signal);
     let response: AxiosResponse<Readable>;
@@ -245,7 +243,7 @@ export class DopplerHttp {
         ctx,
       );
     } finally {
-      clearTimeout(timer);
+      headersDue.release();
     }
     const body = response.data;
     const close = (): void => {

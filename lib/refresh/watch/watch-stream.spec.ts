@@ -4,7 +4,7 @@ import { judgeDopplerHealth } from '../../health/doppler-health.js';
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeClock } from '../../../test/support/fake-clock.js';
+import { FakeClock, settle } from '../../../test/support/fake-clock.js';
 import { bootstrapSecrets, type Bootstrapped } from '../../load-doppler-secrets.js';
 import { DopplerEmulator } from '../../testing/doppler-emulator.js';
 import { WATCH_PATH } from '../../testing/emulator-watch.js';
@@ -79,15 +79,30 @@ async function boot(
   return booted;
 }
 
-/** Real time passes (sockets work) while fake time moves in steps, until `check` holds. */
-async function until(what: string, check: () => boolean, stepMs = 100, maxFakeMs = 30_000): Promise<void> {
-  const realUntil = Date.now() + 10_000;
-  let fake = 0;
-  while (!check()) {
-    if (fake > maxFakeMs || Date.now() > realUntil) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    await clock.advance(stepMs);
-    fake += stepMs;
+/**
+ * Plays out fake time until `check` holds, as real time would, without sleeping through it:
+ * real work in flight (a request: its deadline is armed on the clock) is let finish first, then
+ * the next timer runs at once if it falls within `maxFakeMs`. With nothing due in that window,
+ * it waits in real time for the code under test to touch the clock (a frame arriving on the
+ * stream). A deadline runs only when `stuck()` says the request it bounds will never be answered.
+ */
+async function until(
+  what: string,
+  check: () => boolean,
+  { maxFakeMs = 30_000, stuck = () => false }: { maxFakeMs?: number; stuck?: () => boolean } = {},
+): Promise<void> {
+  const realLimit = Date.now() + 10_000;
+  const fakeLimit = clock.now() + maxFakeMs;
+  for (;;) {
+    await settle();
+    if (check()) return;
+    if (Date.now() > realLimit) throw new Error(`timed out waiting for ${what}`);
+    const next = clock.next;
+    if (next !== undefined && next.at <= fakeLimit && (clock.armedDeadlines === 0 || stuck())) {
+      await clock.runNext();
+    } else {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
   }
 }
 
@@ -96,10 +111,16 @@ async function realUntil(what: string, check: () => boolean): Promise<void> {
   const limit = Date.now() + 10_000;
   while (!check()) {
     if (Date.now() > limit) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, 1));
   }
 }
 
+/** Waits until no request is in flight (none has its deadline armed), fake time standing still. */
+const noRequestInFlight = (): Promise<void> =>
+  realUntil('the requests in flight to end', () => clock.armedDeadlines === 0);
+
+/** How many times a stall timer (90 s, the default) was armed. */
+const stallTimers = (): number => clock.delays.filter((ms) => ms === 90_000).length;
 const watchRequests = (): number => emulator.requests.filter((r) => r.path === WATCH_PATH).length;
 const downloads = (): number => emulator.requests.filter((r) => r.path.endsWith('/download')).length;
 
@@ -117,7 +138,7 @@ describe('the watch stream against the emulator', () => {
     emulator.setSecret('p', 'dev', 'API_KEY', 'key-v2');
     await realUntil('the event', () => clock.pending >= base + 1);
     const eventAt = clock.now();
-    await until('the change', () => service.status.version === 2, 100);
+    await until('the change', () => service.status.version === 2);
     expect(service.get('API_KEY').reveal()).toBe('key-v2');
     // Applied 500 ms (0.25 of the 2 s window) after the event, on the fake clock.
     expect(clock.now() - eventAt).toBeGreaterThanOrEqual(500);
@@ -132,8 +153,13 @@ describe('the watch stream against the emulator', () => {
     const { service } = await boot();
     await realUntil('the stream to be live', () => service.status.stream?.state === 'live');
     await until('the post-connect check', () => downloads() >= 2);
+    // The event, byte by byte, schedules the re-download's spread: fake time waits for it, so the
+    // change comes from the parsed event and not from a stall's reconnect.
+    const base = clock.pending;
     emulator.setSecret('p', 'dev', 'API_KEY', 'key-split');
+    await realUntil('the event', () => clock.pending >= base + 1);
     await until('the change', () => service.status.version === 2);
+    expect(watchRequests()).toBe(1);
     expect(service.get('API_KEY').reveal()).toBe('key-split');
   });
 
@@ -146,7 +172,7 @@ describe('the watch stream against the emulator', () => {
     expect(watchRequests()).toBe(1);
     // The edit's event is never sent on the stalled stream: only the re-download brings it.
     emulator.setSecret('p', 'dev', 'API_KEY', 'key-after-stall');
-    await until('the reconnect', () => watchRequests() === 2, 500);
+    await until('the reconnect', () => watchRequests() === 2);
     expect(logger.warnings.join('\n')).toMatch(/stalled/);
     await until('the change', () => service.status.version === 2);
     expect(service.get('API_KEY').reveal()).toBe('key-after-stall');
@@ -158,8 +184,10 @@ describe('the watch stream against the emulator', () => {
     await realUntil('the stream to be live', () => service.status.stream?.state === 'live');
     for (let i = 0; i < 4; i++) {
       await clock.advance(60_000);
+      // Each byte that arrives re-arms the 90 s stall timer: that is the ping's arrival.
+      const armed = stallTimers();
       emulator.pingWatchers();
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await realUntil('the ping', () => stallTimers() > armed);
     }
     expect(watchRequests()).toBe(1);
     expect(service.status.stream?.state).toBe('live');
@@ -173,7 +201,7 @@ describe('the watch stream against the emulator', () => {
     emulator.setSecret('p', 'dev', 'API_KEY', 'key-while-down');
     expect(service.status.channel?.kind).toBe('polling');
     // random 0: the first wait is half of 1 s.
-    await until('the reconnect', () => watchRequests() === 2, 100);
+    await until('the reconnect', () => watchRequests() === 2);
     await until('the change', () => service.status.version === 2);
     expect(service.get('API_KEY').reveal()).toBe('key-while-down');
     expect(service.status.stream?.state).toBe('live');
@@ -187,8 +215,8 @@ describe('the watch stream against the emulator', () => {
     await realUntil('the refusal', () => service.status.stream?.state === 'unavailable');
     expect(service.status.channel?.kind).toBe('polling');
     emulator.setSecret('p', 'dev', 'API_KEY', 'key-polled');
-    await until('the polled change', () => service.status.version === 2, 200);
-    await until('more polls', () => downloads() >= 6, 200);
+    await until('the polled change', () => service.status.version === 2);
+    await until('more polls', () => downloads() >= 6);
     expect(watchRequests()).toBe(1);
     const warnings = logger.warnings.filter((line) => /watch stream/.test(line));
     expect(warnings).toHaveLength(1);
@@ -200,9 +228,10 @@ describe('the watch stream against the emulator', () => {
     const { service } = await boot();
     await realUntil('the 429', () => watchRequests() === 1 && clock.pending >= 2);
     await clock.advance(29_000);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // A connect started early would be in flight (its deadline armed) or done: either is seen.
+    await noRequestInFlight();
     expect(watchRequests()).toBe(1);
-    await until('the second connect', () => watchRequests() === 2, 250);
+    await until('the second connect', () => watchRequests() === 2);
     await realUntil('the stream to be live', () => service.status.stream?.state === 'live');
   });
 
@@ -223,9 +252,10 @@ describe('the watch stream against the emulator', () => {
     expect(service.status.lastFailureCode).toBe('DOPPLER_RATE_LIMITED');
     // retry-after 20 s plus random 0.5 of the 60 s spread: nothing before 50 s.
     await clock.advance(49_000);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // A retry started early would be in flight (its deadline armed) or done: either is seen.
+    await noRequestInFlight();
     expect(downloads()).toBe(3);
-    await until('the retry', () => service.status.version === 2, 500);
+    await until('the retry', () => service.status.version === 2);
     expect(downloads()).toBe(4);
     // No further retry (30 s more stays inside the stream's 90 s stall window since the event,
     // whose reconnect would re-download, rightly).
@@ -250,7 +280,7 @@ describe('the watch stream against the emulator', () => {
     emulator.setSecret('p', 'dev', 'API_KEY', 'key-fleet');
     await realUntil('every event', () => clock.pending >= base + replicas);
     const eventAt = clock.now();
-    await until('every change', () => applied.length === replicas, 50);
+    await until('every change', () => applied.length === replicas);
     const offsets = applied.map((at) => at - eventAt).sort((a, b) => a - b);
     // One replica per 250 ms slot of the 2 s window, none outside it.
     offsets.forEach((offset, i) => {
@@ -366,7 +396,7 @@ describe('the watch stream against hostile servers', () => {
     });
     try {
       const { service } = await boot({}, () => 0, server.url);
-      await until('three connects', () => connects >= 4, 250);
+      await until('three connects', () => connects >= 4);
       const everything = [
         ...logger.lines,
         JSON.stringify(service.status),
@@ -390,11 +420,14 @@ describe('the watch stream keeps the client rules', () => {
       connects++; // never answers
     });
     try {
-      const { service } = await boot({ timeout: 200 }, () => 0, server.url);
-      await realUntil('the timeout', () => logger.warnings.length === 1);
+      // random 0.5: the first poll (half the interval) stays out of the way of the hung request.
+      const { service } = await boot({ timeout: 200 }, () => 0.5, server.url);
+      const connectAt = clock.now();
+      await until('the timeout', () => logger.warnings.length === 1, { stuck: () => connects === 1 });
+      expect(clock.now() - connectAt).toBe(200);
       expect(logger.warnings[0]).toMatch(/could not be opened/);
       expect(service.status.stream?.state).toBe('down');
-      await until('the reconnect', () => connects === 2, 100);
+      await until('the reconnect', () => connects === 2);
     } finally {
       for (const booted of running.splice(0)) await booted.service.close();
       await server.close();
@@ -435,12 +468,9 @@ describe('the watch stream and health', () => {
       const { service } = await boot({}, () => 0.5, server.url);
       await realUntil('the first failure', () => logger.warnings.length === 1);
       expect(judgeDopplerHealth(service).healthy).toBe(true);
-      await until(
-        '16 minutes down',
-        () => (service.status.stream?.forMs ?? 0) > 16 * 60_000,
-        30_000,
-        20 * 60_000,
-      );
+      await until('16 minutes down', () => (service.status.stream?.forMs ?? 0) > 16 * 60_000, {
+        maxFakeMs: 20 * 60_000,
+      });
       const verdict = judgeDopplerHealth(service);
       expect(verdict.healthy).toBe(false);
       expect(verdict.details).toMatchObject({ stream: 'down', channel: 'polling' });
@@ -483,7 +513,7 @@ describe('canary: the token never leaves through the watch stream', () => {
           running.push(booted);
           booted.refresher?.start();
           const { service } = booted;
-          await until('the refusal', () => service.status.stream?.state === 'unavailable', 250);
+          await until('the refusal', () => service.status.stream?.state === 'unavailable');
           const everything = [
             ...local.lines,
             JSON.stringify(service.status),
