@@ -36,7 +36,9 @@ import {
   type SecretsService,
 } from 'nestjs-doppler';
 import { DopplerEmulator, mintOidcToken } from 'nestjs-doppler/testing';
-import { bootstrapSecrets } from '../lib/load-doppler-secrets.js';
+import { bootstrapSecrets, loadDopplerSecretsWith } from '../lib/load-doppler-secrets.js';
+import { FakeClock } from './support/fake-clock.js';
+import { onFakeTime } from './support/on-fake-time.js';
 import { waitFor } from './support/wait-for.js';
 
 const TOKEN = 'dp.st.prd.telemetry-token-1';
@@ -225,7 +227,9 @@ describe('telemetry: the bootstrap of a DopplerModule registration', () => {
       { kind: 'status', status: 503 },
       { kind: 'status', status: 429, headers: { 'retry-after': '0' } },
     );
-    const secrets = await loadDopplerSecrets(options({ retries: 3 }));
+    // The backoff between the attempts runs on fake time (the requests on real sockets).
+    const clock = new FakeClock(Date.now());
+    const secrets = await onFakeTime(clock, loadDopplerSecretsWith(options({ retries: 3 }), { clock }));
     try {
       const [span] = spans();
       expect(
@@ -471,12 +475,13 @@ describe("telemetry: the fetch's span is the active one while its requests run",
 describe('telemetry: fallback, watch stream and token hooks', () => {
   it('the fallback gauge and the source say when the encrypted copy serves', async () => {
     const fallback = { path: join(dir, 'copy'), passphrase: 'telemetry-passphrase' };
-    const first = await loadDopplerSecrets(options({ fallback }));
+    // The copy at 1000 PBKDF2 rounds: this is about what the gauges say, not the copy's key.
+    const first = await loadDopplerSecretsWith(options({ fallback }), { fallbackRounds: 1000 });
     expect(points(await collect(), 'doppler.secrets.fallback')).toEqual([{ attributes: scope, value: 0 }]);
     await first.close();
 
     emulator.setFault({ kind: 'status', status: 503 });
-    const second = await loadDopplerSecrets(options({ fallback }));
+    const second = await loadDopplerSecretsWith(options({ fallback }), { fallbackRounds: 1000 });
     try {
       const all = await collect();
       expect(points(all, 'doppler.secrets.fallback')).toEqual([{ attributes: scope, value: 1 }]);
