@@ -5,6 +5,7 @@ import { firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DopplerModule, SecretsService, type SecretsChange } from 'nestjs-doppler';
 import { DopplerEmulator } from 'nestjs-doppler/testing';
+import { withPipelineDeps } from './support/pipeline-deps.js';
 import { waitFor } from './support/wait-for.js';
 
 const TOKEN = 'dp.st.dev.watch-e2e-token-1';
@@ -27,9 +28,15 @@ afterAll(() => emulator.stop());
 
 describe('DopplerModule with refresh.watch', () => {
   it('keeps the stream open from bootstrap to shutdown and applies a pushed change', async () => {
-    @Module({
-      imports: [DopplerModule.forRoot({ token: TOKEN, apiUrl, schema: Secrets, refresh: { watch: true } })],
-    })
+    // Real time, with the jitter source at 0: the re-download after an event comes at once
+    // instead of at a random point of the 2 s spread window (a second of real waiting on average).
+    const registration = DopplerModule.forRoot({
+      token: TOKEN,
+      apiUrl,
+      schema: Secrets,
+      refresh: { watch: true },
+    });
+    @Module({ imports: [withPipelineDeps(registration, { random: () => 0 })] })
     class AppModule {}
     const app: INestApplication = await NestFactory.create(AppModule, { logger: false, abortOnError: false });
     await app.init();
