@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdir, readdir, symlink } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { resolveRelative } from './resolve-relative.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -12,14 +13,6 @@ export interface LibGraph {
   readonly files: Set<string>;
   /** Every bare specifier, with every file (relative to the repository) that imports it. */
   readonly packages: Map<string, string[]>;
-}
-
-function resolveRelative(from: string, specifier: string): string {
-  const base = resolve(dirname(from), specifier);
-  const candidates = [base.replace(/\.js$/, '.ts'), `${base}.ts`, join(base, 'index.ts')];
-  const found = candidates.find((c) => existsSync(c));
-  if (found === undefined) throw new Error(`${relative(ROOT, from)} imports ${specifier}, not found`);
-  return found;
 }
 
 /**
