@@ -1,14 +1,12 @@
-import { createCipheriv, pbkdf2, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { createCipheriv, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DopplerConfigurationError, DopplerError, type DopplerErrorCode } from '../errors/doppler.errors.js';
 import { tempPathFor } from './atomic-write.js';
 import { FallbackStore, type FallbackStoreOptions } from './fallback-store.js';
-import { DEFAULT_PBKDF2_ROUNDS } from './key-derivation.js';
 import { sealNative } from './native-format.js';
 import { everythingShown } from '../../test/support/everything-shown.js';
 
@@ -305,18 +303,11 @@ describe('FallbackStore: own format', () => {
     await store().write(SECRETS, SCOPE);
     await editHeader(`"rounds":${FAST}`, '"rounds":2000000000');
 
-    // What one honest derivation at the default cost takes on this machine.
-    const started = performance.now();
-    await promisify(pbkdf2)(PASSPHRASE, randomBytes(16), DEFAULT_PBKDF2_ROUNDS, 32, 'sha256');
-    const oneDerivation = performance.now() - started;
-
     const reader = store();
-    const before = performance.now();
     const error = await failure(reader.read(), 'DOPPLER_FALLBACK_INVALID');
-    const elapsed = performance.now() - before;
     expect(error.message).toContain('2000000000 PBKDF2 rounds');
+    // No key was derived: refused from the header alone.
     expect(reader.derivations).toBe(0);
-    expect(elapsed).toBeLessThan(oneDerivation / 2);
 
     for (const rounds of ['999', '0', '-1', '1.5', '"500000"', '1e400']) {
       await store().write(SECRETS, SCOPE);
