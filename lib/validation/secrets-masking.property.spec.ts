@@ -491,9 +491,9 @@ describe('what a failed validation shows, property-based', () => {
         return /fragment of a value was shown: (.*)$/s.exec((error as Error).message)?.[1] ?? 'other';
       }
     };
-    const text = fc.array(fc.oneof(fc.constantFrom(...SPECIALS, 'a', '*', ','), markerRun, chunk), {
-      maxLength: 40,
-    });
+    const text = fc
+      .array(fc.oneof(fc.constantFrom(...SPECIALS, 'a', '*', ','), markerRun, chunk), { maxLength: 12 })
+      .map((parts) => parts.join(''));
     fc.assert(
       fc.property(
         fc.array(chunk, { minLength: 1, maxLength: 3 }),
@@ -502,21 +502,15 @@ describe('what a failed validation shows, property-based', () => {
         fc.nat(),
         (values, before, after, pick) => {
           const windows = leakWindows(values);
-          const clean = `${before.join('')}${after.join('')}`;
-          expect(verdict(clean, windows)).toBe(slidingLeak(clean, windows));
           // A window planted anywhere, even at either end, is found.
           const planted = [...windows][pick % windows.size] ?? '';
-          for (const shown of [
-            `${before.join('')}${planted}${after.join('')}`,
-            planted,
-            `${planted}${after.join('')}`,
-          ]) {
-            expect(verdict(shown, windows)).toBe(slidingLeak(shown, windows));
-            expect(verdict(shown, windows)).toBeDefined();
-          }
+          const texts = [`${before}${after}`, `${before}${planted}${after}`, planted, `${planted}${after}`];
+          const found = texts.map((shown) => verdict(shown, windows));
+          expect(found).toEqual(texts.map((shown) => slidingLeak(shown, windows)));
+          expect(found.slice(1)).not.toContain(undefined);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 100 },
     );
   });
 
