@@ -220,10 +220,12 @@ describe('createMasker', () => {
           const text = parts.join('');
           const masked = createMasker(patterns)(text);
           expect(typeof masked).toBe('string');
-          // A pattern with a star could be formed by the mask itself.
-          for (const pattern of patterns) {
-            if (pattern.length > 0 && !pattern.includes('*')) expect(masked).not.toContain(pattern);
-          }
+          // A pattern with a star could be formed by the mask itself. One assertion: the patterns that show.
+          expect(
+            patterns.filter(
+              (pattern) => pattern.length > 0 && !pattern.includes('*') && masked.includes(pattern),
+            ),
+          ).toEqual([]);
         },
       ),
       { numRuns: 1000 },

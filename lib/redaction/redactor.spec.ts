@@ -182,7 +182,11 @@ describe('createRedactor over generated secrets', () => {
       const redacted = redact(text);
       expect(redacted.includes(CANARY_CHAR), `${channel}: part of a secret shows`).toBe(false);
       if (forms.length * text.length <= 20_000_000) {
-        for (const form of forms) expect(redacted.includes(form), `${channel}: a value shows`).toBe(false);
+        // One assertion for all of them (thousands of runs of this loop): the first that shows, if any.
+        expect(
+          forms.find((form) => redacted.includes(form)),
+          `${channel}: a value shows`,
+        ).toBeUndefined();
       }
     }
   }
