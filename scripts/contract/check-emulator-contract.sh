@@ -13,4 +13,4 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
 [ -x node_modules/.bin/vitest ] || { echo "node_modules/.bin/vitest is missing: run npm ci first" >&2; exit 2; }
-DOPPLER_CONTRACT_REQUIRED=1 exec node_modules/.bin/vitest run --project unit lib/testing/emulator-contract.spec.ts
+DOPPLER_CONTRACT_REQUIRED=1 exec node_modules/.bin/vitest run --project suite lib/testing/emulator-contract.spec.ts
