@@ -57,7 +57,6 @@ export type OtelContext = object;
 export interface OtelApi {
   readonly metrics: { getMeter(name: string, version?: string): OtelMeter };
   readonly trace: {
-    getTracer(name: string, version?: string): OtelTracer;
     /** The global tracer provider: the API's proxy, whose delegate is the SDK's provider once one registers. */
     getTracerProvider(): { getTracer(name: string, version?: string): OtelTracer };
     setSpan(context: OtelContext, span: OtelSpan): OtelContext;
@@ -69,7 +68,7 @@ export interface OtelApi {
   };
   /** The meter every `getMeter` returns while no SDK is registered. */
   createNoopMeter(): OtelMeter;
-  /** What `getTracer` returns while no SDK is registered. */
+  /** What the provider's `getTracer` returns while no SDK is registered. */
   readonly ProxyTracer: abstract new (...args: never[]) => unknown;
   /** The API's global tracer provider; `getDelegateTracer` is undefined while no SDK is registered. */
   readonly ProxyTracerProvider: abstract new (...args: never[]) => {
