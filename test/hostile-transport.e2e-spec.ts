@@ -54,12 +54,12 @@ const emulator = new DopplerEmulator({
   projects: { shop: { configs: { dev: { secrets: { API_KEY: VALUE } } } } },
   tokens: [{ token: TOKEN, project: 'shop', config: 'dev' }],
 });
-let certs: TestCertificates | undefined;
+// A few milliseconds with node:crypto; no private key is committed.
+const certs = makeTestCertificates();
 const running: Array<{ close(): Promise<void> }> = [];
 
 beforeAll(async () => {
   await emulator.start();
-  certs = makeTestCertificates();
 });
 afterEach(async () => {
   emulator.clearFaults();
@@ -73,11 +73,6 @@ async function use<T extends { close(): Promise<void> }>(server: Promise<T>): Pr
   const started = await server;
   running.push(started);
   return started;
-}
-
-function tls(): TestCertificates {
-  if (!certs) throw new Error('the certificates are made in beforeAll');
-  return certs;
 }
 
 /** An https: origin with this certificate, serving the emulator. */
@@ -302,8 +297,8 @@ describe('TLS failures are final and say what is wrong', () => {
         /issued for another host name/,
       ],
     ])('%s: %s', async (_name, pick, trustCa, code, words) => {
-      const origin = await tlsOrigin(pick(tls()));
-      const e = await failure(client(origin.url, trustCa ? { ca: tls().ca.cert } : {}));
+      const origin = await tlsOrigin(pick(certs));
+      const e = await failure(client(origin.url, trustCa ? { ca: certs.ca.cert } : {}));
       expect(e.code).toBe('DOPPLER_UNREACHABLE');
       expect(e.reason).toBe(code);
       expect(e.retryable).toBe(false);
@@ -315,8 +310,8 @@ describe('TLS failures are final and say what is wrong', () => {
     });
 
     it('a good certificate from a trusted CA works (the scenarios above fail for their reason only)', async () => {
-      const origin = await tlsOrigin(tls().good);
-      expect((await secretsFrom(client(origin.url, { ca: tls().ca.cert })))['API_KEY']).toBe(VALUE);
+      const origin = await tlsOrigin(certs.good);
+      expect((await secretsFrom(client(origin.url, { ca: certs.ca.cert })))['API_KEY']).toBe(VALUE);
       expect(origin.authorizations).toEqual([`Bearer ${TOKEN}`]);
     });
   });
@@ -371,10 +366,10 @@ describe('proxies: loopback never, https: only through a CONNECT tunnel', () => 
 
   describe('https: targets', () => {
     it('go through a CONNECT tunnel: the proxy sees the host name, never the token', async () => {
-      const origin = await tlsOrigin(tls().good);
+      const origin = await tlsOrigin(certs.good);
       const proxy = await proxyTo(origin);
       const secrets = await secretsFrom(
-        client('https://doppler.test', { env: { HTTPS_PROXY: proxy.url }, ca: tls().ca.cert }),
+        client('https://doppler.test', { env: { HTTPS_PROXY: proxy.url }, ca: certs.ca.cert }),
       );
       expect(secrets['API_KEY']).toBe(VALUE);
       expect(proxy.requests).toEqual([{ method: 'CONNECT', target: 'doppler.test:443' }]);
@@ -384,10 +379,10 @@ describe('proxies: loopback never, https: only through a CONNECT tunnel', () => 
     });
 
     it('send the credentials of the proxy URL as Proxy-Authorization on the CONNECT only', async () => {
-      const origin = await tlsOrigin(tls().good);
+      const origin = await tlsOrigin(certs.good);
       const proxy = await proxyTo(origin, { requireAuthorization: PROXY_BASIC });
       const env = { https_proxy: `http://${PROXY_USER}:${PROXY_PASS}@127.0.0.1:${proxy.port}` };
-      const secrets = await secretsFrom(client('https://doppler.test:8443', { env, ca: tls().ca.cert }));
+      const secrets = await secretsFrom(client('https://doppler.test:8443', { env, ca: certs.ca.cert }));
       expect(secrets['API_KEY']).toBe(VALUE);
       expect(proxy.requests).toEqual([
         { method: 'CONNECT', target: 'doppler.test:8443', proxyAuthorization: PROXY_BASIC },
@@ -396,10 +391,10 @@ describe('proxies: loopback never, https: only through a CONNECT tunnel', () => 
     });
 
     it('work through an https: proxy too (TLS to the proxy, TLS inside the tunnel)', async () => {
-      const origin = await tlsOrigin(tls().good);
-      const proxy = await proxyTo(origin, { tls: tls().good });
+      const origin = await tlsOrigin(certs.good);
+      const proxy = await proxyTo(origin, { tls: certs.good });
       const secrets = await secretsFrom(
-        client('https://doppler.test', { env: { ALL_PROXY: proxy.url }, ca: tls().ca.cert }),
+        client('https://doppler.test', { env: { ALL_PROXY: proxy.url }, ca: certs.ca.cert }),
       );
       expect(secrets['API_KEY']).toBe(VALUE);
       expect(proxy.requests).toEqual([{ method: 'CONNECT', target: 'doppler.test:443' }]);
@@ -631,11 +626,11 @@ describe("NODE_DEBUG output never holds the token or the proxy's credentials", (
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('direct http, direct https and a CONNECT tunnel with credentials, under NODE_DEBUG=http,https,net,tls,http2', async () => {
-    const origin = await tlsOrigin(tls().good);
+    const origin = await tlsOrigin(certs.good);
     const proxy = await proxyTo(origin, { requireAuthorization: PROXY_BASIC });
     const plain = await use(startGateway(emulator.url));
     const caFile = join(dir, 'ca.pem');
-    await writeFile(caFile, tls().ca.cert);
+    await writeFile(caFile, certs.ca.cert);
     const script = `
         import { readFileSync } from 'node:fs';
         import { DopplerClient } from './lib/client/doppler-client.js';
