@@ -5,6 +5,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo, Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock, settle } from '../../../test/support/fake-clock.js';
+import { waitFor } from '../../../test/support/wait-for.js';
 import { bootstrapSecrets, type Bootstrapped } from '../../load-doppler-secrets.js';
 import { DopplerEmulator } from '../../testing/doppler-emulator.js';
 import { WATCH_PATH } from '../../testing/emulator-watch.js';
@@ -107,13 +108,7 @@ async function until(
 }
 
 /** Waits in real time only (fake time stands still). */
-async function realUntil(what: string, check: () => boolean): Promise<void> {
-  const limit = Date.now() + 10_000;
-  while (!check()) {
-    if (Date.now() > limit) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-}
+const realUntil = (what: string, check: () => boolean): Promise<void> => waitFor(what, check, 10_000);
 
 /** Waits until no request is in flight (none has its deadline armed), fake time standing still. */
 const noRequestInFlight = (): Promise<void> =>
