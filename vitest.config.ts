@@ -19,14 +19,6 @@ const RECIPES = 'test/**/*-recipe.e2e-spec.ts';
  */
 const OWN_PROCESS = ['lib/fallback/fallback-policy.spec.ts'];
 
-/** Each worker imports Nest, axios and class-validator once; the setup file resets what a file changes. */
-const shared = {
-  pool: 'forks' as const,
-  isolate: false,
-  setupFiles: ['test/support/per-file-reset.ts'],
-  environment: 'node',
-};
-
 export default defineConfig({
   resolve: { alias },
   test: {
@@ -43,7 +35,11 @@ export default defineConfig({
           name: 'suite',
           include: ['lib/**/*.spec.ts', 'test/**/*.e2e-spec.ts'],
           exclude: [...OWN_PROCESS, RECIPES],
-          ...shared,
+          // Each worker imports Nest, axios and class-validator once; the setup file resets what a file changes.
+          pool: 'forks',
+          isolate: false,
+          setupFiles: ['test/support/per-file-reset.ts'],
+          environment: 'node',
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },
