@@ -172,13 +172,20 @@ const VALUES: readonly unknown[] = [
   {},
 ];
 
+const ruleNamed = (name: string): number => RULES.findIndex((rule) => rule.name === name);
+const PROMISED = ruleNamed('a validator answering with a promise');
+const NESTED = ruleNamed('ValidateNested');
 const property = fc.record({
-  rules: fc.array(fc.integer({ min: 0, max: RULES.length - 1 }), { maxLength: 3 }),
+  rules: fc
+    .array(fc.integer({ min: 0, max: RULES.length - 1 }), { maxLength: 3 })
+    // Not both on one key: when the nested value has errors, class-validator's validateSync
+    // deletes the key's empty `constraints` and its own handler of the promise then throws on
+    // them, an unhandled rejection whoever calls it (class-validator 0.15's defect, not a
+    // difference to compare).
+    .filter((rules) => !(rules.includes(PROMISED) && rules.includes(NESTED))),
   // An index into VALUES, or -1: the payload does not hold the key.
   value: fc.integer({ min: -1, max: VALUES.length - 1 }),
 });
-const ruleNamed = (name: string): number => RULES.findIndex((rule) => rule.name === name);
-const PROMISED = ruleNamed('a validator answering with a promise');
 const valueOf = (value: unknown): number => VALUES.indexOf(value);
 // Rules a value passes, so that whole sets pass too, and the plan's answer `[]` is compared.
 const ANY = [
