@@ -211,6 +211,38 @@ describe('class-validator schemas whose own code throws', () => {
     ]);
   });
 
+  it('shows no message that quotes a value class-validator rewrites ("$" sequences), and no piece of it', () => {
+    // class-validator puts the value in with String.prototype.replace, then replaces $property and
+    // $target over the result: each sequence below splits the value into pieces shorter than what
+    // is masked, with other text between them.
+    const sequences = ['$$', '$&', '$`', "$'", '$value', '$property', '$target'];
+    class Quoting {
+      @MinLength(100, { message: 'is short: $value' })
+      TEMPLATE!: string;
+
+      @MinLength(100, { message: (a: ValidationArguments) => `"${String(a.value)}" is short` })
+      FUNCTION!: string;
+    }
+    for (const sequence of sequences) {
+      const value = `Жq1${sequence}Щq2${sequence}ψq3`;
+      const error = validationFailure(() => validateSecrets(Quoting, { TEMPLATE: value, FUNCTION: value }));
+      expect(error.issues.map((i) => [i.key, i.constraints.map((c) => c.message)])).toEqual([
+        ['TEMPLATE', [expect.stringMatching(/^is invalid \(its message is not shown/)]],
+        ['FUNCTION', [expect.stringMatching(/^is invalid \(its message is not shown/)]],
+      ]);
+      const shown = everythingShown(error);
+      for (const piece of ['Жq1', 'Щq2', 'ψq3']) expect(shown, sequence).not.toContain(piece);
+    }
+    // A "$" that class-validator leaves alone: the message stays, the value masked in it.
+    const plain = validationFailure(() =>
+      validateSecrets(Quoting, { TEMPLATE: 'Жq1$Щq2$ψq3', FUNCTION: 'Жq1$Щq2$ψq3' }),
+    );
+    expect(plain.issues.map((i) => i.constraints.map((c) => c.message))).toEqual([
+      ['is short: **********'],
+      ['"**********" is short'],
+    ]);
+  });
+
   it('refuses a transform that returns a promise, without an unhandled rejection', async () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown): void => {

@@ -224,12 +224,19 @@ function collectIssues(
   const segment: PathSegment = Array.isArray(parent) && /^\d+$/.test(property) ? Number(property) : property;
   const path = [...parentPath, segment];
   const missing = plain !== undefined && !Object.prototype.hasOwnProperty.call(plain, property);
+  const value = attempt(() => (parent as Record<string, unknown> | null | undefined)?.[property]);
+  const rewritten = value.ok && rewrittenInMessages(value.value);
   for (const [constraint, message] of Object.entries(error.constraints ?? {})) {
     found.push({
       path,
       missing,
       constraint,
-      message: typeof message === 'string' ? withoutPropertyName(message, property) : 'is invalid',
+      message:
+        typeof message !== 'string'
+          ? 'is invalid'
+          : rewritten
+            ? REWRITTEN_MESSAGE
+            : withoutPropertyName(message, property),
     });
   }
   const children = error.children ?? [];
@@ -238,10 +245,24 @@ function collectIssues(
     found.push({ path, missing: false, constraint: 'nested', message: 'has invalid nested values' });
     return;
   }
-  const value = attempt(() => (parent as Record<string, unknown> | null | undefined)?.[property]);
   for (const child of children) {
     collectIssues(child, path, value.ok ? value.value : undefined, undefined, found, depth + 1);
   }
+}
+
+// What class-validator rewrites in a message after the value is in it: `$value` is replaced with
+// `String.prototype.replace`, which reads `$$`, `$&`, `` $` `` and `$'` in the value as patterns,
+// and then `$property` and `$target` are replaced wherever they stand, the value's text included.
+const REWRITTEN_IN_MESSAGES = /\$(?:[$&`']|value|property|target)/;
+const REWRITTEN_MESSAGE =
+  'is invalid (its message is not shown: the value holds a "$" sequence that class-validator rewrites when a message quotes it, and the pieces left could not be masked)';
+
+/**
+ * True for a value class-validator would not quote as it is: its pieces, each maybe shorter than
+ * what is masked, would stand apart in the message between text class-validator put in.
+ */
+function rewrittenInMessages(value: unknown): boolean {
+  return typeof value === 'string' && REWRITTEN_IN_MESSAGES.test(value);
 }
 
 /** class-validator starts its messages with the property name; the key is shown already. */
