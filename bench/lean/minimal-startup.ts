@@ -8,12 +8,24 @@
  *   hand    a factory provider: one axios GET, plainToInstance, validate (the baseline)
  *   sdk     a factory provider: @dopplerhq/node-sdk's download, plainToInstance, validate
  *   full    DopplerModule.forRoot with refresh and webhook, and an @OnSecretsChange handler
+ *   handOne     the hand-rolled factory as the one provider of a dynamic module of its own: what
+ *               any Nest module that provides the secrets costs over a provider in the app's module
+ *   handShaped  the hand-rolled factory in a dynamic module with DopplerModule.forRoot's providers:
+ *               a value, the fetching factory, a factory with its three lifecycle hooks, an exported
+ *               handler factory; `module / handShaped` is then the module's own work over the fetch
  */
 import 'reflect-metadata';
 import { globalAgent } from 'node:http';
 import { parseArgs } from 'node:util';
-import { Injectable, Module, type DynamicModule, type ModuleMetadata, type Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import {
+  Injectable,
+  Module,
+  type DynamicModule,
+  type ModuleMetadata,
+  type Provider,
+  type Type,
+} from '@nestjs/common';
+import { ModulesContainer, NestFactory } from '@nestjs/core';
 import DopplerSDK from '@dopplerhq/node-sdk';
 import axios from 'axios';
 import { plainToInstance, Type as TransformType } from 'class-transformer';
@@ -35,7 +47,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '400' },
     warmup: { type: 'string', default: '60' },
     // A subset, e.g. `--variants module` under `node --cpu-prof` to profile one boot path.
-    variants: { type: 'string', default: 'bare,module,hand,sdk,full' },
+    variants: { type: 'string', default: 'bare,module,hand,sdk,full,handOne,handShaped' },
   },
 });
 const ROUNDS = Number(args.rounds);
@@ -98,6 +110,43 @@ function rootModule(imports: DynamicModule[], providers: ModuleMetadata['provide
   return Root;
 }
 
+/**
+ * The hand-rolled fetch in a dynamic module. `shaped`: with the providers DopplerModule.forRoot()
+ * registers, the same kinds (value or factory), injections, exports and lifecycle hooks, doing
+ * nothing but the fetch; otherwise the fetch is the module's one provider.
+ */
+function handInModule(apiUrl: string, shaped: boolean): DynamicModule {
+  @Module({})
+  class HandModule {}
+  const DEPS = Symbol('deps');
+  const LIFECYCLE = Symbol('lifecycle');
+  const HANDLER = Symbol('handler');
+  const fetching: Provider = {
+    provide: HAND,
+    useFactory: () => handRolled(apiUrl),
+    inject: shaped ? [DEPS, ModulesContainer] : [],
+  };
+  if (!shaped) return { module: HandModule, providers: [fetching], exports: [HAND] };
+  return {
+    module: HandModule,
+    providers: [
+      { provide: DEPS, useValue: Object.freeze({}) },
+      fetching,
+      {
+        provide: LIFECYCLE,
+        useFactory: () => ({
+          onApplicationBootstrap: () => undefined,
+          onModuleDestroy: () => Promise.resolve(),
+          onApplicationShutdown: () => Promise.resolve(),
+        }),
+        inject: [HAND, ModulesContainer],
+      },
+      { provide: HANDLER, useFactory: () => ({}), inject: [LIFECYCLE] },
+    ],
+    exports: [HAND, HANDLER],
+  };
+}
+
 @Injectable()
 class RotatingClient {
   rotations = 0;
@@ -107,7 +156,7 @@ class RotatingClient {
   }
 }
 
-const ALL_IDS = ['bare', 'module', 'hand', 'sdk', 'full'] as const;
+const ALL_IDS = ['bare', 'module', 'hand', 'sdk', 'full', 'handOne', 'handShaped'] as const;
 type Id = (typeof ALL_IDS)[number];
 const IDS: readonly Id[] = ALL_IDS.filter((id) => args.variants.split(',').includes(id));
 const LABELS: Record<Id, string> = {
@@ -116,6 +165,8 @@ const LABELS: Record<Id, string> = {
   hand: 'hand-rolled provider (baseline)',
   sdk: 'official Node SDK (@dopplerhq/node-sdk)',
   full: 'DopplerModule.forRoot with refresh, webhook and an @OnSecretsChange handler',
+  handOne: 'hand-rolled provider, the one provider of a dynamic module',
+  handShaped: "hand-rolled provider in a dynamic module with DopplerModule.forRoot's providers",
 };
 
 function modules(apiUrl: string): Record<Id, Type<unknown>> {
@@ -135,6 +186,8 @@ function modules(apiUrl: string): Record<Id, Type<unknown>> {
       ],
       [RotatingClient],
     ),
+    handOne: rootModule([handInModule(apiUrl, false)]),
+    handShaped: rootModule([handInModule(apiUrl, true)]),
   };
 }
 
@@ -165,7 +218,7 @@ async function sanity(all: Record<Id, Type<unknown>>): Promise<void> {
             .get(SecretsService<MinimalSecrets>)
             .get('PORT')
             .reveal()
-        : id === 'hand'
+        : id === 'hand' || id === 'handOne' || id === 'handShaped'
           ? app.get<MinimalSecrets>(HAND).PORT
           : id === 'sdk'
             ? app.get<MinimalSecrets>(SDK).PORT
@@ -230,6 +283,10 @@ async function main(): Promise<void> {
       fullOverHand: ratio(totals('full', 'hand', 'wallMs')),
       fullOverModule: ratio(totals('full', 'module', 'wallMs')),
       addedModuleOverHand: ratio(added('module', 'hand')),
+      handOneOverHand: ratio(totals('handOne', 'hand', 'wallMs')),
+      handShapedOverHand: ratio(totals('handShaped', 'hand', 'wallMs')),
+      moduleOverHandShaped: ratio(totals('module', 'handShaped', 'wallMs')),
+      moduleOverHandShapedCpu: ratio(totals('module', 'handShaped', 'cpuMs')),
     },
   });
 }

@@ -168,6 +168,31 @@ const f = (n: number, digits = 2): string =>
 const r = (ratio: Ratio): string => `${f(ratio.value)} [95 % CI ${f(ratio.ci95[0])}-${f(ratio.ci95[1])}]`;
 const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}`;
 
+/**
+ * What Nest itself charges for a module (runs before the hand-rolled-in-a-module variants were
+ * added have no such ratios).
+ */
+function moduleFloor(ratios: Record<string, Ratio>): string[] {
+  const one = ratios['handOneOverHand'];
+  const shaped = ratios['handShapedOverHand'];
+  const own = ratios['moduleOverHandShaped'];
+  const ownCpu = ratios['moduleOverHandShapedCpu'];
+  if (!one || !shaped || !own || !ownCpu) return [];
+  return [
+    `| the same hand-rolled fetch as the one provider of a dynamic module / hand-rolled (the floor of any module) | ${r(one)} |`,
+    `| the same hand-rolled fetch in a module with DopplerModule.forRoot's providers / hand-rolled | ${r(shaped)} |`,
+    `| **DopplerModule / the hand-rolled fetch in a module with its providers, wall** (the module's own work) | ${r(own)} |`,
+    `| DopplerModule / the hand-rolled fetch in a module with its providers, CPU | ${r(ownCpu)} |`,
+    '',
+    'The last four rows separate what Nest charges for a module from what the module does. The hand-rolled ' +
+      "provider sits in the app's own module; any library's `forRoot()` is a dynamic module, which Nest scans, " +
+      'links and instantiates with its own ModuleRef and module class. "With its providers" is the same fetch in ' +
+      'a module registering what DopplerModule.forRoot() registers: a value, the fetching factory, a factory whose ' +
+      'instance has the three lifecycle hooks, an exported handler factory, with the same injections ' +
+      '(bench/lean/minimal-startup.ts, `handInModule`).',
+  ];
+}
+
 function renderLean(results: LeanResults): string {
   const out: string[] = [
     '# Start-up at the cost of the fetch (issue 14)',
@@ -206,6 +231,7 @@ function renderLean(results: LeanResults): string {
       `| official SDK / hand-rolled | ${r(result.ratios['sdkOverHand'])} |`,
       `| full case (refresh, webhook, a change handler) / hand-rolled | ${r(result.ratios['fullOverHand'])} |`,
       `| full case / DopplerModule | ${r(result.ratios['fullOverModule'])} |`,
+      ...moduleFloor(result.ratios),
       '',
     );
   }
