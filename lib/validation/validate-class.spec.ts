@@ -233,6 +233,27 @@ describe('class-validator schemas whose own code throws', () => {
       const shown = everythingShown(error);
       for (const piece of ['Жq1', 'Щq2', 'ψq3']) expect(shown, sequence).not.toContain(piece);
     }
+    // A list the transform split the value into: a rule's own message quotes an element.
+    @ValidatorConstraint({ name: 'noElements' })
+    class NoElements implements ValidatorConstraintInterface {
+      validate(): boolean {
+        return false;
+      }
+      defaultMessage(args: ValidationArguments): string {
+        return `has "${String((args.value as string[])[0])}"`;
+      }
+    }
+    class Split {
+      @Transform(({ value }: { value: string }) => value.split(','))
+      @Validate(NoElements)
+      LIST!: string[];
+    }
+    const split = validationFailure(() => validateSecrets(Split, { LIST: 'Жq1$propertyЩq2,ψq3' }));
+    expect(split.issues[0]?.constraints.map((c) => c.message)).toEqual([
+      expect.stringMatching(/^is invalid \(its message is not shown/),
+    ]);
+    for (const piece of ['Жq1', 'Щq2']) expect(everythingShown(split)).not.toContain(piece);
+
     // A "$" that class-validator leaves alone: the message stays, the value masked in it.
     const plain = validationFailure(() =>
       validateSecrets(Quoting, { TEMPLATE: 'Жq1$Щq2$ψq3', FUNCTION: 'Жq1$Щq2$ψq3' }),

@@ -259,10 +259,17 @@ const REWRITTEN_MESSAGE =
 
 /**
  * True for a value class-validator would not quote as it is: its pieces, each maybe shorter than
- * what is masked, would stand apart in the message between text class-validator put in.
+ * what is masked, would stand apart in the message between text class-validator put in. The
+ * elements of a list count too (a transform that splits a value): a message function or a
+ * constraint's `defaultMessage` may quote one, and `$property` and `$target` are replaced in it.
  */
 function rewrittenInMessages(value: unknown): boolean {
-  return typeof value === 'string' && REWRITTEN_IN_MESSAGES.test(value);
+  if (typeof value === 'string') return REWRITTEN_IN_MESSAGES.test(value);
+  if (!Array.isArray(value) && !(value instanceof Set)) return false;
+  for (const element of value as Iterable<unknown>) {
+    if (typeof element === 'string' && REWRITTEN_IN_MESSAGES.test(element)) return true;
+  }
+  return false;
 }
 
 /** class-validator starts its messages with the property name; the key is shown already. */
