@@ -7,6 +7,7 @@ import {
   IsUrl,
   MinLength,
   Validate,
+  ValidateBy,
   ValidatorConstraint,
   type ValidationArguments,
   type ValidatorConstraintInterface,
@@ -262,6 +263,40 @@ describe('class-validator schemas whose own code throws', () => {
       ['is short: **********'],
       ['"**********" is short'],
     ]);
+  });
+
+  it('refuses a validator that answers with a promise, whatever it holds, without an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => {
+      unhandled.push(reason);
+    };
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const answers: Record<string, (value: unknown) => Promise<boolean>> = {
+        valid: () => Promise.resolve(true),
+        invalid: () => Promise.resolve(false),
+        rejected: (value) => Promise.reject(new Error(String(value))),
+      };
+      for (const [kind, validate] of Object.entries(answers)) {
+        class PromisedCheck {
+          @IsString()
+          BEFORE!: string;
+
+          @ValidateBy({ name: 'checkedLater', validator: { validate } })
+          KEY!: string;
+        }
+        const error = failure(() => validateSecrets(PromisedCheck, { BEFORE: CANARY, KEY: CANARY }));
+        expect(error, kind).toBeInstanceOf(DopplerConfigurationError);
+        expect(error.message).toMatch(
+          /^The validator "checkedLater" of "KEY" in PromisedCheck answered with a promise\. .*Make the validator synchronous/,
+        );
+        expect(everythingShown(error)).not.toContain(CANARY);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 
   it('refuses a transform that returns a promise, without an unhandled rejection', async () => {

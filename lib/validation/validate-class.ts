@@ -143,9 +143,11 @@ function validateAll(
   // The run that counts validates the instance itself: the whitelist deletes undeclared keys.
   const whole = attempt(() => validateInstance(instance, 'full'));
   if (whole.ok) return { errors: whole.value, skipped: [] };
+  refuseSchemaMistake(whole);
   const thrownBy = new Map<string, unknown>();
   const search = findThrowingKeysSync(Object.keys(instance), (keys) => {
     const run = validateCopy(instance, keys, 'probe');
+    refuseSchemaMistake(run);
     if (!run.ok && keys.length === 1) thrownBy.set(keys[0] ?? '', run.thrown);
     return !run.ok;
   });
@@ -162,7 +164,9 @@ function validateAll(
   // Without the throwing keys, their validators run on undefined, and may throw again: then the
   // others are validated as a probe is, which leaves a missing key unreported.
   const full = validateCopy(instance, others, 'full');
+  refuseSchemaMistake(full);
   const rest = full.ok || search.keys.length === 0 ? full : validateCopy(instance, others, 'probe');
+  refuseSchemaMistake(rest);
   if (search.keys.length === 0 || !rest.ok) {
     found.push({
       path: [],
@@ -176,6 +180,11 @@ function validateAll(
 
 function transform(schema: Type<object>, plain: Readonly<Record<string, string>>): Attempt<Instance> {
   return attempt(() => transformInParts(schema, plain));
+}
+
+/** A validator the schema may not hold (see `validateInstance`) is the schema's mistake, not a key's. */
+function refuseSchemaMistake(run: Attempt<unknown>): void {
+  if (!run.ok && run.thrown instanceof DopplerConfigurationError) throw run.thrown;
 }
 
 /** Validates a copy holding only `keys` of the instance, so that a probe changes nothing. */

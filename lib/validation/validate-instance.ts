@@ -1,4 +1,8 @@
 import { validateSync, type ValidationError, type ValidatorOptions } from 'class-validator';
+import type { Type } from '@nestjs/common';
+import { DopplerConfigurationError } from '../errors/doppler.errors.js';
+import { printableName } from '../core/flat-string-map.js';
+import { schemaClassName } from './check-schema-class.js';
 import { settleQuietly } from './describe-thrown.js';
 import { validationPlanOf, type PlannedCheck, type ValidationPlan } from './validation-plan.js';
 
@@ -29,9 +33,14 @@ export function validatorOptionsFor(run: ValidationRun): ValidatorOptions {
  * calls are made here from the plan made once per class: the whitelist removes the same
  * properties, the same conditions and validators run in the same order with the same
  * arguments. A set that passes gives `[]`, as class-validator would; at the first validator
- * that fails (or answers with a promise), class-validator itself runs the whole validation
- * again and its answer is returned, so every error, message and its order is its own.
- * Anything a validator throws propagates, after the same validators as in class-validator.
+ * that fails, class-validator itself runs the whole validation again and its answer is returned,
+ * so every error, message and its order is its own. Anything a validator throws propagates,
+ * after the same validators as in class-validator.
+ *
+ * A validator that answers with a promise is refused: `validateSync` cannot wait for it, and
+ * class-validator would count the key as valid whatever the promise holds.
+ *
+ * @throws {DopplerConfigurationError} when a validator the plan runs answers with a promise.
  */
 export function validateInstance(object: object, run: ValidationRun): ValidationError[] {
   const options = validatorOptionsFor(run);
@@ -99,14 +108,23 @@ function checksPass(
           : // Asked at each call, as class-validator does: a container may hand out a new one each time.
             (metadata.instance as { validate(value: unknown, args: unknown): unknown }).validate(value, args);
       if (isPromise(valid)) {
-        // class-validator will call it again and keep that answer; this one is dropped.
         settleQuietly(valid);
-        return false;
+        throw promisedAnswer(object, rule.propertyName, metadata.name);
       }
       if (!valid) return false;
     }
   }
   return true;
+}
+
+function promisedAnswer(object: object, property: unknown, constraint: unknown): DopplerConfigurationError {
+  const schema = schemaClassName(object.constructor as Type<object>);
+  const rule = typeof constraint === 'string' ? `The validator ${printableName(constraint)}` : 'A validator';
+  return new DopplerConfigurationError(
+    `${rule} of ${printableName(typeof property === 'string' ? property : undefined)} in ${schema} answered with a promise. ` +
+      'Secrets are validated synchronously, and class-validator counts a promise as valid whatever it holds. ' +
+      'Make the validator synchronous (a check that must wait can run on the value after bootstrap).',
+  );
 }
 
 /** class-validator's own test for an asynchronous answer. */
