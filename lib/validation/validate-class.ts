@@ -141,13 +141,11 @@ function validateAll(
   found: FoundIssue[],
 ): { errors: readonly ValidationError[]; skipped: readonly string[] } | undefined {
   // The run that counts validates the instance itself: the whitelist deletes undeclared keys.
-  const whole = attempt(() => validateInstance(instance, 'full'));
+  const whole = attemptValidation(() => validateInstance(instance, 'full'));
   if (whole.ok) return { errors: whole.value, skipped: [] };
-  refuseSchemaMistake(whole);
   const thrownBy = new Map<string, unknown>();
   const search = findThrowingKeysSync(Object.keys(instance), (keys) => {
     const run = validateCopy(instance, keys, 'probe');
-    refuseSchemaMistake(run);
     if (!run.ok && keys.length === 1) thrownBy.set(keys[0] ?? '', run.thrown);
     return !run.ok;
   });
@@ -164,9 +162,7 @@ function validateAll(
   // Without the throwing keys, their validators run on undefined, and may throw again: then the
   // others are validated as a probe is, which leaves a missing key unreported.
   const full = validateCopy(instance, others, 'full');
-  refuseSchemaMistake(full);
   const rest = full.ok || search.keys.length === 0 ? full : validateCopy(instance, others, 'probe');
-  refuseSchemaMistake(rest);
   if (search.keys.length === 0 || !rest.ok) {
     found.push({
       path: [],
@@ -182,9 +178,14 @@ function transform(schema: Type<object>, plain: Readonly<Record<string, string>>
   return attempt(() => transformInParts(schema, plain));
 }
 
-/** A validator the schema may not hold (see `validateInstance`) is the schema's mistake, not a key's. */
-function refuseSchemaMistake(run: Attempt<unknown>): void {
-  if (!run.ok && run.thrown instanceof DopplerConfigurationError) throw run.thrown;
+/**
+ * What a validation run answered or threw. A validator the schema may not hold (see
+ * `validateInstance`) is the schema's mistake, not a key's: that refusal is thrown on.
+ */
+function attemptValidation(run: () => ValidationError[]): Attempt<ValidationError[]> {
+  const result = attempt(run);
+  if (!result.ok && result.thrown instanceof DopplerConfigurationError) throw result.thrown;
+  return result;
 }
 
 /** Validates a copy holding only `keys` of the instance, so that a probe changes nothing. */
@@ -193,7 +194,7 @@ function validateCopy(
   keys: readonly string[],
   run: ValidationRun,
 ): Attempt<ValidationError[]> {
-  return attempt(() => {
+  return attemptValidation(() => {
     const copy = Object.create(Object.getPrototypeOf(instance) as object | null) as Instance;
     for (const key of keys) copy[key] = instance[key];
     return validateInstance(copy, run);
