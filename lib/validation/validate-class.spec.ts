@@ -30,6 +30,22 @@ function failure(run: () => unknown): DopplerError {
   throw new Error('expected a DopplerError');
 }
 
+/** Runs `run`, then lets the promises it left settle: none may end in an unhandled rejection. */
+async function expectNoUnhandledRejection(run: () => void): Promise<void> {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => {
+    unhandled.push(reason);
+  };
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    run();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(unhandled).toEqual([]);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+}
+
 function validationFailure(run: () => unknown): SecretsValidationError {
   const error = failure(run);
   expect(error).toBeInstanceOf(SecretsValidationError);
@@ -266,12 +282,7 @@ describe('class-validator schemas whose own code throws', () => {
   });
 
   it('refuses a validator that answers with a promise, whatever it holds, without an unhandled rejection', async () => {
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown): void => {
-      unhandled.push(reason);
-    };
-    process.on('unhandledRejection', onUnhandled);
-    try {
+    await expectNoUnhandledRejection(() => {
       const answers: Record<string, (value: unknown) => Promise<boolean>> = {
         valid: () => Promise.resolve(true),
         invalid: () => Promise.resolve(false),
@@ -292,20 +303,11 @@ describe('class-validator schemas whose own code throws', () => {
         );
         expect(everythingShown(error)).not.toContain(CANARY);
       }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(unhandled).toEqual([]);
-    } finally {
-      process.off('unhandledRejection', onUnhandled);
-    }
+    });
   });
 
   it('refuses a transform that returns a promise, without an unhandled rejection', async () => {
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown): void => {
-      unhandled.push(reason);
-    };
-    process.on('unhandledRejection', onUnhandled);
-    try {
+    await expectNoUnhandledRejection(() => {
       class AsyncTransform {
         @Transform(({ value }: { value: string }) => Promise.reject(new Error(value)))
         @IsString()
@@ -314,11 +316,7 @@ describe('class-validator schemas whose own code throws', () => {
       const error = failure(() => validateSecrets(AsyncTransform, { KEY: CANARY }));
       expect(error).toBeInstanceOf(DopplerConfigurationError);
       expect(error.message).toMatch(/transform of "KEY" in AsyncTransform returned a promise/);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(unhandled).toEqual([]);
-    } finally {
-      process.off('unhandledRejection', onUnhandled);
-    }
+    });
   });
 });
 
