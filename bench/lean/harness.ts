@@ -32,7 +32,12 @@ export function quantile(values: readonly number[], q: number): number {
 
 export const median = (values: readonly number[]): number => quantile(values, 0.5);
 
-/** Percentile bootstrap interval of a statistic over paired rounds (rounds resampled whole). */
+/**
+ * Percentile bootstrap interval of a statistic over paired rounds, resampled in runs of
+ * consecutive rounds (a circular block bootstrap, blocks of about sqrt(n) rounds): the machine's
+ * load drifts over seconds, so neighbouring rounds are alike, and drawing rounds one by one
+ * gives an interval narrower than the run supports.
+ */
 export function bootstrap<T>(
   rows: readonly T[],
   statistic: (sample: readonly T[]) => number,
@@ -42,10 +47,14 @@ export function bootstrap<T>(
     seed = (seed * 1103515245 + 12345) % 2147483648;
     return seed / 2147483648;
   };
+  const block = Math.max(1, Math.round(Math.sqrt(rows.length)));
   const stats: number[] = [];
   for (let r = 0; r < 1000; r++) {
     const sample: T[] = [];
-    for (let i = 0; i < rows.length; i++) sample.push(rows[Math.floor(random() * rows.length)]);
+    while (sample.length < rows.length) {
+      const start = Math.floor(random() * rows.length);
+      for (let i = 0; i < block && sample.length < rows.length; i++) sample.push(rows[(start + i) % rows.length]);
+    }
     stats.push(statistic(sample));
   }
   return [quantile(stats, 0.025), quantile(stats, 0.975)];

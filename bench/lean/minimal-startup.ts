@@ -1,10 +1,12 @@
 /**
  * Start-up at the cost of the fetch: a bare `createApplicationContext` with one module and
  * three keys against the stand-in (another process), the variants interleaved in one process
- * in a rotating order, each run after dropping pooled sockets and a gc(). Public entry points
- * only. Variants:
+ * in an order drawn afresh each round (a seeded shuffle), each run after dropping pooled sockets
+ * and a gc(). Public entry points only. Variants:
  *   bare    an empty module (the floor)
  *   module  DopplerModule.forRoot({ token, apiUrl, schema })
+ *   moduleAgain  the same, a second identical variant: `moduleAgain / module` is the method's own
+ *               error (what two runs of one code differ by), to read the other ratios against
  *   hand    a factory provider: one axios GET, plainToInstance, validate (the baseline)
  *   sdk     a factory provider: @dopplerhq/node-sdk's download, plainToInstance, validate
  *   full    DopplerModule.forRoot with refresh and webhook, and an @OnSecretsChange handler
@@ -47,7 +49,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '400' },
     warmup: { type: 'string', default: '60' },
     // A subset, e.g. `--variants module` under `node --cpu-prof` to profile one boot path.
-    variants: { type: 'string', default: 'bare,module,hand,sdk,full,handOne,handShaped' },
+    variants: { type: 'string', default: 'bare,module,hand,sdk,full,handOne,handShaped,moduleAgain' },
   },
 });
 const ROUNDS = Number(args.rounds);
@@ -156,7 +158,7 @@ class RotatingClient {
   }
 }
 
-const ALL_IDS = ['bare', 'module', 'hand', 'sdk', 'full', 'handOne', 'handShaped'] as const;
+const ALL_IDS = ['bare', 'module', 'hand', 'sdk', 'full', 'handOne', 'handShaped', 'moduleAgain'] as const;
 type Id = (typeof ALL_IDS)[number];
 const IDS: readonly Id[] = ALL_IDS.filter((id) => args.variants.split(',').includes(id));
 const LABELS: Record<Id, string> = {
@@ -167,6 +169,7 @@ const LABELS: Record<Id, string> = {
   full: 'DopplerModule.forRoot with refresh, webhook and an @OnSecretsChange handler',
   handOne: 'hand-rolled provider, the one provider of a dynamic module',
   handShaped: "hand-rolled provider in a dynamic module with DopplerModule.forRoot's providers",
+  moduleAgain: 'DopplerModule.forRoot again (a second, identical variant)',
 };
 
 function modules(apiUrl: string): Record<Id, Type<unknown>> {
@@ -188,6 +191,7 @@ function modules(apiUrl: string): Record<Id, Type<unknown>> {
     ),
     handOne: rootModule([handInModule(apiUrl, false)]),
     handShaped: rootModule([handInModule(apiUrl, true)]),
+    moduleAgain: rootModule([DopplerModule.forRoot(options)]),
   };
 }
 
@@ -213,7 +217,7 @@ async function sanity(all: Record<Id, Type<unknown>>): Promise<void> {
   for (const id of IDS) {
     const app = await NestFactory.createApplicationContext(all[id], { logger: false, abortOnError: false });
     const port =
-      id === 'module' || id === 'full'
+      id === 'module' || id === 'full' || id === 'moduleAgain'
         ? app
             .get(SecretsService<MinimalSecrets>)
             .get('PORT')
@@ -228,9 +232,44 @@ async function sanity(all: Record<Id, Type<unknown>>): Promise<void> {
   }
 }
 
-function orderOf(round: number): Id[] {
-  const rotated = IDS.map((_, i) => IDS[(i + round) % IDS.length]);
-  return Math.floor(round / IDS.length) % 2 === 1 ? rotated.reverse() : rotated;
+/**
+ * Each round's order, drawn afresh (Fisher-Yates on a fixed-seed generator, so a rerun draws the
+ * same orders). What ran just before a boot shapes it (the code and data left in the caches), so
+ * every variant must follow every other about equally often: the rotation used before put
+ * `module` after `bare`, which makes no request, in 43 % of its runs and `hand` after variants
+ * that do. How far two identical variants still come apart is the `moduleAgain` row.
+ */
+function orderer(): () => Id[] {
+  let seed = 20261202;
+  const random = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed / 2147483648;
+  };
+  return () => {
+    const order = [...IDS];
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    return order;
+  };
+}
+
+/** The largest share of one variant's timed runs that followed one same variant (1/n is even). */
+function worstPredecessorShare(orders: readonly Id[][]): number {
+  const counts = new Map<string, number>();
+  const runs = new Map<Id, number>();
+  for (let round = 1; round < orders.length; round++) {
+    let previous = orders[round - 1].at(-1)!;
+    for (const id of orders[round]) {
+      counts.set(`${previous}>${id}`, (counts.get(`${previous}>${id}`) ?? 0) + 1);
+      runs.set(id, (runs.get(id) ?? 0) + 1);
+      previous = id;
+    }
+  }
+  let worst = 0;
+  for (const [pair, n] of counts) worst = Math.max(worst, n / runs.get(pair.split('>')[1] as Id)!);
+  return worst;
 }
 
 async function main(): Promise<void> {
@@ -238,10 +277,14 @@ async function main(): Promise<void> {
   const all = modules(standIn.url);
   await sanity(all);
   const rows: Record<Id, Run>[] = [];
+  const nextOrder = orderer();
+  const orders: Id[][] = [];
   for (let round = 0; round < WARMUP + ROUNDS; round++) {
     const row = {} as Record<Id, Run>;
-    for (const id of orderOf(round)) row[id] = await timeOne(all[id]);
+    const order = nextOrder();
+    for (const id of order) row[id] = await timeOne(all[id]);
     if (round >= WARMUP) rows.push(row);
+    if (round >= WARMUP) orders.push(order);
     if ((round + 1) % 100 === 0) progress(`minimal start-up: round ${round + 1}/${WARMUP + ROUNDS}`);
   }
   await standIn.stop();
@@ -268,6 +311,7 @@ async function main(): Promise<void> {
     rounds: ROUNDS,
     warmup: WARMUP,
     keys: Object.keys(VALUES).length,
+    worstPredecessorShare: worstPredecessorShare(orders),
     variants: IDS.map((id) => ({
       id,
       label: LABELS[id],
@@ -287,6 +331,8 @@ async function main(): Promise<void> {
       handShapedOverHand: ratio(totals('handShaped', 'hand', 'wallMs')),
       moduleOverHandShaped: ratio(totals('module', 'handShaped', 'wallMs')),
       moduleOverHandShapedCpu: ratio(totals('module', 'handShaped', 'cpuMs')),
+      moduleAgainOverModule: ratio(totals('moduleAgain', 'module', 'wallMs')),
+      moduleAgainOverModuleCpu: ratio(totals('moduleAgain', 'module', 'cpuMs')),
     },
   });
 }

@@ -22,6 +22,8 @@ interface MinimalResult {
   readonly rounds: number;
   readonly warmup: number;
   readonly keys: number;
+  /** Runs before the seeded shuffle (a rotating order) have none. */
+  readonly worstPredecessorShare?: number;
   readonly variants: readonly {
     id: string;
     label: string;
@@ -193,6 +195,36 @@ function moduleFloor(ratios: Record<string, Ratio>): string[] {
   ];
 }
 
+/** How the rounds ordered the variants: a seeded shuffle, or (older runs) a rotation. */
+function orderText(result: MinimalResult): string {
+  const share = result.worstPredecessorShare;
+  if (share === undefined) return 'every round runs each variant once in a rotating order (reversed every other block).';
+  return (
+    'every round runs each variant once, in an order drawn afresh (a seeded shuffle), so each variant follows ' +
+    `each other about equally often: no variant followed one same variant in more than ${f(share * 100, 0)} % of ` +
+    `its runs (even: ${f(100 / result.variants.length, 0)} %). What ran just before a boot shapes it (the code and ` +
+    'data left in the caches); the rotating order used until 2026-12-02 put DopplerModule after the bare context, ' +
+    'which makes no request, in 43 % of its runs and the hand-rolled provider after variants that do.'
+  );
+}
+
+/** The method's own error: the same variant, defined twice (runs before it was added have none). */
+function methodFloor(ratios: Record<string, Ratio>): string[] {
+  const again = ratios['moduleAgainOverModule'];
+  const againCpu = ratios['moduleAgainOverModuleCpu'];
+  if (!again || !againCpu) return [];
+  return [
+    '',
+    '| control (medians) | value |',
+    '| --- | ---: |',
+    `| DopplerModule again (a second, identical variant) / DopplerModule, wall (the method's own error) | ${r(again)} |`,
+    `| the same, CPU | ${r(againCpu)} |`,
+    '',
+    'The control compares one code with itself: how far apart they are is how far apart two runs of the ' +
+      'same code come out in this run, and what any other ratio here can be trusted to.',
+  ];
+}
+
 function renderLean(results: LeanResults): string {
   const out: string[] = [
     '# Start-up at the cost of the fetch (issue 14)',
@@ -210,7 +242,7 @@ function renderLean(results: LeanResults): string {
       '## Minimal start-up: one module, three keys',
       '',
       `\`${m.command}\`, ${m.at}, load ${m.load.join(' / ')}. One process; ${result.rounds} rounds after ${result.warmup} warm-up rounds, ` +
-        'every round runs each variant once in a rotating order (reversed every other block). Each run drops pooled ' +
+        `${orderText(result)} Each run drops pooled ` +
         'sockets and runs gc(), then times `NestFactory.createApplicationContext()` until it resolves (the providers ' +
         'built, lifecycle hooks run); closing is not timed. The stand-in is the bundled emulator in another process. ' +
         `Schema: ${result.keys} keys (a postgres URL, a port through \`@Type(() => Number)\`, an API key). ` +
@@ -223,6 +255,9 @@ function renderLean(results: LeanResults): string {
           `| ${v.label} | ${f(v.medianMs, 3)} | ${f(v.p25Ms, 3)}-${f(v.p75Ms, 3)} | ${f(v.medianCpuMs, 3)} |`,
       ),
       '',
+      'Each interval is a 95 % percentile bootstrap over the rounds, drawn in runs of about sqrt(n) consecutive ' +
+        "rounds: the machine's load drifts over seconds, so neighbouring rounds are alike (bench/lean/harness.ts).",
+      '',
       '| ratio (medians) | value |',
       '| --- | ---: |',
       `| **DopplerModule / hand-rolled, wall** (goal <= 1.05) | ${r(result.ratios['moduleOverHand'])} |`,
@@ -232,6 +267,7 @@ function renderLean(results: LeanResults): string {
       `| full case (refresh, webhook, a change handler) / hand-rolled | ${r(result.ratios['fullOverHand'])} |`,
       `| full case / DopplerModule | ${r(result.ratios['fullOverModule'])} |`,
       ...moduleFloor(result.ratios),
+      ...methodFloor(result.ratios),
       '',
     );
   }
