@@ -74,17 +74,19 @@ export async function bootstrapSecrets<T extends object>(
     scope,
     resolved.credential?.kind === 'static' ? resolved.credential.token : undefined,
   );
-  const telemetry = await createInstanceTelemetry(
+  const made = createInstanceTelemetry(
     resolved.telemetry,
-    {
+    () => ({
       ...(deps.name !== undefined && { name: deps.name }),
       scope,
       source:
         resolved.source === 'api' ? 'doppler-api' : resolved.source === 'env' ? 'environment' : 'mounted',
       fallback: resolved.fallback !== undefined,
-    },
+    }),
     clock,
   );
+  // Only the process's first boot waits for the API to load.
+  const telemetry = made instanceof Promise ? await made : made;
   const source = createSource(resolved, pin, clock, logger, deps, telemetry);
 
   const fetch = telemetry.startFetch('bootstrap');

@@ -50,6 +50,27 @@ describe('createInstanceTelemetry: nothing to report to costs nothing', () => {
   });
 });
 
+describe('createInstanceTelemetry once the API has loaded (every boot after the first)', () => {
+  it('answers without waiting, and with no SDK asks nothing of the registration', async () => {
+    await loadOtelApi();
+    let asked = 0;
+    const made = createInstanceTelemetry(on, () => (asked++, identity), systemClock);
+    expect(made).toBe(NOOP_TELEMETRY);
+    expect(asked).toBe(0);
+  });
+
+  it('still takes the global providers at each boot: an SDK registered after the first boot is seen by the next', async () => {
+    await loadOtelApi();
+    expect(createInstanceTelemetry(on, identity, systemClock)).toBe(NOOP_TELEMETRY);
+    metrics.setGlobalMeterProvider(new MeterProvider());
+    let asked = 0;
+    const made = createInstanceTelemetry(on, () => (asked++, identity), systemClock);
+    expect(made).not.toBeInstanceOf(Promise);
+    expect(made).not.toBe(NOOP_TELEMETRY);
+    expect(asked).toBe(1);
+  });
+});
+
 describe('createInstanceTelemetry: attributes', () => {
   it('names the project and config only when they are Doppler names (a server may send anything)', async () => {
     const exporter = new InMemorySpanExporter();

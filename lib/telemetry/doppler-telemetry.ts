@@ -6,6 +6,7 @@ import type { SecretsChange } from '../interfaces/secrets-status.interface.js';
 import type { SecretsState } from '../refresh/secrets-state.js';
 import type { FetchObserver } from './fetch-observer.js';
 import {
+  loadedOtelApi,
   loadOtelApi,
   type OtelApi,
   type OtelAttributes,
@@ -96,16 +97,28 @@ export interface TelemetryIdentity {
 /**
  * The telemetry of one registration, taken from the global providers now (at boot, not at import,
  * so an SDK the app starts after its imports is seen): {@link NOOP_TELEMETRY} unless the app has
- * `@opentelemetry/api` and registered a meter or tracer provider.
+ * `@opentelemetry/api` and registered a meter or tracer provider. Once the API has loaded (the
+ * first boot of the process), the answer comes without waiting; `identity` is asked for only when
+ * there is something to report to.
  */
-export async function createInstanceTelemetry(
+export function createInstanceTelemetry(
   options: ResolvedTelemetryOptions | undefined,
-  identity: TelemetryIdentity,
+  identity: TelemetryIdentity | (() => TelemetryIdentity),
   clock: Clock,
   load: () => Promise<OtelApi | undefined> = loadOtelApi,
-): Promise<InstanceTelemetry> {
+): InstanceTelemetry | Promise<InstanceTelemetry> {
   if (options?.enabled === false) return NOOP_TELEMETRY;
-  const api = await load();
+  const settled = load === loadOtelApi ? loadedOtelApi() : undefined;
+  if (settled !== undefined) return telemetryFrom(settled.api, options, identity, clock);
+  return load().then((api) => telemetryFrom(api, options, identity, clock));
+}
+
+function telemetryFrom(
+  api: OtelApi | undefined,
+  options: ResolvedTelemetryOptions | undefined,
+  identity: TelemetryIdentity | (() => TelemetryIdentity),
+  clock: Clock,
+): InstanceTelemetry {
   if (api === undefined) return NOOP_TELEMETRY;
   const meter = api.metrics.getMeter(TELEMETRY_SCOPE);
   const tracer = api.trace.getTracer(TELEMETRY_SCOPE);
@@ -121,7 +134,7 @@ export async function createInstanceTelemetry(
       errorCode: api.SpanStatusCode.ERROR,
       clock,
     },
-    identity,
+    typeof identity === 'function' ? identity() : identity,
     options?.includeSecretNames === true,
   );
 }

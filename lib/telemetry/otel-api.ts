@@ -73,6 +73,8 @@ export interface OtelApi {
 }
 
 let loading: Promise<OtelApi | undefined> | undefined;
+// What the load brought, once it settled: boots after the first take it without waiting.
+let loaded: { readonly api: OtelApi | undefined } | undefined;
 
 /**
  * `@opentelemetry/api` when the app has it installed, else undefined; loaded once per process, on
@@ -82,8 +84,13 @@ let loading: Promise<OtelApi | undefined> | undefined;
  */
 export function loadOtelApi(): Promise<OtelApi | undefined> {
   loading ??= import('@opentelemetry/api').then(
-    (api) => api as unknown as OtelApi,
-    () => undefined,
+    (api) => (loaded = { api: api as unknown as OtelApi }).api,
+    () => (loaded = { api: undefined }).api,
   );
   return loading;
+}
+
+/** What {@link loadOtelApi} brought, once it has settled (`api` undefined: not installed); else undefined. */
+export function loadedOtelApi(): { readonly api: OtelApi | undefined } | undefined {
+  return loaded;
 }
