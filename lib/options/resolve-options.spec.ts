@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { DopplerConfigurationError } from '../errors/doppler.errors.js';
 import type { DopplerModuleOptions } from '../interfaces/doppler-module-options.interface.js';
-import { resolveOptions } from './resolve-options.js';
+import { resolveModuleOptions, resolveOptions, withToken } from './resolve-options.js';
 
 const CANARY = 'CANARYtok3n9x';
 
@@ -164,5 +164,23 @@ describe('refresh.watch', () => {
         { DOPPLER_PROJECT: 'p', DOPPLER_CONFIG: 'c' },
       ),
     ).toThrow(/only the API source has/);
+  });
+});
+
+describe('withToken', () => {
+  const resolved = resolveModuleOptions({ token: 'dp.st.prd.0123456789abcdefghij' }, {});
+
+  it('takes the token option as resolveModuleOptions checked it (no second check per session)', () => {
+    const options = withToken(resolved, 'dp.st.prd.0123456789abcdefghij');
+    expect(options.token).toBe('dp.st.prd.0123456789abcdefghij');
+    expect(options.tokenKind).toBe('service');
+  });
+
+  it('still checks any other token (a token file read, an exchanged token)', () => {
+    expect(() => withToken(resolved, '"dp.st.prd.0123456789abcdefghij"')).toThrow(DopplerConfigurationError);
+    expect(() => withToken(resolved, 'dp.scim.0123456789abcdefghij')).toThrow(/cannot read secrets/);
+    expect(withToken(resolved, ' dp.st.dev.abcdefghij0123456789\n').token).toBe(
+      'dp.st.dev.abcdefghij0123456789',
+    );
   });
 });

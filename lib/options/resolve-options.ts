@@ -243,7 +243,10 @@ export function withToken(
   rawToken: unknown,
   where = 'The Doppler token',
 ): ResolvedDopplerOptions {
-  const { token, tokenKind } = checkToken(rawToken, where, resolved);
+  // The token option was checked with the others, against the same scope: not again per session.
+  const fixed = resolved.credential?.kind === 'static' ? resolved.credential : undefined;
+  const { token, tokenKind } =
+    fixed !== undefined && rawToken === fixed.token ? fixed : checkToken(rawToken, where, resolved);
   const { credential, fallback, ...rest } = resolved;
   const common: Omit<ResolvedModuleOptions, 'credential' | 'fallback' | 'source'> & { source?: unknown } = {
     ...rest,
