@@ -121,10 +121,15 @@ function telemetryFrom(
 ): InstanceTelemetry {
   if (api === undefined) return NOOP_TELEMETRY;
   const meter = api.metrics.getMeter(TELEMETRY_SCOPE);
-  const tracer = api.trace.getTracer(TELEMETRY_SCOPE);
   const instruments = meter === api.createNoopMeter() ? undefined : instrumentsFor(meter);
-  // Until a tracer provider is registered, the API hands out proxies to its no-op tracer.
-  const recording = tracer instanceof api.ProxyTracer ? undefined : tracer;
+  // Until a tracer provider is registered, the API hands out proxies to its no-op tracer: its own
+  // proxy provider says whether one is (its delegate's tracer), without making a proxy per boot.
+  const provider = api.trace.getTracerProvider();
+  const tracer =
+    provider instanceof api.ProxyTracerProvider
+      ? provider.getDelegateTracer(TELEMETRY_SCOPE)
+      : provider.getTracer(TELEMETRY_SCOPE);
+  const recording = tracer === undefined || tracer instanceof api.ProxyTracer ? undefined : tracer;
   if (instruments === undefined && recording === undefined) return NOOP_TELEMETRY;
   return new OtelInstanceTelemetry(
     {

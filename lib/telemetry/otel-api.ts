@@ -58,6 +58,8 @@ export interface OtelApi {
   readonly metrics: { getMeter(name: string, version?: string): OtelMeter };
   readonly trace: {
     getTracer(name: string, version?: string): OtelTracer;
+    /** The global tracer provider: the API's proxy, whose delegate is the SDK's provider once one registers. */
+    getTracerProvider(): { getTracer(name: string, version?: string): OtelTracer };
     setSpan(context: OtelContext, span: OtelSpan): OtelContext;
   };
   /** The app's context manager, if it registered one (the Node SDK does); without one, `with` only calls. */
@@ -69,6 +71,10 @@ export interface OtelApi {
   createNoopMeter(): OtelMeter;
   /** What `getTracer` returns while no SDK is registered. */
   readonly ProxyTracer: abstract new (...args: never[]) => unknown;
+  /** The API's global tracer provider; `getDelegateTracer` is undefined while no SDK is registered. */
+  readonly ProxyTracerProvider: abstract new (...args: never[]) => {
+    getDelegateTracer(name: string, version?: string): OtelTracer | undefined;
+  };
   readonly SpanStatusCode: { readonly ERROR: number };
 }
 
