@@ -37,10 +37,15 @@ export default defineConfig({
       {
         resolve: { alias },
         test: {
-          name: 'unit',
-          include: ['lib/**/*.spec.ts'],
-          exclude: OWN_PROCESS,
+          // The unit specs beside the code and the e2e suites: one project, so that its workers
+          // take any file. Vitest does not share a worker between projects, and a worker that
+          // switches project is a new process that imports Nest, axios and class-validator again.
+          name: 'suite',
+          include: ['lib/**/*.spec.ts', 'test/**/*.e2e-spec.ts'],
+          exclude: [...OWN_PROCESS, RECIPES],
           ...shared,
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
         },
       },
       {
@@ -50,17 +55,6 @@ export default defineConfig({
           include: OWN_PROCESS,
           environment: 'node',
           setupFiles: ['reflect-metadata'],
-        },
-      },
-      {
-        resolve: { alias },
-        test: {
-          name: 'e2e',
-          include: ['test/**/*.e2e-spec.ts'],
-          exclude: [RECIPES],
-          ...shared,
-          testTimeout: 30_000,
-          hookTimeout: 30_000,
         },
       },
       {

@@ -101,8 +101,8 @@ beforeAll(() => {
     ],
     TYPE_SPECS,
   );
-  // One TypeScript program over every block, two virtual apps and the type specs: tens of
-  // seconds on a busy machine.
+  // One program of the native compiler over every block, two virtual apps and the type specs:
+  // a few seconds, more on a busy machine.
 }, 180_000);
 
 describe('README.md TypeScript snippets', () => {

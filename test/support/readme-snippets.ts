@@ -1,10 +1,11 @@
 /**
- * Type-checks the README's TypeScript snippets against the library sources, in one program.
+ * Type-checks the README's TypeScript snippets against the library sources, in one program of
+ * TypeScript's native compiler (see checkSnippets).
  *
  * Each ```ts block becomes a virtual module (in memory, never written to disk) under
  * `test/.readme-snippets/`, so the package's `"type": "module"` applies and top-level `await`
  * compiles. It is the prelude (see readme-prelude.ts), then the snippet (unindented), then
- * `export {}`. The compiler options are tsconfig.json's, read with the TypeScript API, so
+ * `export {}`. The compiler options are tsconfig.json's (a virtual tsconfig.json extends it), so
  * `paths` resolve `nestjs-doppler` and its subpaths to `lib/`. Two options are turned off:
  * `noUnusedLocals` and `noUnusedParameters`, since a fragment that ends with
  * `const moduleRef = await ...` is normal in documentation and says nothing about the API.
@@ -23,6 +24,20 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import {
+  SyntaxKind,
+  type Node,
+  type ObjectLiteralExpression,
+  type SourceFile,
+} from '@typescript/native-preview/unstable/ast';
+import {
+  API,
+  DiagnosticCategory,
+  TypeFlags,
+  type Checker,
+  type Diagnostic,
+  type Type,
+} from '@typescript/native-preview/unstable/sync';
 import ts from 'typescript';
 import {
   buildPrelude,
@@ -112,6 +127,7 @@ export interface CheckReport {
   readonly fileErrors: readonly string[];
 }
 
+/** tsconfig.json's compiler options, read with the TypeScript API (for `paths`). */
 function loadCompilerOptions(repoRoot: string): ts.CompilerOptions {
   const configPath = join(repoRoot, 'tsconfig.json');
   const config = ts.readConfigFile(configPath, (p) => ts.sys.readFile(p));
@@ -122,7 +138,7 @@ function loadCompilerOptions(repoRoot: string): ts.CompilerOptions {
       parsed.errors.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')).join('\n'),
     );
   }
-  return { ...parsed.options, noEmit: true, noUnusedLocals: false, noUnusedParameters: false };
+  return parsed.options;
 }
 
 /** The library's public entries, from tsconfig `paths`, main entry first. */
@@ -144,23 +160,22 @@ interface ExtraDiagnostic {
 }
 
 const PRIMITIVE =
-  ts.TypeFlags.StringLike |
-  ts.TypeFlags.NumberLike |
-  ts.TypeFlags.BigIntLike |
-  ts.TypeFlags.BooleanLike |
-  ts.TypeFlags.EnumLike |
-  ts.TypeFlags.ESSymbolLike |
-  ts.TypeFlags.Null |
-  ts.TypeFlags.Undefined |
-  ts.TypeFlags.Void |
-  ts.TypeFlags.Never;
+  TypeFlags.StringLike |
+  TypeFlags.NumberLike |
+  TypeFlags.BigIntLike |
+  TypeFlags.BooleanLike |
+  TypeFlags.EnumLike |
+  TypeFlags.ESSymbolLike |
+  TypeFlags.Null |
+  TypeFlags.Undefined |
+  TypeFlags.Void |
+  TypeFlags.Never;
+const OPEN = TypeFlags.Any | TypeFlags.Unknown | TypeFlags.TypeParameter | TypeFlags.NonPrimitive;
 
 /** Whether any property name is acceptable in a literal typed `type` (nothing to check). */
-function acceptsAnyProperty(checker: ts.TypeChecker, type: ts.Type): boolean {
-  const open =
-    ts.TypeFlags.Any | ts.TypeFlags.Unknown | ts.TypeFlags.TypeParameter | ts.TypeFlags.NonPrimitive;
+function acceptsAnyProperty(checker: Checker, type: Type): boolean {
   return (
-    (type.flags & open) !== 0 ||
+    (type.flags & OPEN) !== 0 ||
     checker.getIndexInfosOfType(type).length > 0 ||
     checker.getPropertiesOfType(type).length === 0
   );
@@ -172,42 +187,58 @@ function acceptsAnyProperty(checker: ts.TypeChecker, type: ts.Type): boolean {
  * Literals whose type takes any property (index signature, `any`, type parameter, `{}`) are
  * skipped, and so is a literal TypeScript already reported at the same place.
  */
-function excessProperties(checker: ts.TypeChecker, source: ts.SourceFile, from: number): ExtraDiagnostic[] {
+function excessProperties(checker: Checker, source: SourceFile, from: number): ExtraDiagnostic[] {
   const found: ExtraDiagnostic[] = [];
-  const visit = (node: ts.Node): void => {
-    if (ts.isObjectLiteralExpression(node) && node.getStart(source) >= from) {
-      const contextual = checker.getContextualType(node);
-      const candidates = (contextual?.isUnion() ? contextual.types : contextual ? [contextual] : []).filter(
-        (t) => (t.flags & PRIMITIVE) === 0 && t.getProperty('then') === undefined,
-      );
+  const visit = (node: Node): void => {
+    if (node.kind === SyntaxKind.ObjectLiteralExpression && node.getStart(source) >= from) {
+      const literal = node as ObjectLiteralExpression;
+      const contextual = checker.getContextualType(literal);
+      const candidates = (
+        contextual?.isUnionType() ? contextual.getTypes() : contextual ? [contextual] : []
+      ).filter((t) => (t.flags & PRIMITIVE) === 0 && checker.getPropertyOfType(t, 'then') === undefined);
       if (candidates.length > 0 && !candidates.some((t) => acceptsAnyProperty(checker, t))) {
-        for (const property of node.properties) {
-          if (ts.isSpreadAssignment(property) || property.name === undefined) continue;
+        for (const property of literal.properties) {
+          if (property.kind === SyntaxKind.SpreadAssignment || property.name === undefined) continue;
           const name = property.name;
-          if (!ts.isIdentifier(name) && !ts.isStringLiteral(name)) continue;
-          if (candidates.some((t) => checker.getPropertyOfType(t, name.text) !== undefined)) continue;
+          if (name.kind !== SyntaxKind.Identifier && name.kind !== SyntaxKind.StringLiteral) continue;
+          const text = name.text;
+          if (candidates.some((t) => checker.getPropertyOfType(t, text) !== undefined)) continue;
           const expected = candidates.map((t) => checker.typeToString(t)).join(' | ');
           found.push({
             start: name.getStart(source),
-            message: `'${name.text}' is not a property of ${expected} (excess property in an object literal that TypeScript does not check, e.g. returned from a callback).`,
+            message: `'${text}' is not a property of ${expected} (excess property in an object literal that TypeScript does not check, e.g. returned from a callback).`,
           });
         }
       }
     }
-    ts.forEachChild(node, visit);
+    node.forEachChild(visit);
   };
   visit(source);
   return found;
 }
 
-function formatDiagnostic(diagnostic: ts.Diagnostic, locate: (d: ts.Diagnostic) => string): string {
-  return `${locate(diagnostic)} TS${diagnostic.code}: ${ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n')}`;
+/** A diagnostic's message with its chain, indented as `tsc` prints it. */
+function messageText(diagnostic: Diagnostic, indent = 0): string {
+  const head = `${'  '.repeat(indent)}${diagnostic.text}`;
+  const chain = diagnostic.messageChain ?? [];
+  return [head, ...chain.map((next) => messageText(next, indent + 1))].join('\n');
 }
+
+function formatDiagnostic(diagnostic: Diagnostic, locate: (d: Diagnostic) => string): string {
+  return `${locate(diagnostic)} TS${diagnostic.code}: ${messageText(diagnostic)}`;
+}
+
+const isError = (d: Diagnostic): boolean => d.category === DiagnosticCategory.Error;
 
 /**
  * Builds one program for all inputs and returns each one's errors, located in the Markdown file.
  * `files` (paths relative to the repository) are real files checked in the same program: the
  * packages and the library are parsed once for both.
+ *
+ * The program is TypeScript's native compiler (`@typescript/native-preview`, through its
+ * synchronous API in a child process), several times faster than the JavaScript one for the
+ * same diagnostics. The virtual files reach it through its file-system callbacks, with a
+ * virtual tsconfig.json that extends the repository's.
  */
 export function checkSnippets(
   repoRoot: string,
@@ -244,83 +275,106 @@ export function checkSnippets(
     return { input, fileName, text, preludeLines: prelude.lines };
   });
 
-  // Every directory that holds a virtual file (TypeScript looks for package.json scopes there).
-  const virtualDirs = new Set<string>();
-  for (const file of virtual.keys()) {
-    for (let dir = dirname(file); dir.startsWith(virtualDir); dir = dirname(dir)) virtualDirs.add(dir);
-  }
-  const host = ts.createCompilerHost(options, true);
-  const { fileExists, readFile, getSourceFile, directoryExists } = host;
-  host.fileExists = (f) => virtual.has(f) || fileExists.call(host, f);
-  host.readFile = (f) => virtual.get(f) ?? readFile.call(host, f);
-  host.directoryExists = (d) => virtualDirs.has(d) || (directoryExists?.call(host, d) ?? true);
-  host.getSourceFile = (f, languageVersion, onError, shouldCreate) => {
-    const text = f.endsWith('.ts') ? virtual.get(f) : undefined;
-    return text === undefined
-      ? getSourceFile.call(host, f, languageVersion, onError, shouldCreate)
-      : ts.createSourceFile(f, text, languageVersion, true, ts.ScriptKind.TS);
-  };
-
   const onDisk = files.map((file) => join(repoRoot, file));
-  const program = ts.createProgram({
-    rootNames: [...prepared.map((p) => p.fileName), ...onDisk],
-    options,
-    host,
-  });
-  const globalErrors = [...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics()]
-    .filter((d) => d.category === ts.DiagnosticCategory.Error)
-    .map((d) =>
-      formatDiagnostic(d, (x) => (x.file ? `${x.file.fileName}:${(x.start ?? 0) + 1}` : 'tsconfig.json')),
-    );
+  // The project: tsconfig.json's options, except two a fragment may break without saying
+  // anything of the API (`const moduleRef = await ...` is normal in documentation).
+  const configPath = join(virtualDir, 'tsconfig.json');
+  virtual.set(
+    configPath,
+    JSON.stringify({
+      extends: relative(virtualDir, join(repoRoot, 'tsconfig.json')),
+      compilerOptions: { noEmit: true, noUnusedLocals: false, noUnusedParameters: false },
+      files: [...prepared.map((p) => p.fileName), ...onDisk],
+      include: [],
+    }),
+  );
 
-  const checker = program.getTypeChecker();
-  const results = prepared.map(({ input, fileName, text, preludeLines }): CheckResult => {
-    const source = program.getSourceFile(fileName);
-    if (source === undefined) throw new Error(`${fileName} is not in the program`);
-    const { label, snippet } = input;
-    const locateAt = (start: number): string => {
-      const { line, character } = source.getLineAndCharacterOfPosition(start);
-      if (line < preludeLines.length) {
-        return `${label}:${snippet.line} (prelude: ${preludeLines[line]})`;
-      }
-      const snippetLine = line - preludeLines.length;
-      return `${label}:${snippet.line + snippetLine}:${character + 1 + snippet.indent}`;
-    };
-    const locate = (d: ts.Diagnostic): string => {
-      if (d.file === source && d.start !== undefined) return locateAt(d.start);
-      // An error the snippet causes in another file (rare): name that file.
-      const where = d.file
-        ? `${d.file.fileName}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}`
-        : '';
-      return `${label}:${snippet.line} (reported in ${where || 'no file'})`;
-    };
-    const diagnostics = [
-      ...program.getSyntacticDiagnostics(source),
-      ...program.getSemanticDiagnostics(source),
-    ].filter((d) => d.category === ts.DiagnosticCategory.Error);
-    const reported = new Set(diagnostics.map((d) => d.start));
-    const snippetStart = source.getPositionOfLineAndCharacter(preludeLines.length, 0);
-    const extra = excessProperties(checker, source, snippetStart).filter((d) => !reported.has(d.start));
-    return {
-      input,
-      text,
-      errors: [
-        ...diagnostics.map((d) => formatDiagnostic(d, locate)),
-        ...extra.map((d) => `${locateAt(d.start)} excess-property: ${d.message}`),
-      ],
-    };
+  // Every directory that holds a virtual file, with its entries.
+  const entries = new Map<string, { files: string[]; directories: string[] }>();
+  for (const file of virtual.keys()) {
+    let child = file;
+    for (let dir = dirname(file); dir.startsWith(virtualDir); child = dir, dir = dirname(dir)) {
+      const listing = entries.get(dir) ?? { files: [], directories: [] };
+      entries.set(dir, listing);
+      const name = child.slice(dir.length + 1);
+      const list = child === file ? listing.files : listing.directories;
+      if (!list.includes(name)) list.push(name);
+    }
+  }
+
+  const api = new API({
+    cwd: repoRoot,
+    fs: {
+      readFile: (f) => virtual.get(f),
+      fileExists: (f) => (virtual.has(f) ? true : undefined),
+      directoryExists: (d) => (entries.has(d) ? true : undefined),
+      getAccessibleEntries: (d) => entries.get(d),
+    },
   });
-  const fileErrors = onDisk.flatMap((fileName) => {
-    const source = program.getSourceFile(fileName);
-    if (source === undefined) return [`${relative(repoRoot, fileName)}: not in the program (missing?)`];
-    return [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)]
-      .filter((d) => d.category === ts.DiagnosticCategory.Error)
-      .map((d) =>
-        formatDiagnostic(d, (x) => {
-          const { line, character } = source.getLineAndCharacterOfPosition(x.start ?? 0);
-          return `${relative(repoRoot, fileName)}:${line + 1}:${character + 1}`;
-        }),
-      );
-  });
-  return { results, globalErrors, fileErrors };
+  try {
+    const snapshot = api.updateSnapshot({ openProjects: [configPath] });
+    const project = snapshot.getProject(configPath);
+    if (project === undefined) throw new Error(`${configPath}: the native compiler opened no project`);
+    const { program, checker } = project;
+    const globalErrors = [
+      ...program.getConfigFileParsingDiagnostics(),
+      ...program.getProgramDiagnostics(),
+      ...program.getGlobalDiagnostics(),
+    ]
+      .filter(isError)
+      .map((d) => formatDiagnostic(d, (x) => (x.fileName ? `${x.fileName}:${x.pos + 1}` : 'tsconfig.json')));
+
+    const lineOf = (fileName: string, pos: number): number =>
+      (program.getSourceFile(fileName)?.getLineAndCharacterOfPosition(pos).line ?? -1) + 1;
+
+    const results = prepared.map(({ input, fileName, text, preludeLines }): CheckResult => {
+      const source = program.getSourceFile(fileName);
+      if (source === undefined) throw new Error(`${fileName} is not in the program`);
+      const { label, snippet } = input;
+      const locateAt = (start: number): string => {
+        const { line, character } = source.getLineAndCharacterOfPosition(start);
+        if (line < preludeLines.length) {
+          return `${label}:${snippet.line} (prelude: ${preludeLines[line]})`;
+        }
+        const snippetLine = line - preludeLines.length;
+        return `${label}:${snippet.line + snippetLine}:${character + 1 + snippet.indent}`;
+      };
+      const locate = (d: Diagnostic): string => {
+        if (d.fileName === fileName) return locateAt(d.pos);
+        // An error the snippet causes in another file (rare): name that file.
+        const where = d.fileName ? `${d.fileName}:${lineOf(d.fileName, d.pos)}` : '';
+        return `${label}:${snippet.line} (reported in ${where || 'no file'})`;
+      };
+      const diagnostics = [
+        ...program.getSyntacticDiagnostics(fileName),
+        ...program.getSemanticDiagnostics(fileName),
+      ].filter(isError);
+      const reported = new Set(diagnostics.map((d) => d.pos));
+      const snippetStart = preludeLines.length === 0 ? 0 : preludeLines.join('\n').length + 1;
+      const extra = excessProperties(checker, source, snippetStart).filter((d) => !reported.has(d.start));
+      return {
+        input,
+        text,
+        errors: [
+          ...diagnostics.map((d) => formatDiagnostic(d, locate)),
+          ...extra.map((d) => `${locateAt(d.start)} excess-property: ${d.message}`),
+        ],
+      };
+    });
+    const fileErrors = onDisk.flatMap((fileName) => {
+      const source = program.getSourceFile(fileName);
+      if (source === undefined) return [`${relative(repoRoot, fileName)}: not in the program (missing?)`];
+      return [...program.getSyntacticDiagnostics(fileName), ...program.getSemanticDiagnostics(fileName)]
+        .filter(isError)
+        .map((d) =>
+          formatDiagnostic(d, (x) => {
+            const { line, character } = source.getLineAndCharacterOfPosition(x.pos);
+            return `${relative(repoRoot, fileName)}:${line + 1}:${character + 1}`;
+          }),
+        );
+    });
+    return { results, globalErrors, fileErrors };
+  } finally {
+    api.close();
+  }
 }
