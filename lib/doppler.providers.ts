@@ -4,11 +4,12 @@ import { getSecretsServiceToken, instancesOf, webhookHandlerToken } from './dopp
 import { DOPPLER_PIPELINE_DEPS } from './doppler.constants.js';
 import { MODULE_OPTIONS_TOKEN } from './doppler.module-definition.js';
 import { bootstrapSecrets, type PipelineDeps } from './load-doppler-secrets.js';
-import { DOPPLER_REFRESHER, RefresherRef, type LoadedParts } from './refresh/refresher-ref.js';
+import { RefresherRef, type LoadedParts } from './refresh/refresher-ref.js';
 import { explorerOf } from './refresh/secrets-change.explorer.js';
 import type { SecretsService } from './secrets.service.js';
 import type { SealedOptions } from './options/deferred-options.js';
 import { DopplerWebhookHandler } from './webhook/doppler-webhook.handler.js';
+import { RegistrationWebhookHandler } from './webhook/registration-webhook-handler.js';
 
 /**
  * The pipeline's dependencies a registration provides itself: none, so the real clock and logger.
@@ -67,17 +68,15 @@ export function registrationProviders(
             inject: [MODULE_OPTIONS_TOKEN, DOPPLER_PIPELINE_DEPS, ModulesContainer],
           },
       {
-        // Also the registration's lifecycle (its change handlers, starting and stopping refreshing).
-        provide: DOPPLER_REFRESHER,
-        useFactory: (service: SecretsService<object>, modules: ModulesContainer) =>
-          new RefresherRef(name, service, loadedBy.get(service), explorerOf(modules)),
-        inject: [secrets, ModulesContainer],
-      },
-      {
-        // A factory, not the class: Nest then reads no constructor metadata for it at boot.
+        // The webhook handler apps inject, and also the registration's lifecycle (its change
+        // handlers, starting and stopping refreshing): one provider for both. A factory, not the
+        // class: Nest then reads no constructor metadata for it at boot.
         provide: webhook as string | typeof DopplerWebhookHandler,
-        useFactory: (ref: RefresherRef) => new DopplerWebhookHandler(ref),
-        inject: [DOPPLER_REFRESHER],
+        useFactory: (service: SecretsService<object>, modules: ModulesContainer) =>
+          new RegistrationWebhookHandler(
+            new RefresherRef(name, service, loadedBy.get(service), explorerOf(modules)),
+          ),
+        inject: [secrets, ModulesContainer],
       },
     ],
     exports: [secrets, webhook],

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { LOGGER_CONTEXT } from './doppler.constants.js';
-import { startDeadline, systemClock, type Clock } from './core/clock.js';
+import { lazyDeadline, systemClock, type Clock, type SignalSource } from './core/clock.js';
 import { describeScope, type DopplerScope } from './core/scope.js';
 import { ScopePin } from './core/scope-pin.js';
 import { FallbackPolicy } from './fallback/fallback-policy.js';
@@ -11,7 +11,7 @@ import { serviceFor, type SecretsService } from './secrets.service.js';
 import { ApiSource } from './sources/api.source.js';
 import { EnvironmentSource } from './sources/environment.source.js';
 import { MountedSource, type MountedSourceDeps } from './sources/mounted.source.js';
-import type { LoadedSet, SecretsSource } from './sources/secrets-source.js';
+import type { LoadedSet, LoadRequest, SecretsSource } from './sources/secrets-source.js';
 import { validateLoadedSet } from './sources/validate-loaded-set.js';
 import { resolveModuleOptions, type ResolvedModuleOptions } from './options/resolve-options.js';
 import type { FetchObserver } from './telemetry/fetch-observer.js';
@@ -63,8 +63,9 @@ export async function bootstrapSecrets<T extends object>(
   const resolved = resolveModuleOptions(options, deps.env);
   const started = clock.now();
   const deadlineAt = started + resolved.deadline;
-  const deadline = startDeadline(clock, resolved.deadline);
-  const signal = deadline.signal;
+  // Armed only if something reads its signal: a fixed token and a synchronous schema never wait
+  // outside the download, whose requests keep to deadlineAt with deadlines of their own.
+  const deadline = lazyDeadline(clock, resolved.deadline);
   const scope = {
     ...(resolved.project !== undefined && { project: resolved.project }),
     ...(resolved.config !== undefined && { config: resolved.config }),
@@ -95,7 +96,7 @@ export async function bootstrapSecrets<T extends object>(
   let service: SecretsService<T>;
   try {
     ({ set, first } = await fetch
-      .inSpan(() => loadFirstSet(source, resolved.schema, scope, pin, signal, deadlineAt, fetch))
+      .inSpan(() => loadFirstSet(source, resolved.schema, scope, pin, deadline, deadlineAt, fetch))
       .catch(async (error: unknown) => {
         fetch.failed(errorTypeOf(error));
         // Nothing will use the source: release what it holds (an exchanged token is revoked).
@@ -106,7 +107,7 @@ export async function bootstrapSecrets<T extends object>(
     state = new SecretsState<T>(first, clock);
     telemetry.observe(state as unknown as SecretsState<object>);
     service = serviceFor(state);
-    await source.accepted?.(set, first.metadata, signal);
+    await source.accepted?.(set, first.metadata, deadline.signal);
   } finally {
     // Bootstrap is over: its deadline has nothing left to bound.
     deadline.release();
@@ -181,13 +182,21 @@ async function loadFirstSet(
   schema: ResolvedModuleOptions['schema'],
   scope: DopplerScope,
   pin: ScopePin,
-  signal: AbortSignal,
+  deadline: SignalSource,
   deadlineAt: number,
   observer: FetchObserver,
 ): Promise<{ readonly set: LoadedSet; readonly first: ValidatedSet }> {
-  const outcome = await source.load({ phase: 'bootstrap', signal, deadlineAt, observer });
+  const request: LoadRequest = {
+    phase: 'bootstrap',
+    get signal() {
+      return deadline.signal;
+    },
+    deadlineAt,
+    observer,
+  };
+  const outcome = await source.load(request);
   if (outcome.kind !== 'set') throw new TypeError('a bootstrap load always brings a set');
-  return { set: outcome.set, first: await validateLoadedSet(outcome.set, schema, scope, pin, signal) };
+  return { set: outcome.set, first: await validateLoadedSet(outcome.set, schema, scope, pin, deadline) };
 }
 
 function createSource(

@@ -262,7 +262,7 @@ describe('renewal', () => {
     );
     const signal = new AbortController().signal;
     try {
-      const first = Array.from({ length: 10 }, () => provider.token(signal));
+      const first = Array.from({ length: 10 }, () => provider.token({ signal }));
       await settle();
       release();
       const tokens = await Promise.all(first);
@@ -271,7 +271,7 @@ describe('renewal', () => {
       expect(asked).toBe(1);
 
       await clock.advance(LIFETIME_SEC * 1000 - RENEW_MARGIN_MS);
-      const renewed = await Promise.all(Array.from({ length: 10 }, () => provider.token(signal)));
+      const renewed = await Promise.all(Array.from({ length: 10 }, () => provider.token({ signal })));
       expect(new Set(renewed).size).toBe(1);
       expect(renewed[0]).not.toBe(tokens[0]);
       expect(asked).toBe(2);

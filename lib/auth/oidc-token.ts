@@ -3,7 +3,7 @@ import type { DownloadRequest } from '../client/doppler-client.js';
 import { retryWithinDeadline } from '../client/download-with-retries.js';
 import { OidcExchangeClient } from '../client/oidc-exchange-client.js';
 import type { IssuedToken } from '../client/parse-oidc-answer.js';
-import { DeadlineReached, deadlinePassed, type Clock } from '../core/clock.js';
+import { DeadlineReached, deadlinePassed, type Clock, type SignalSource } from '../core/clock.js';
 import { printable } from '../core/printable.js';
 import { within } from '../core/within.js';
 import { dopplerError } from '../errors/create-doppler-error.js';
@@ -87,11 +87,12 @@ export class OidcToken implements TokenProvider {
    * The token in use, or a fresh one when it is near its end.
    * @throws {DopplerError} the exchange's failure when no token is left to serve.
    */
-  async token(signal: AbortSignal, request?: TokenRequest): Promise<string> {
+  async token(until: SignalSource, request?: TokenRequest): Promise<string> {
     if (this.#closing !== undefined) throw this.closed();
     const { clock } = this.#deps;
     const held = this.#held;
     if (held !== undefined && clock.now() < held.renewAt) return held.token;
+    const signal = until.signal;
     const shared = (this.#exchanging ??= this.exchange(
       request ?? { phase: 'refresh', deadlineAt: clock.now() + this.#deps.resolved.deadline },
     ).finally(() => {

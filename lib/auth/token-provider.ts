@@ -1,5 +1,6 @@
 import { DopplerConfigurationError } from '../errors/doppler.errors.js';
 import { dopplerError } from '../errors/create-doppler-error.js';
+import type { SignalSource } from '../core/clock.js';
 import { within } from '../core/within.js';
 import { printable } from '../core/printable.js';
 import { readSmallFile } from '../options/read-small-file.js';
@@ -24,11 +25,12 @@ export interface TokenProvider {
   /** Whether the token can change while the app runs (a token file re-read per refresh). */
   readonly rotates: boolean;
   /**
-   * The token to use now, as text not yet checked.
+   * The token to use now, as text not yet checked. `until.signal` is read only when getting the
+   * token means waiting (a file read, an exchange): a fixed token leaves the load's deadline unarmed.
    * @throws {DopplerConfigurationError} when a token file cannot be read.
-   * @throws {DopplerUnavailableError} when reading it outlasts `signal`.
+   * @throws {DopplerUnavailableError} when reading it outlasts `until.signal`.
    */
-  token(signal: AbortSignal, request?: TokenRequest): Promise<string>;
+  token(until: SignalSource, request?: TokenRequest): Promise<string>;
   /** Says where the token came from, for messages: never the token. */
   readonly where: string;
   /**
@@ -70,8 +72,8 @@ export class TokenFile implements TokenProvider {
     return `The token file ${printable(this.path)}`;
   }
 
-  async token(signal: AbortSignal): Promise<string> {
-    const read = await within(readSmallFile(this.path, MAX_TOKEN_FILE_BYTES), signal, () =>
+  async token(until: SignalSource): Promise<string> {
+    const read = await within(readSmallFile(this.path, MAX_TOKEN_FILE_BYTES), until.signal, () =>
       dopplerError(
         'DOPPLER_TIMEOUT',
         `${this.where} could not be read before the deadline: the volume it is on may be hung. Check the mount.`,

@@ -1,7 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from '../../test/support/fake-clock.js';
-import { DeadlineReached, deadlinePassed, deadlineSignal, startDeadline } from './clock.js';
+import { DeadlineReached, deadlinePassed, deadlineSignal, lazyDeadline, startDeadline } from './clock.js';
 
 describe('deadlineSignal', () => {
   it('leaves no listener on its parent once its deadline has passed, however many it made', async () => {
@@ -77,5 +77,45 @@ describe('startDeadline', () => {
     startDeadline(clock, 10, parent.signal);
     await clock.advance(10);
     expect(getEventListeners(parent.signal, 'abort')).toHaveLength(0);
+  });
+});
+
+describe('lazyDeadline', () => {
+  it('schedules nothing until its signal is read, then a deadline for the time left', async () => {
+    const clock = new FakeClock();
+    const deadline = lazyDeadline(clock, 1_000);
+    expect(clock.pending).toBe(0);
+    await clock.advance(400);
+    const signal = deadline.signal;
+    expect(deadline.signal).toBe(signal);
+    expect(clock.armedDeadlines).toBe(1);
+    expect(clock.delays).toEqual([600]);
+    await clock.advance(599);
+    expect(signal.aborted).toBe(false);
+    await clock.advance(1);
+    expect(deadlinePassed(signal)).toBe(true);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('read after its time has run out, its signal is aborted already, with no timer', async () => {
+    const clock = new FakeClock();
+    const deadline = lazyDeadline(clock, 1_000);
+    await clock.advance(1_000);
+    expect(deadlinePassed(deadline.signal)).toBe(true);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('release() drops the timer of a signal read; a signal read after release() never aborts', async () => {
+    const clock = new FakeClock();
+    const read = lazyDeadline(clock, 1_000);
+    const signal = read.signal;
+    read.release();
+    expect(clock.pending).toBe(0);
+    const unread = lazyDeadline(clock, 1_000);
+    unread.release();
+    await clock.advance(5_000);
+    expect(signal.aborted).toBe(false);
+    expect(unread.signal.aborted).toBe(false);
+    expect(clock.pending).toBe(0);
   });
 });

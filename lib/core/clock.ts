@@ -59,9 +59,16 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<v
   });
 }
 
-/** A deadline's signal, and a way to drop its timer once the work it bounds is over. */
-export interface Deadline {
+/**
+ * What bounds a piece of work: its signal, read only where the work needs it (so a deadline that
+ * nothing reads can cost no timer, see {@link lazyDeadline}).
+ */
+export interface SignalSource {
   readonly signal: AbortSignal;
+}
+
+/** A deadline's signal, and a way to drop its timer once the work it bounds is over. */
+export interface Deadline extends SignalSource {
   /** Drops the timer and the link to the parent, without aborting: the work it bounded is over. */
   readonly release: Cancel;
 }
@@ -100,6 +107,32 @@ export function startDeadline(clock: Clock, ms: number, parent?: AbortSignal): D
   if (parent.aborted) onParentAbort();
   else parent.addEventListener('abort', onParentAbort, { once: true });
   return { signal: controller.signal, release };
+}
+
+/**
+ * {@link startDeadline} without a parent, its signal and timer made when the signal is first read:
+ * work that never reads it (a fixed token, a set downloaded under its own request deadlines and
+ * validated synchronously) costs neither. The signal aborts at the same time as an eager one, `ms`
+ * after this call: read past that time, it is aborted already; read after `release()`, it never aborts.
+ */
+export function lazyDeadline(clock: Clock, ms: number): Deadline {
+  const endsAt = clock.now() + ms;
+  let made: Deadline | undefined;
+  let released = false;
+  return {
+    get signal(): AbortSignal {
+      if (made !== undefined) return made.signal;
+      const remaining = endsAt - clock.now();
+      if (released) made = { signal: new AbortController().signal, release: () => undefined };
+      else if (remaining > 0) made = startDeadline(clock, remaining);
+      else made = { signal: AbortSignal.abort(new DeadlineReached()), release: () => undefined };
+      return made.signal;
+    },
+    release(): void {
+      released = true;
+      made?.release();
+    },
+  };
 }
 
 /** {@link startDeadline}'s signal, for a deadline that lasts as long as the work it bounds. */

@@ -77,7 +77,7 @@ export class FallbackPolicy implements SecretsSource {
   async load(request: LoadRequest): Promise<LoadOutcome> {
     if (request.phase === 'refresh') return this.api.load(request);
     // The token (file) comes first: the store's passphrase may derive from it.
-    const session = await this.api.session(request.signal);
+    const session = await this.api.session(request);
     const store = this.storeFor(session.options);
     const loading = store.load();
     const headStart = new AbortController();

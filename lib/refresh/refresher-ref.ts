@@ -5,9 +5,6 @@ import type { SecretsService } from '../secrets.service.js';
 import type { SecretsChangeExplorer } from './secrets-change.explorer.js';
 import type { SecretsRefresher } from './secrets-refresher.js';
 
-/** Internal injection token of the {@link RefresherRef} of one `DopplerModule` registration. */
-export const DOPPLER_REFRESHER = 'DOPPLER:REFRESHER';
-
 /** What the registration's pipeline runs on, when a test gave it (fake time, a recording logger). */
 export interface RefresherDeps {
   readonly clock?: Clock;
@@ -24,9 +21,11 @@ export interface LoadedParts {
 /**
  * The lifecycle of one registration, and where the webhook handler finds its refresher: once the
  * app is up it subscribes the `@OnSecretsChange` handlers that follow the registration and starts
- * refreshing; when the app goes down it stops both (timers, requests). One provider for all of it,
- * as each provider costs at boot. A service a test put in with `overrideProvider` gets its
- * handlers, but nothing of it is started or closed (nothing was fetched, nothing refreshes).
+ * refreshing; when the app goes down it stops both (timers, requests). It is no provider of its
+ * own: the registration's webhook handler (one provider for both, as each provider costs at boot)
+ * holds it and passes Nest's lifecycle hooks on to it. A service a test put in with
+ * `overrideProvider` gets its handlers, but nothing of it is started or closed (nothing was
+ * fetched, nothing refreshes).
  */
 export class RefresherRef implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
   readonly #loaded: (LoadedParts & { readonly service: SecretsService<object> }) | undefined;

@@ -261,13 +261,9 @@ export class SecretsRefresher {
         this.state.recordSuccess(outcome.etag);
         return { kind: 'unchanged' };
       }
-      const next = await validateLoadedSet(
-        outcome.set,
-        this.settings.schema,
-        this.settings.scope,
-        this.pin,
+      const next = await validateLoadedSet(outcome.set, this.settings.schema, this.settings.scope, this.pin, {
         signal,
-      );
+      });
       if (this.#stopped) return { kind: 'stopped' };
       // Applied before it is recorded and copied: status never names a version not yet served.
       const change = this.state.apply(next);

@@ -4,7 +4,7 @@ import { tokenProviderFor, type TokenProvider, type TokenRequest } from '../auth
 import { DopplerClient, type DownloadResult } from '../client/doppler-client.js';
 import { DopplerError } from '../errors/doppler.errors.js';
 import { downloadWithRetries } from '../client/download-with-retries.js';
-import { deadlinePassed, type Clock } from '../core/clock.js';
+import { deadlinePassed, type Clock, type SignalSource } from '../core/clock.js';
 import type { ScopePin } from '../core/scope-pin.js';
 import {
   withToken,
@@ -70,10 +70,10 @@ export class ApiSource implements SecretsSource {
    * @throws {DopplerConfigurationError} for an unreadable file or a malformed token.
    * @throws {DopplerError} `DOPPLER_SCOPE_MISMATCH` for a rotated token of another config.
    */
-  async session(signal: AbortSignal, request?: TokenRequest): Promise<Session> {
+  async session(until: SignalSource, request?: TokenRequest): Promise<Session> {
     const current = this.#session;
     if (current && !this.#tokens.rotates) return current;
-    const options = withToken(this.resolved, await this.#tokens.token(signal, request), this.#tokens.where);
+    const options = withToken(this.resolved, await this.#tokens.token(until, request), this.#tokens.where);
     if (current && options.token === current.options.token) return current;
     this.pin.admitToken(options.token);
     const session = { options, client: new DopplerClient(options, { env: this.env, clock: this.clock }) };
@@ -91,7 +91,8 @@ export class ApiSource implements SecretsSource {
       deadlineAt: request.deadlineAt,
       ...(request.observer !== undefined && { observer: request.observer }),
     };
-    const first = await this.session(request.signal, tokenRequest);
+    // The request itself: its signal is read only if getting the token waits.
+    const first = await this.session(request, tokenRequest);
     try {
       return await this.loadWith(first, request);
     } catch (error: unknown) {
@@ -107,7 +108,7 @@ export class ApiSource implements SecretsSource {
       this.logger.warn(
         'Doppler refused the exchanged token (401) before its expires_at; exchanging the OIDC token again, once.',
       );
-      return this.loadWith(await this.session(request.signal, tokenRequest), request);
+      return this.loadWith(await this.session(request, tokenRequest), request);
     }
   }
 
@@ -163,7 +164,7 @@ export class ApiSource implements SecretsSource {
     if (!refresh?.watch) return () => undefined;
     const stream = new WatchStream({
       open: async (signal) =>
-        (await this.session(signal)).client.openWatch({
+        (await this.session({ signal })).client.openWatch({
           signal,
           ...(context?.requests !== undefined && { observer: context.requests }),
         }),

@@ -1,3 +1,4 @@
+import type { SignalSource } from '../core/clock.js';
 import { scopeOfSet, type DopplerScope } from '../core/scope.js';
 import { dopplerError } from '../errors/create-doppler-error.js';
 import type { ScopePin } from '../core/scope-pin.js';
@@ -16,14 +17,14 @@ import type { LoadedSet } from './secrets-source.js';
  *
  * @throws {DopplerError} `DOPPLER_SCOPE_MISMATCH` for a set of another project or config.
  * @throws {SecretsValidationError} when the values do not match the schema.
- * @throws {DopplerUnavailableError} when an asynchronous schema outlasts `signal`.
+ * @throws {DopplerUnavailableError} when an asynchronous schema outlasts `until.signal` (read only then).
  */
 export async function validateLoadedSet(
   loaded: LoadedSet,
   schema: SecretsSchema | undefined,
   fromOptions: DopplerScope,
   pin: ScopePin,
-  signal: AbortSignal,
+  until: SignalSource,
 ): Promise<ValidatedSet> {
   const { scope, environment } = scopeOfSet(loaded.raw, fromOptions);
   pin.admit(scopeOfSet(loaded.raw).scope, loaded.origin === 'fallback' ? 'fallback copy' : 'download');
@@ -31,7 +32,7 @@ export async function validateLoadedSet(
   // Only an asynchronous schema can outlast the deadline; a synchronous result stands as it is.
   const values =
     validated instanceof Promise
-      ? await within(validated, signal, () =>
+      ? await within(validated, until.signal, () =>
           dopplerError(
             'DOPPLER_TIMEOUT',
             'Validating the secrets against the schema did not finish before the deadline: an asynchronous refinement of the schema never settled.',

@@ -1,8 +1,8 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { systemClock } from '../core/clock.js';
 import { LOGGER_CONTEXT } from '../doppler.constants.js';
 import type { RefreshResult } from '../refresh/refresh-result.js';
-import { DOPPLER_REFRESHER, RefresherRef } from '../refresh/refresher-ref.js';
+import type { RefresherRef } from '../refresh/refresher-ref.js';
 import { verifyDopplerSignature } from './verify-signature.js';
 
 /** At most one warning about refused deliveries per this many milliseconds. */
@@ -40,11 +40,12 @@ export class DopplerWebhookHandler {
   #logger: Pick<Logger, 'warn'> | undefined;
 
   /**
-   * @internal Built by Nest's injector. The once-a-minute warning runs on the pipeline's clock and
-   * logger, which the registration's factory leaves on `ref` (a test's fake time): asking Nest for
-   * an optional provider that is absent costs every boot a thrown and caught exception.
+   * @internal Built by the registration's provider (`DopplerModule`), on its {@link RefresherRef}.
+   * The once-a-minute warning runs on the pipeline's clock and logger, which the registration's
+   * factory leaves on `ref` (a test's fake time): asking Nest for an optional provider that is
+   * absent costs every boot a thrown and caught exception.
    */
-  constructor(@Inject(DOPPLER_REFRESHER) private readonly ref: RefresherRef) {}
+  constructor(private readonly ref: RefresherRef) {}
 
   /** Checks the signature over the raw body and schedules a refresh. Never throws. */
   handle(rawBody: Buffer | undefined, signature: string | undefined): WebhookVerdict {
