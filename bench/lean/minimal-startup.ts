@@ -13,8 +13,8 @@
  *   handOne     the hand-rolled factory as the one provider of a dynamic module of its own: what
  *               any Nest module that provides the secrets costs over a provider in the app's module
  *   handShaped  the hand-rolled factory in a dynamic module with DopplerModule.forRoot's providers:
- *               a value, the fetching factory, a factory with its three lifecycle hooks, an exported
- *               handler factory; `module / handShaped` is then the module's own work over the fetch
+ *               a value, the fetching factory, an exported handler factory whose instance has the
+ *               three lifecycle hooks; `module / handShaped` is then the module's own work over the fetch
  */
 import 'reflect-metadata';
 import { globalAgent } from 'node:http';
@@ -121,7 +121,6 @@ function handInModule(apiUrl: string, shaped: boolean): DynamicModule {
   @Module({})
   class HandModule {}
   const DEPS = Symbol('deps');
-  const LIFECYCLE = Symbol('lifecycle');
   const HANDLER = Symbol('handler');
   const fetching: Provider = {
     provide: HAND,
@@ -135,7 +134,8 @@ function handInModule(apiUrl: string, shaped: boolean): DynamicModule {
       { provide: DEPS, useValue: Object.freeze({}) },
       fetching,
       {
-        provide: LIFECYCLE,
+        // The exported handler, which also carries the lifecycle hooks.
+        provide: HANDLER,
         useFactory: () => ({
           onApplicationBootstrap: () => undefined,
           onModuleDestroy: () => Promise.resolve(),
@@ -143,7 +143,6 @@ function handInModule(apiUrl: string, shaped: boolean): DynamicModule {
         }),
         inject: [HAND, ModulesContainer],
       },
-      { provide: HANDLER, useFactory: () => ({}), inject: [LIFECYCLE] },
     ],
     exports: [HAND, HANDLER],
   };

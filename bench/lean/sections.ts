@@ -189,8 +189,8 @@ function moduleFloor(ratios: Record<string, Ratio>): string[] {
     'The last four rows separate what Nest charges for a module from what the module does. The hand-rolled ' +
       "provider sits in the app's own module; any library's `forRoot()` is a dynamic module, which Nest scans, " +
       'links and instantiates with its own ModuleRef and module class. "With its providers" is the same fetch in ' +
-      'a module registering what DopplerModule.forRoot() registers: a value, the fetching factory, a factory whose ' +
-      'instance has the three lifecycle hooks, an exported handler factory, with the same injections ' +
+      'a module registering what DopplerModule.forRoot() registers: a value, the fetching factory, and an exported ' +
+      'handler factory whose instance has the three lifecycle hooks, with the same injections ' +
       '(bench/lean/minimal-startup.ts, `handInModule`).',
   ];
 }
