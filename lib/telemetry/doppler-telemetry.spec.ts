@@ -36,6 +36,28 @@ describe('createInstanceTelemetry: nothing to report to costs nothing', () => {
     );
   });
 
+  it('with no provider registered, answers at once without loading the API', () => {
+    let loads = 0;
+    const load = () => (loads++, loadOtelApi());
+    expect(createInstanceTelemetry(on, identity, systemClock, load)).toBe(NOOP_TELEMETRY);
+    expect(loads).toBe(0);
+  });
+
+  it.each([
+    ['a meter provider', () => metrics.setGlobalMeterProvider(new MeterProvider())],
+    ['a tracer provider', () => trace.setGlobalTracerProvider(new BasicTracerProvider())],
+  ])('loads the API once %s is registered, and not after it is removed', async (_, register) => {
+    let loads = 0;
+    const load = () => (loads++, loadOtelApi());
+    expect(register()).toBe(true);
+    expect(await createInstanceTelemetry(on, identity, systemClock, load)).not.toBe(NOOP_TELEMETRY);
+    expect(loads).toBe(1);
+    metrics.disable();
+    trace.disable();
+    expect(createInstanceTelemetry(on, identity, systemClock, load)).toBe(NOOP_TELEMETRY);
+    expect(loads).toBe(1);
+  });
+
   it('the no-op hands out one shared fetch: nothing is allocated per cycle', () => {
     expect(NOOP_TELEMETRY.startFetch('refresh')).toBe(NOOP_TELEMETRY.startFetch('bootstrap'));
   });

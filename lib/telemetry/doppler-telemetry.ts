@@ -8,6 +8,7 @@ import type { FetchObserver } from './fetch-observer.js';
 import {
   loadedOtelApi,
   loadOtelApi,
+  otelProviderRegistered,
   type OtelApi,
   type OtelAttributes,
   type OtelBatchResult,
@@ -97,9 +98,9 @@ export interface TelemetryIdentity {
 /**
  * The telemetry of one registration, taken from the global providers now (at boot, not at import,
  * so an SDK the app starts after its imports is seen): {@link NOOP_TELEMETRY} unless the app has
- * `@opentelemetry/api` and registered a meter or tracer provider. Once the API has loaded (the
- * first boot of the process), the answer comes without waiting; `identity` is asked for only when
- * there is something to report to.
+ * `@opentelemetry/api` and registered a meter or tracer provider. With neither registered (the
+ * API's global registry says so) the API is not loaded at all; once it has loaded, the answer
+ * comes without waiting; `identity` is asked for only when there is something to report to.
  */
 export function createInstanceTelemetry(
   options: ResolvedTelemetryOptions | undefined,
@@ -107,7 +108,7 @@ export function createInstanceTelemetry(
   clock: Clock,
   load: () => Promise<OtelApi | undefined> = loadOtelApi,
 ): InstanceTelemetry | Promise<InstanceTelemetry> {
-  if (options?.enabled === false) return NOOP_TELEMETRY;
+  if (options?.enabled === false || !otelProviderRegistered()) return NOOP_TELEMETRY;
   const settled = load === loadOtelApi ? loadedOtelApi() : undefined;
   if (settled !== undefined) return telemetryFrom(settled.api, options, identity, clock);
   return load().then((api) => telemetryFrom(api, options, identity, clock));

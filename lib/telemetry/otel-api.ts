@@ -77,6 +77,23 @@ export interface OtelApi {
   readonly SpanStatusCode: { readonly ERROR: number };
 }
 
+// Where every 1.x copy of the API keeps what is registered globally (its internal global-utils):
+// one object per process, shared by all copies, holding `metrics` and `trace` once an SDK sets them.
+const GLOBAL_REGISTRY = Symbol.for('opentelemetry.js.api.1');
+
+/**
+ * Whether a meter or tracer provider is registered with any copy of the API 1.x, read from the
+ * global registry the API keeps, without loading it. With neither, every meter and tracer the API
+ * hands out is a no-op, so a boot need not load the package (about 30 ms and 44 files at a
+ * process's first boot on a 2-core machine) to learn that it has nothing to report to.
+ */
+export function otelProviderRegistered(): boolean {
+  const registry: unknown = (globalThis as Record<symbol, unknown>)[GLOBAL_REGISTRY];
+  if (typeof registry !== 'object' || registry === null) return false;
+  const { metrics, trace } = registry as { metrics?: unknown; trace?: unknown };
+  return metrics !== undefined || trace !== undefined;
+}
+
 let loading: Promise<OtelApi | undefined> | undefined;
 // What the load brought, once it settled: boots after the first take it without waiting.
 let loaded: { readonly api: OtelApi | undefined } | undefined;
