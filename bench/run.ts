@@ -6,7 +6,7 @@
  *   --quick            few iterations and a scaled-down fleet; writes dist/bench/quick/ instead
  *   --only=a,b         sections (names in SECTIONS below); the others are kept from the results.json being
  *                      replaced (--only= runs none: it renders the kept results again); the lean
- *                      ones (minimal, keys, get-map) are bench/lean/sections.ts, written to lean.md;
+ *                      ones (minimal, fresh, keys, get-map) are bench/lean/sections.ts, written to lean.md;
  *                      masking (the engine per character of large texts) is written to masking.md
  *   --scale=a,b        the fleet's runs at scale: api, api-half, fallback, fallback-300, mounted (default all; none: '')
  *   --sample=n         replicas simulated for the fleet at scale (default 1000, 250 with --quick; divides 10,000)

@@ -1,6 +1,7 @@
 /**
  * The lean sections of `npm run bench` (issue 14: start-up at the cost of the fetch):
  *   minimal      start-up, three keys, one module: DopplerModule vs hand-rolled vs official SDK
+ *   fresh        the same start in fresh processes: from the process's start to the app being ready
  *   keys         validation by number of keys (10 to 10,000)
  *   get-map      secrets.get(key) vs Map.get(key), and bytes allocated per call
  * Each runs in its own Node process; the results go to <out>/lean.md and <out>/lean.json
@@ -12,7 +13,7 @@ import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { progress, RESULT_PREFIX, scriptPath } from './harness.js';
 
-export const LEAN_SECTIONS = ['minimal', 'keys', 'get-map'] as const;
+export const LEAN_SECTIONS = ['minimal', 'fresh', 'keys', 'get-map'] as const;
 
 interface Ratio {
   readonly value: number;
@@ -32,6 +33,11 @@ interface MinimalResult {
     p75Ms: number;
     medianCpuMs: number;
   }[];
+  readonly ratios: Readonly<Record<string, Ratio>>;
+}
+interface FreshResult {
+  readonly rounds: number;
+  readonly variants: readonly { id: string; label: string; totalMs: number; bootMs: number }[];
   readonly ratios: Readonly<Record<string, Ratio>>;
 }
 interface Timing {
@@ -60,6 +66,7 @@ interface GetResult {
 }
 interface LeanResults {
   minimal?: { command: string; at: string; load: number[]; result: MinimalResult };
+  fresh?: { command: string; at: string; load: number[]; result: FreshResult };
   keys?: { command: string; at: string; load: number[]; result: KeysResult[] };
   getMap?: { command: string; at: string; load: number[]; result: GetResult };
 }
@@ -130,6 +137,11 @@ export async function runLeanSections(options: {
       quick ? ['--rounds', '20', '--warmup', '5'] : ['--rounds', '400', '--warmup', '60'],
     );
     results.minimal = { ...stamp(), result };
+  }
+  if (only.has('fresh')) {
+    progress('lean: fresh processes (three keys, one module)');
+    const result = await runScript<FreshResult>('fresh-start', [], ['--rounds', quick ? '5' : '30']);
+    results.fresh = { ...stamp(), result };
   }
   if (only.has('keys')) {
     progress('lean: validation by number of keys');
@@ -271,6 +283,31 @@ function renderLean(results: LeanResults): string {
       '',
     );
   }
+  const fresh = results.fresh;
+  if (fresh) {
+    const { result } = fresh;
+    out.push(
+      '## Fresh processes: what a pod pays',
+      '',
+      `\`${fresh.command}\`, ${fresh.at}, load ${fresh.load.join(' / ')}. ${result.rounds} rounds; each starts one Node ` +
+        'process per variant, in an order drawn afresh (bench/lean/fresh-start.ts, fresh-boot.ts). A process imports ' +
+        'what every variant shares (Nest, axios, class-validator, class-transformer) and then its own package, and ' +
+        "boots the same app as the minimal section once: its first boot, with nothing compiled yet. 'Start' is from " +
+        "the process's start to the app being ready; 'first boot' is `createApplicationContext()` alone. The minimal " +
+        'section above times warm boots and leaves out both the import and the first run of the code.',
+      '',
+      '| variant | start (ms, median) | first boot (ms, median) |',
+      '| --- | ---: | ---: |',
+      ...result.variants.map((v) => `| ${v.label} | ${f(v.totalMs, 1)} | ${f(v.bootMs, 1)} |`),
+      '',
+      '| ratio (medians) | value |',
+      '| --- | ---: |',
+      `| DopplerModule / hand-rolled, start | ${r(result.ratios['moduleOverHandTotal'])} |`,
+      `| DopplerModule / hand-rolled, first boot | ${r(result.ratios['moduleOverHandBoot'])} |`,
+      `| official SDK / hand-rolled, start | ${r(result.ratios['sdkOverHandTotal'])} |`,
+      '',
+    );
+  }
   const k = results.keys;
   if (k) {
     out.push(
@@ -335,7 +372,7 @@ function renderLean(results: LeanResults): string {
     '## Reproduce',
     '',
     '```bash',
-    'npm run bench -- --only=minimal,keys,get-map   # these sections only; writes docs/bench/lean.md and lean.json',
+    'npm run bench -- --only=minimal,fresh,keys,get-map   # these sections only; writes docs/bench/lean.md and lean.json',
     'node --expose-gc --cpu-prof dist/bench/bench/lean/minimal-startup.js --variants module --rounds 300 --warmup 0   # profile one boot path',
     'node --cpu-prof dist/bench/bench/lean/validation-keys.js --keys 10000 --only library --runs 30   # profile the validation of 10,000 keys',
     '```',
