@@ -26,7 +26,8 @@ const { Module } = require('@nestjs/common') as typeof NestCommon;
 const { NestFactory } = require('@nestjs/core') as typeof NestCore;
 const axios = require('axios') as typeof Axios;
 const { plainToInstance, Type: TransformType } = require('class-transformer') as typeof Transformer;
-const { IsInt, IsString, IsUrl, Max, Min, MinLength, validate } = require('class-validator') as typeof Validator;
+const { IsInt, IsString, IsUrl, Max, Min, MinLength, validate } =
+  require('class-validator') as typeof Validator;
 
 const [variant, apiUrl] = process.argv.slice(2);
 if ((variant !== 'module' && variant !== 'hand' && variant !== 'sdk') || apiUrl === undefined) {
@@ -75,10 +76,11 @@ function rootModule(): NestCommon.Type<unknown> {
     return Root;
   }
   const fetch = async (): Promise<MinimalSecrets> => {
-    const response = await axios.get<Record<string, string>>(
-      `${apiUrl}/v3/configs/config/secrets/download`,
-      { params: { format: 'json' }, auth: { username: LEAN_TOKEN, password: '' }, timeout: 5000 },
-    );
+    const response = await axios.get<Record<string, string>>(`${apiUrl}/v3/configs/config/secrets/download`, {
+      params: { format: 'json' },
+      auth: { username: LEAN_TOKEN, password: '' },
+      timeout: 5000,
+    });
     return checked(response.data);
   };
   @Module({ providers: [{ provide: 'SECRETS', useFactory: fetch }] })

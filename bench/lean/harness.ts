@@ -53,7 +53,8 @@ export function bootstrap<T>(
     const sample: T[] = [];
     while (sample.length < rows.length) {
       const start = Math.floor(random() * rows.length);
-      for (let i = 0; i < block && sample.length < rows.length; i++) sample.push(rows[(start + i) % rows.length]);
+      for (let i = 0; i < block && sample.length < rows.length; i++)
+        sample.push(rows[(start + i) % rows.length]);
     }
     stats.push(statistic(sample));
   }

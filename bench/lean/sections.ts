@@ -210,7 +210,8 @@ function moduleFloor(ratios: Record<string, Ratio>): string[] {
 /** How the rounds ordered the variants: a seeded shuffle, or (older runs) a rotation. */
 function orderText(result: MinimalResult): string {
   const share = result.worstPredecessorShare;
-  if (share === undefined) return 'every round runs each variant once in a rotating order (reversed every other block).';
+  if (share === undefined)
+    return 'every round runs each variant once in a rotating order (reversed every other block).';
   return (
     'every round runs each variant once, in an order drawn afresh (a seeded shuffle), so each variant follows ' +
     `each other about equally often: no variant followed one same variant in more than ${f(share * 100, 0)} % of ` +
