@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Test } from '@nestjs/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -13,6 +16,7 @@ import { openClientSockets } from './support/client-sockets.js';
 import { useDopplerEnv } from './support/doppler-env.js';
 import { FakeClock } from './support/fake-clock.js';
 import { onFakeTime } from './support/on-fake-time.js';
+import { stuckThreadPool } from './support/stuck-thread-pool.js';
 import { withPipelineDeps } from './support/pipeline-deps.js';
 import { VALID_SAMPLE_SECRETS } from './support/sample-values.js';
 
@@ -117,6 +121,71 @@ describe('bootstrap of the sample AppModule fails clearly', () => {
     expect(error.message).toMatch(/Gave up after 2 attempts in 1000 ms/);
     expect((error as DopplerUnavailableError).attempts).toBe(2);
     expect(clock.now() - started).toBe(1000);
+  });
+
+  // The bootstrap's deadline is armed only when something waits outside the download (a lazy
+  // deadline): these two are what it bounds, and it must end them at the same time an eager one would.
+  it('for an asynchronous schema that never settles, within the deadline', async () => {
+    restoreEnv = useDopplerEnv({});
+    let validating = false;
+    const neverSettles = {
+      '~standard': {
+        version: 1 as const,
+        vendor: 'test',
+        validate: () => ((validating = true), new Promise<never>(() => undefined)),
+      },
+    };
+    const clock = new FakeClock();
+    const started = clock.now();
+    const compiling = Test.createTestingModule({
+      imports: [
+        withPipelineDeps(
+          DopplerModule.forRoot({ token: TOKEN, apiUrl, deadline: 1000, schema: neverSettles }),
+          {
+            clock,
+          },
+        ),
+      ],
+    }).compile();
+    // Stuck only once the download is in and the schema holds the set: the deadline must not cut the request.
+    const error = await onFakeTime(clock, compiling, () => validating).then(
+      () => new Error('expected a timeout'),
+      (e: unknown) => e as Error,
+    );
+    expect(error).toBeInstanceOf(DopplerUnavailableError);
+    expect(error).toMatchObject({ code: 'DOPPLER_TIMEOUT' });
+    expect(error.message).toMatch(
+      /Validating the secrets against the schema did not finish before the deadline/,
+    );
+    expect(clock.now() - started).toBe(1000);
+  });
+
+  it('for a token file on a hung volume, within the deadline', async () => {
+    restoreEnv = useDopplerEnv({});
+    const dir = mkdtempSync(join(tmpdir(), 'doppler-hung-token-'));
+    const tokenFile = join(dir, 'token');
+    writeFileSync(tokenFile, TOKEN);
+    const before = emulator.requestCount;
+    const clock = new FakeClock();
+    const started = clock.now();
+    const stuck = stuckThreadPool(dir);
+    try {
+      const compiling = Test.createTestingModule({
+        imports: [withPipelineDeps(DopplerModule.forRoot({ tokenFile, apiUrl, deadline: 1000 }), { clock })],
+      }).compile();
+      // Every thread of the pool is taken: the read of the token file cannot finish by itself.
+      const error = await onFakeTime(clock, compiling, () => true).then(
+        () => new Error('expected a timeout'),
+        (e: unknown) => e as Error,
+      );
+      expect(error).toBeInstanceOf(DopplerUnavailableError);
+      expect(error.message).toMatch(/The token file .* could not be read before the deadline/);
+      expect(clock.now() - started).toBe(1000);
+      expect(emulator.requestCount).toBe(before);
+    } finally {
+      await stuck.release();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('for a personal token without project and config, before any request', async () => {
