@@ -291,11 +291,14 @@ function renderLean(results: LeanResults): string {
       '## Fresh processes: what a pod pays',
       '',
       `\`${fresh.command}\`, ${fresh.at}, load ${fresh.load.join(' / ')}. ${result.rounds} rounds; each starts one Node ` +
-        'process per variant, in an order drawn afresh (bench/lean/fresh-start.ts, fresh-boot.ts). A process imports ' +
-        'what every variant shares (Nest, axios, class-validator, class-transformer) and then its own package, and ' +
+        'process per variant, in an order drawn afresh (bench/lean/fresh-start.ts, fresh-boot.ts). A process loads, ' +
+        'with `require` as a CommonJS app does, what every variant shares (Nest, axios, class-validator, ' +
+        'class-transformer) and then its own package, and ' +
         "boots the same app as the minimal section once: its first boot, with nothing compiled yet. 'Start' is from " +
         "the process's start to the app being ready; 'first boot' is `createApplicationContext()` alone. The minimal " +
-        'section above times warm boots and leaves out both the import and the first run of the code.',
+        'section above times warm boots and leaves out both the import and the first run of the code. Not measured: ' +
+        "an ES module app that imports axios itself also loads axios's CommonJS build, which nestjs-doppler's " +
+        'CommonJS build requires (a second copy, about 12 ms on this machine).',
       '',
       '| variant | start (ms, median) | first boot (ms, median) |',
       '| --- | ---: | ---: |',
