@@ -10,50 +10,26 @@
  *
  * usage: node fresh-boot.js <module|hand|sdk> <apiUrl>
  */
+import 'reflect-metadata';
 import { createRequire } from 'node:module';
 import type * as NestCommon from '@nestjs/common';
 import type * as NestCore from '@nestjs/core';
 import type Axios from 'axios';
-import type * as Transformer from 'class-transformer';
-import type * as Validator from 'class-validator';
 import type * as Doppler from 'nestjs-doppler';
 import type DopplerSdk from '@dopplerhq/node-sdk';
 import { emitResult, LEAN_TOKEN } from './harness.js';
+// class-transformer and class-validator have no ES module entry for Node: this import and a
+// require() reach the same CommonJS files, and so the same metadata.
+import { handRolled, MinimalSecrets, withSdk } from './minimal-app.js';
 
 const require = createRequire(import.meta.url);
-require('reflect-metadata');
 const { Module } = require('@nestjs/common') as typeof NestCommon;
 const { NestFactory } = require('@nestjs/core') as typeof NestCore;
 const axios = require('axios') as typeof Axios;
-const { plainToInstance, Type: TransformType } = require('class-transformer') as typeof Transformer;
-const { IsInt, IsString, IsUrl, Max, Min, MinLength, validate } =
-  require('class-validator') as typeof Validator;
 
 const [variant, apiUrl] = process.argv.slice(2);
 if ((variant !== 'module' && variant !== 'hand' && variant !== 'sdk') || apiUrl === undefined) {
   throw new Error('usage: fresh-boot.js <module|hand|sdk> <apiUrl>');
-}
-
-class MinimalSecrets {
-  @IsUrl({ protocols: ['postgres'], require_tld: false })
-  DATABASE_URL!: string;
-
-  @TransformType(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(65535)
-  PORT!: number;
-
-  @IsString()
-  @MinLength(16)
-  API_KEY!: string;
-}
-
-async function checked(data: unknown): Promise<MinimalSecrets> {
-  const secrets = plainToInstance(MinimalSecrets, data);
-  const errors = await validate(secrets);
-  if (errors.length > 0) throw new Error(`Invalid secrets: ${errors.map((e) => e.property).join(', ')}`);
-  return secrets;
 }
 
 /** The variant's root module; its own package is imported here, as part of the start. */
@@ -66,24 +42,11 @@ function rootModule(): NestCommon.Type<unknown> {
   }
   if (variant === 'sdk') {
     const DopplerSDK = (require('@dopplerhq/node-sdk') as { default: typeof DopplerSdk }).default;
-    const fetch = async (): Promise<MinimalSecrets> => {
-      const sdk = new DopplerSDK({ accessToken: LEAN_TOKEN });
-      sdk.setBaseUrl(apiUrl);
-      return checked(await sdk.secrets.download('', '', { format: 'json' }));
-    };
-    @Module({ providers: [{ provide: 'SECRETS', useFactory: fetch }] })
+    @Module({ providers: [{ provide: 'SECRETS', useFactory: () => withSdk(DopplerSDK, apiUrl) }] })
     class Root {}
     return Root;
   }
-  const fetch = async (): Promise<MinimalSecrets> => {
-    const response = await axios.get<Record<string, string>>(`${apiUrl}/v3/configs/config/secrets/download`, {
-      params: { format: 'json' },
-      auth: { username: LEAN_TOKEN, password: '' },
-      timeout: 5000,
-    });
-    return checked(response.data);
-  };
-  @Module({ providers: [{ provide: 'SECRETS', useFactory: fetch }] })
+  @Module({ providers: [{ provide: 'SECRETS', useFactory: () => handRolled(axios, apiUrl) }] })
   class Root {}
   return Root;
 }

@@ -6,7 +6,6 @@
  *
  * usage: node fresh-start.js [--rounds 30]
  */
-import { execFile } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import {
   bootstrap,
@@ -14,19 +13,14 @@ import {
   leanSeed,
   median,
   progress,
-  RESULT_PREFIX,
-  scriptPath,
+  runScript,
+  seededShuffler,
   startStandIn,
 } from './harness.js';
+import { MINIMAL_VALUES } from './minimal-app.js';
 
 const { values: args } = parseArgs({ options: { rounds: { type: 'string', default: '30' } } });
 const ROUNDS = Number(args.rounds);
-
-const VALUES = {
-  DATABASE_URL: 'postgres://app:pw-0f3c9a@db.internal:5432/shop',
-  PORT: '3000',
-  API_KEY: 'pk_live_0123456789abcdef0123',
-};
 
 const IDS = ['module', 'hand', 'sdk'] as const;
 type Id = (typeof IDS)[number];
@@ -41,36 +35,14 @@ interface Start {
   readonly bootMs: number;
 }
 
+/** One fresh process's start (fresh-boot.ts); a start that outlasts a minute is a failure. */
 function startOne(id: Id, apiUrl: string): Promise<Start> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      process.execPath,
-      [scriptPath('./fresh-boot.js', import.meta.url), id, apiUrl],
-      { encoding: 'utf8', timeout: 60_000 },
-      (error, stdout) => {
-        const line = stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
-        if (error !== null || line === undefined) return reject(error ?? new Error(`${id}: no result`));
-        resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as Start);
-      },
-    );
-  });
+  return runScript<Start>('fresh-boot', [], [id, apiUrl], 60_000);
 }
 
-let seed = 20261202;
-const random = (): number => {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return seed / 2147483648;
-};
-function shuffled(): Id[] {
-  const order = [...IDS];
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  return order;
-}
+const shuffled = seededShuffler(IDS, 20261202);
 
-const standIn = await startStandIn(leanSeed(VALUES));
+const standIn = await startStandIn(leanSeed(MINIMAL_VALUES));
 const rows: Record<Id, Start>[] = [];
 try {
   await startOne('module', standIn.url); // the file system's cache, as a pod's image would have it

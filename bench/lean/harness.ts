@@ -2,7 +2,7 @@
  * What the lean sections share, kept apart from bench/support so the two can change
  * independently: the result line, progress, order statistics, and the stand-in's process.
  */
-import { fork } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** Marks the one line of a section's stdout that carries its JSON result. */
@@ -21,6 +21,34 @@ export function scriptPath(relative: string, from: string): string {
   return fileURLToPath(new URL(relative, from));
 }
 
+/**
+ * Runs the section script `name` (beside this file) in a Node process of its own and returns the
+ * result it printed; `timeoutMs` kills a run that outlasts it.
+ */
+export function runScript<T>(
+  name: string,
+  flags: readonly string[],
+  args: readonly string[],
+  timeoutMs?: number,
+): Promise<T> {
+  const script = scriptPath(`./${name}.js`, import.meta.url);
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [...flags, script, ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      ...(timeoutMs !== undefined && { timeout: timeoutMs }),
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => (out += chunk));
+    child.on('error', fail);
+    child.on('close', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
+      if (code !== 0 || line === undefined) return fail(new Error(`${name} exited with ${code}`));
+      done(JSON.parse(line.slice(RESULT_PREFIX.length)) as T);
+    });
+  });
+}
+
 export function quantile(values: readonly number[], q: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
@@ -32,6 +60,28 @@ export function quantile(values: readonly number[], q: number): number {
 
 export const median = (values: readonly number[]): number => quantile(values, 0.5);
 
+/** A deterministic generator in [0, 1) (a linear congruential one), so a rerun draws the same numbers. */
+export function seededRandom(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state / 2147483648;
+  };
+}
+
+/** Hands out `items` in a new order at each call (Fisher-Yates on {@link seededRandom}). */
+export function seededShuffler<T>(items: readonly T[], seed: number): () => T[] {
+  const random = seededRandom(seed);
+  return () => {
+    const order = [...items];
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    return order;
+  };
+}
+
 /**
  * Percentile bootstrap interval of a statistic over paired rounds, resampled in runs of
  * consecutive rounds (a circular block bootstrap, blocks of about sqrt(n) rounds): the machine's
@@ -42,11 +92,7 @@ export function bootstrap<T>(
   rows: readonly T[],
   statistic: (sample: readonly T[]) => number,
 ): [number, number] {
-  let seed = 1;
-  const random = (): number => {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    return seed / 2147483648;
-  };
+  const random = seededRandom(1);
   const block = Math.max(1, Math.round(Math.sqrt(rows.length)));
   const stats: number[] = [];
   for (let r = 0; r < 1000; r++) {

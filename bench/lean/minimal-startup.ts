@@ -30,8 +30,6 @@ import {
 import { ModulesContainer, NestFactory } from '@nestjs/core';
 import DopplerSDK from '@dopplerhq/node-sdk';
 import axios from 'axios';
-import { plainToInstance, Type as TransformType } from 'class-transformer';
-import { IsInt, IsString, IsUrl, Max, Min, MinLength, validate } from 'class-validator';
 import { DopplerModule, OnSecretsChange, SecretsService } from 'nestjs-doppler';
 import {
   bootstrap,
@@ -41,8 +39,10 @@ import {
   median,
   progress,
   quantile,
+  seededShuffler,
   startStandIn,
 } from './harness.js';
+import { handRolled, MINIMAL_VALUES, MinimalSecrets, withSdk } from './minimal-app.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -58,53 +58,8 @@ const WARMUP = Number(args.warmup);
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) throw new Error('run with --expose-gc');
 
-class MinimalSecrets {
-  @IsUrl({ protocols: ['postgres'], require_tld: false })
-  DATABASE_URL!: string;
-
-  @TransformType(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(65535)
-  PORT!: number;
-
-  @IsString()
-  @MinLength(16)
-  API_KEY!: string;
-}
-
-const VALUES = {
-  DATABASE_URL: 'postgres://app:pw-0f3c9a@db.internal:5432/shop',
-  PORT: '3000',
-  API_KEY: 'pk_live_0123456789abcdef0123',
-};
-
 const HAND = Symbol('hand-rolled secrets');
 const SDK = Symbol('sdk secrets');
-
-async function checked(data: unknown): Promise<MinimalSecrets> {
-  const secrets = plainToInstance(MinimalSecrets, data);
-  const errors = await validate(secrets);
-  if (errors.length > 0) throw new Error(`Invalid secrets: ${errors.map((e) => e.property).join(', ')}`);
-  return secrets;
-}
-
-/** What a team writes by hand: one GET, the token as basic-auth user, then the same validation. */
-async function handRolled(apiUrl: string): Promise<MinimalSecrets> {
-  const response = await axios.get<Record<string, string>>(`${apiUrl}/v3/configs/config/secrets/download`, {
-    params: { format: 'json' },
-    auth: { username: LEAN_TOKEN, password: '' },
-    timeout: 5000,
-  });
-  return checked(response.data);
-}
-
-/** The official SDK has no base-URL constructor option; setBaseUrl() points every service at the stand-in. */
-async function withSdk(apiUrl: string): Promise<MinimalSecrets> {
-  const sdk = new DopplerSDK({ accessToken: LEAN_TOKEN });
-  sdk.setBaseUrl(apiUrl);
-  return checked(await sdk.secrets.download('', '', { format: 'json' }));
-}
 
 function rootModule(imports: DynamicModule[], providers: ModuleMetadata['providers'] = []): Type<unknown> {
   @Module({ imports, providers })
@@ -124,7 +79,7 @@ function handInModule(apiUrl: string, shaped: boolean): DynamicModule {
   const HANDLER = Symbol('handler');
   const fetching: Provider = {
     provide: HAND,
-    useFactory: () => handRolled(apiUrl),
+    useFactory: () => handRolled(axios, apiUrl),
     inject: shaped ? [DEPS, ModulesContainer] : [],
   };
   if (!shaped) return { module: HandModule, providers: [fetching], exports: [HAND] };
@@ -176,8 +131,8 @@ function modules(apiUrl: string): Record<Id, Type<unknown>> {
   return {
     bare: rootModule([]),
     module: rootModule([DopplerModule.forRoot(options)]),
-    hand: rootModule([], [{ provide: HAND, useFactory: () => handRolled(apiUrl) }]),
-    sdk: rootModule([], [{ provide: SDK, useFactory: () => withSdk(apiUrl) }]),
+    hand: rootModule([], [{ provide: HAND, useFactory: () => handRolled(axios, apiUrl) }]),
+    sdk: rootModule([], [{ provide: SDK, useFactory: () => withSdk(DopplerSDK, apiUrl) }]),
     full: rootModule(
       [
         DopplerModule.forRoot({
@@ -231,29 +186,6 @@ async function sanity(all: Record<Id, Type<unknown>>): Promise<void> {
   }
 }
 
-/**
- * Each round's order, drawn afresh (Fisher-Yates on a fixed-seed generator, so a rerun draws the
- * same orders). What ran just before a boot shapes it (the code and data left in the caches), so
- * every variant must follow every other about equally often: the rotation used before put
- * `module` after `bare`, which makes no request, in 43 % of its runs and `hand` after variants
- * that do. How far two identical variants still come apart is the `moduleAgain` row.
- */
-function orderer(): () => Id[] {
-  let seed = 20261202;
-  const random = (): number => {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    return seed / 2147483648;
-  };
-  return () => {
-    const order = [...IDS];
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      [order[i], order[j]] = [order[j], order[i]];
-    }
-    return order;
-  };
-}
-
 /** The largest share of one variant's timed runs that followed one same variant (1/n is even). */
 function worstPredecessorShare(orders: readonly Id[][]): number {
   const counts = new Map<string, number>();
@@ -272,11 +204,16 @@ function worstPredecessorShare(orders: readonly Id[][]): number {
 }
 
 async function main(): Promise<void> {
-  const standIn = await startStandIn(leanSeed(VALUES));
+  const standIn = await startStandIn(leanSeed(MINIMAL_VALUES));
   const all = modules(standIn.url);
   await sanity(all);
   const rows: Record<Id, Run>[] = [];
-  const nextOrder = orderer();
+  // Each round's order is drawn afresh (the same orders on a rerun). What ran just before a boot
+  // shapes it (the code and data left in the caches), so every variant must follow every other
+  // about equally often: the rotation used before put `module` after `bare`, which makes no
+  // request, in 43 % of its runs and `hand` after variants that do. How far two identical
+  // variants still come apart is the `moduleAgain` row.
+  const nextOrder = seededShuffler(IDS, 20261202);
   const orders: Id[][] = [];
   for (let round = 0; round < WARMUP + ROUNDS; round++) {
     const row = {} as Record<Id, Run>;
@@ -309,7 +246,7 @@ async function main(): Promise<void> {
   emitResult({
     rounds: ROUNDS,
     warmup: WARMUP,
-    keys: Object.keys(VALUES).length,
+    keys: Object.keys(MINIMAL_VALUES).length,
     worstPredecessorShare: worstPredecessorShare(orders),
     variants: IDS.map((id) => ({
       id,

@@ -7,11 +7,10 @@
  * Each runs in its own Node process; the results go to <out>/lean.md and <out>/lean.json
  * (a section not run keeps its previous result there).
  */
-import { spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
-import { progress, RESULT_PREFIX, scriptPath } from './harness.js';
+import { progress, runScript } from './harness.js';
 
 export const LEAN_SECTIONS = ['minimal', 'fresh', 'keys', 'get-map'] as const;
 
@@ -91,24 +90,6 @@ function keysGoal(rows: readonly KeysResult[]): string[] {
     );
   }
   return lines;
-}
-
-function runScript<T>(name: string, flags: readonly string[], args: readonly string[]): Promise<T> {
-  const script = scriptPath(`./${name}.js`, import.meta.url);
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [...flags, script, ...args], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => (out += chunk));
-    child.on('error', fail);
-    child.on('close', (code) => {
-      const line = out.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
-      if (code !== 0 || line === undefined) return fail(new Error(`${name} exited with ${code}`));
-      done(JSON.parse(line.slice(RESULT_PREFIX.length)) as T);
-    });
-  });
 }
 
 const load = (): number[] => loadavg().map((l) => Math.round(l * 100) / 100);
