@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { LOGGER_CONTEXT } from './doppler.constants.js';
-import { lazyDeadline, systemClock, type Clock, type SignalSource } from './core/clock.js';
+import { holdProcessOpen, lazyDeadline, systemClock, type Clock, type SignalSource } from './core/clock.js';
 import { describeScope, type DopplerScope } from './core/scope.js';
 import { ScopePin } from './core/scope-pin.js';
 import { FallbackPolicy } from './fallback/fallback-policy.js';
@@ -57,6 +57,22 @@ export interface Bootstrapped<T extends object> {
 export async function bootstrapSecrets<T extends object>(
   options: DopplerModuleOptions,
   deps: PipelineDeps = {},
+): Promise<Bootstrapped<T>> {
+  // The caller awaits the bootstrap, but its waits (the backoff between attempts, the deadline)
+  // run on timers that never hold the process open: in a script with nothing else to do (a
+  // migration, a worker's start), Node would exit in the middle of a retry, the promise never
+  // settled and no error shown. The bootstrap holds the process open until it settles, no longer.
+  const release = holdProcessOpen();
+  try {
+    return await bootstrap<T>(options, deps);
+  } finally {
+    release();
+  }
+}
+
+async function bootstrap<T extends object>(
+  options: DopplerModuleOptions,
+  deps: PipelineDeps,
 ): Promise<Bootstrapped<T>> {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? new Logger(LOGGER_CONTEXT);

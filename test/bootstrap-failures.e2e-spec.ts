@@ -1,6 +1,10 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Test } from '@nestjs/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -13,6 +17,7 @@ import {
 import { DopplerEmulator } from 'nestjs-doppler/testing';
 import { AppModule } from '../sample-app/src/app.module.js';
 import { openClientSockets } from './support/client-sockets.js';
+import { compileForNode } from './support/compile-for-node.js';
 import { useDopplerEnv } from './support/doppler-env.js';
 import { FakeClock } from './support/fake-clock.js';
 import { onFakeTime } from './support/on-fake-time.js';
@@ -187,6 +192,36 @@ describe('bootstrap of the sample AppModule fails clearly', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('for an unreachable Doppler in a script with nothing else to do: the error, not a silent exit mid-retry', async () => {
+    // A port nothing listens on: each attempt is refused at once, and the retry's backoff is the
+    // only thing left to wait on, on a timer that does not hold the process open by itself.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as { port: number };
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const dir = await compileForNode(['lib/load-doppler-secrets.ts']);
+    try {
+      const script = `
+        import { loadDopplerSecrets } from './lib/load-doppler-secrets.js';
+        await loadDopplerSecrets({ token: '${TOKEN}', apiUrl: 'http://127.0.0.1:${port}', retries: 1, deadline: 3000 }).then(
+          () => console.log('loaded'),
+          (error) => console.log('failed with ' + error.code),
+        );
+      `;
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ['--input-type=module', '--eval', script],
+        {
+          cwd: dir,
+          timeout: 60_000,
+        },
+      );
+      expect(stdout).toContain('failed with DOPPLER_UNREACHABLE');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('for a personal token without project and config, before any request', async () => {
     const before = emulator.requestCount;

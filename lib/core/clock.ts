@@ -45,6 +45,15 @@ export const systemClock: Clock = {
   },
 };
 
+/**
+ * Keeps the process from exiting until the returned call (idempotent), whatever clock the work
+ * runs on: for work someone awaits whose own timers never hold the process open.
+ */
+export function holdProcessOpen(): Cancel {
+  const hold = setInterval(() => undefined, MAX_TIMER_DELAY_MS);
+  return () => clearInterval(hold);
+}
+
 /** Resolves after `ms`, or at once when `signal` aborts (it never rejects). */
 export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
   if (signal?.aborted) return Promise.resolve();
